@@ -1,0 +1,131 @@
+"""Extractor for Hugging Face digest pages (`/papers/date/YYYY-MM-DD`) and paper pages.
+
+The page embeds its paper list as JSON in the `data-props` attribute of a Svelte
+hydration div. We read that first; when it is gone we fall back to the
+server-rendered `<article>` cards, which carry less (no abstract, no authors).
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from extractors.errors import MalformedPayload, StructureMissing
+from extractors.hf_entry import SOURCE, record_from_entry
+from extractors.ids import InvalidArxivId, split_arxiv_id
+from extractors.records import PaperRecord
+
+# Targets whose props carry papers: the digest's list, or one paper's page.
+_LIST_TARGET = "DailyPapers"
+_PAPER_TARGET = "PaperContent"
+# One whole start tag, quoted attribute values included (they may hold '>').
+_START_TAG = re.compile(r"""<div(?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*\s*/?>""")
+_PAPER_HREF = re.compile(r"^/papers/([^/?#]+)$")
+
+
+def parse_daily_page(body: bytes, *, digest_date: date, observed_at: datetime,
+                     where: str = "hf-daily-page") -> list[PaperRecord]:
+    """Return the page's records in rank order.
+
+    Raises StructureMissing when the page has neither hydration props nor
+    paper cards (a layout change must fail loudly, not load zero rows), and
+    MalformedPayload when the props are not valid JSON.
+    """
+    text = body.decode("utf-8", errors="replace")
+    entries = _entries_from_props(text, where=where)
+    if entries is None:
+        soup = BeautifulSoup(text, "html.parser")
+        entries = _entries_from_props_tree(soup, where=where)
+        if entries is None:
+            return _records_from_cards(soup, digest_date=digest_date,
+                                       observed_at=observed_at, where=where)
+    return [record_from_entry(e, rank=r, digest_date=digest_date, observed_at=observed_at, where=where)
+            for r, e in enumerate(entries, start=1)]
+
+
+def _entries_from_props(text: str, *, where: str) -> list[dict[str, Any]] | None:
+    # Fast path: locate the hydration tag by its target and parse that tag
+    # alone (~1 ms) instead of the whole page (~60 ms).
+    for target in (_LIST_TARGET, _PAPER_TARGET):
+        for hit in re.finditer(rf"""data-target\s*=\s*["']?{target}\b""", text):
+            start = text.rfind("<div", 0, hit.start())
+            tag = _START_TAG.match(text, start) if start >= 0 else None
+            if tag is None or tag.end() < hit.end():
+                continue
+            div = BeautifulSoup(tag.group(0), "html.parser").div
+            if div is not None and div.get("data-props") is not None:
+                return _entries(div, target, where=where)
+    return None
+
+
+def _entries_from_props_tree(soup: BeautifulSoup, *, where: str) -> list[dict[str, Any]] | None:
+    for target in (_LIST_TARGET, _PAPER_TARGET):
+        div = soup.find("div", attrs={"data-target": target, "data-props": True})
+        if div is not None:
+            return _entries(div, target, where=where)
+    return None
+
+
+def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
+    try:
+        props = json.loads(div["data-props"])
+    except json.JSONDecodeError as exc:
+        raise MalformedPayload(f"{target} data-props is not valid JSON ({exc})", source=where) from exc
+    if target == _PAPER_TARGET:
+        if not isinstance(props.get("paper"), dict):
+            raise StructureMissing("PaperContent props carry no 'paper'", source=where)
+        return [{"paper": props["paper"], "numComments": len(props.get("comments") or [])}]
+    papers = props.get("dailyPapers")
+    if not isinstance(papers, list):
+        raise StructureMissing("DailyPapers props carry no 'dailyPapers' list", source=where)
+    return papers
+
+
+def _records_from_cards(soup: BeautifulSoup, *, digest_date: date, observed_at: datetime,
+                        where: str) -> list[PaperRecord]:
+    records = []
+    for card in soup.find_all("article"):
+        record = _record_from_card(card, rank=len(records) + 1, digest_date=digest_date,
+                                   observed_at=observed_at)
+        if record is not None:
+            records.append(record)
+    if not records:
+        raise StructureMissing(
+            "no DailyPapers data-props and no <article> paper cards; has the page layout changed?",
+            source=where)
+    return records
+
+
+def _record_from_card(card: Tag, *, rank: int, digest_date: date,
+                      observed_at: datetime) -> PaperRecord | None:
+    link = card.select_one("h3 a[href]")
+    match = _PAPER_HREF.match(link["href"]) if link else None
+    if match is None:
+        return None
+    try:
+        arxiv_id, version = split_arxiv_id(match.group(1))
+    except InvalidArxivId:
+        return None
+    return PaperRecord(
+        arxiv_id=arxiv_id, version=version, source=SOURCE, digest_date=digest_date, rank=rank,
+        title=" ".join(link.get_text().split()), observed_at=observed_at,
+        upvotes=_card_int(card.select_one("div.leading-none")),
+        comments=_card_int(card.select_one('a[href$="#community"]')),
+        submitter=_card_submitter(card),
+    )
+
+
+def _card_int(node: Tag | None) -> int | None:
+    text = node.get_text(strip=True) if node else ""
+    return int(text) if text.isdigit() else None
+
+
+def _card_submitter(card: Tag) -> str | None:
+    for div in card.find_all("div", recursive=True):
+        text = " ".join(div.get_text(" ").split())
+        if text.startswith("Submitted by "):
+            return text.removeprefix("Submitted by ").strip() or None
+    return None

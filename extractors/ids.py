@@ -1,0 +1,34 @@
+"""Canonical arXiv identifiers: one spelling per paper, version kept apart."""
+from __future__ import annotations
+
+import re
+
+# New-style ids (0704.0001 onwards, 5-digit numbers since 1501) and old-style
+# archive ids such as "astro-ph/0601001" or "math.GT/0309136".
+_NEW_STYLE = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
+_OLD_STYLE = re.compile(r"(?P<id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?")
+_PREFIXES = re.compile(r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I)
+
+
+class InvalidArxivId(ValueError):
+    """The text is not an arXiv identifier in any known spelling."""
+
+
+def split_arxiv_id(raw: str) -> tuple[str, int | None]:
+    """Return (canonical id, version or None) for an id, `arXiv:` id or abs/pdf URL.
+
+    Raises InvalidArxivId when nothing id-shaped remains after stripping.
+    """
+    text = _PREFIXES.sub("", raw.strip())
+    text = text.removesuffix(".pdf")
+    for pattern in (_NEW_STYLE, _OLD_STYLE):
+        match = pattern.fullmatch(text)
+        if match:
+            version = match.group("v")
+            return match.group("id"), int(version) if version else None
+    raise InvalidArxivId(f"not an arXiv id: {raw!r}")
+
+
+def canonical_arxiv_id(raw: str) -> str:
+    """Return the versionless canonical id; raises InvalidArxivId."""
+    return split_arxiv_id(raw)[0]

@@ -1,0 +1,98 @@
+"""The only module that opens the warehouse. Everything else receives a connection."""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_VERSION_TABLE = "schema_version"
+DEFAULT_LOCK_WAIT_SECONDS = 30.0
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process holds the warehouse file open for writing."""
+
+
+class WarehouseMissing(FileNotFoundError):
+    """A read-only connection was asked for a warehouse that does not exist yet."""
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Return (version, SQL) for every migration shipped in warehouse/migrations, in order."""
+    folder = resources.files("warehouse") / "migrations"
+    found = []
+    for item in folder.iterdir():
+        if item.name.endswith(".sql"):
+            found.append((int(item.name.split("_", 1)[0]), item.read_text()))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply pending forward migrations, each in its own transaction; return the version."""
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (
+        version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)""")
+    current = con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchone()[0]
+    for version, sql in migrations():
+        if version <= current:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} VALUES (?, now()::TIMESTAMP)", [version])
+        current = version
+    return current
+
+
+@contextmanager
+def connect(path: Path | str, *, read_only: bool = False,
+            lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (migrated, if writable) and close it on exit.
+
+    DuckDB refuses a second process outright while a writer holds the file, so
+    we retry with backoff for up to `lock_wait` seconds, then raise WarehouseLocked.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseMissing(f"no warehouse at {path}; run `papertrend ingest` or `papertrend demo` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open_with_retry(path, read_only=read_only, lock_wait=lock_wait)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def _open_with_retry(path: Path, *, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + lock_wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"{path} is locked by another papertrend process (a flow is writing); "
+                    "retry when it finishes, or query the published snapshot") from exc
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: all of it commits, or none of it does."""
+    con.begin()
+    try:
+        yield con
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
