@@ -1,7 +1,7 @@
 """Bulk, idempotent loads: raw page rows, digests, papers and sightings, one transaction per batch."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -57,6 +57,9 @@ class LoadCounts:
         self.quarantined.extend(other.quarantined)
 
 
+# Tables derived from the raw archive; `reextract` rebuilds exactly these.
+EXTRACTED_TABLES = ("sightings", "papers", "digests", "quarantine")
+
 _RAW_SCHEMA = {
     "url": pl.String, "sha256": pl.String, "source": pl.String, "kind": pl.String,
     "digest_date": pl.Date, "status": pl.Int32, "fetched_at": pl.Datetime("us"), "size": pl.Int64,
@@ -91,14 +94,31 @@ def load_pages(con: duckdb.DuckDBPyConnection, results: Sequence[PageResult], *,
     pages replace their digest's counts. Loading the same batch again changes
     nothing. On any error the whole batch rolls back.
     """
+    with transaction(con):
+        return apply_pages(con, results, run_id=run_id)
+
+
+def rebuild_from_pages(con: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[PageResult]],
+                       *, run_id: str) -> LoadCounts:
+    """Replace every extracted table with what `batches` yield, in one transaction."""
+    total = LoadCounts()
+    with transaction(con):
+        for table in EXTRACTED_TABLES:
+            con.execute(f"DELETE FROM {table}")
+        for batch in batches:
+            total.add(apply_pages(con, batch, run_id=run_id))
+    return total
+
+
+def apply_pages(con: duckdb.DuckDBPyConnection, results: Sequence[PageResult], *, run_id: str) -> LoadCounts:
+    """The body of a load, inside the caller's transaction."""
     good = [r for r in results if r.error is None]
     bad = [r for r in results if r.error is not None]
     sightings, papers = _frames([(r.page, rec) for r in good for rec in r.records])
-    with transaction(con):
-        _insert_raw_pages(con, [r.page for r in results], run_id=run_id)
-        _insert_quarantine(con, bad)
-        _upsert_digests(con, good)
-        counts = _upsert_sightings_and_papers(con, sightings, papers)
+    _insert_raw_pages(con, [r.page for r in results], run_id=run_id)
+    _insert_quarantine(con, bad)
+    _upsert_digests(con, good)
+    counts = _upsert_sightings_and_papers(con, sightings, papers)
     counts.pages_loaded = len(good)
     counts.pages_quarantined = len(bad)
     counts.quarantined = [f"{r.page.url} ({r.error})" for r in bad]

@@ -1,0 +1,147 @@
+"""Prefect flows that fetch Hugging Face digests into the warehouse: `ingest` and `backfill`.
+
+Tasks work on batches of days (a Prefect task costs ~40 ms, so never one per
+paper, nor one per page by default); each batch loads in one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import progress
+from flows.archive import RawArchive
+from flows.http import Fetcher
+from flows.pages import DayOutcome, collect_day
+from flows.settings import Settings
+from flows.sources import HF_API, hf_kinds
+from warehouse import queries
+from warehouse.db import connect
+from warehouse.load import load_pages
+from warehouse.runs import finish_run, start_run
+
+
+class IngestIncomplete(RuntimeError):
+    """Some pages were quarantined or could not be fetched; the rest loaded."""
+
+    def __init__(self, summary: "IngestSummary") -> None:
+        lines = [f"  quarantined: {q}" for q in summary.quarantined] + [f"  failed: {f}" for f in summary.failed]
+        super().__init__(f"{summary.pages_quarantined} page(s) quarantined, {summary.pages_failed} failed "
+                         f"(the other days loaded; see `papertrend status`):\n" + "\n".join(lines))
+        self.summary = summary
+
+
+@dataclass
+class IngestSummary:
+    """What a flow run did, in counts, plus the pages that need a look."""
+
+    run_id: str = ""
+    days_requested: int = 0
+    days_skipped: int = 0
+    pages_fetched: int = 0
+    pages_not_modified: int = 0
+    pages_failed: int = 0
+    pages_quarantined: int = 0
+    new_papers: int = 0
+    new_sightings: int = 0
+    updated_sightings: int = 0
+    quarantined: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def add(self, other: "IngestSummary") -> None:
+        for name, value in asdict(other).items():
+            if isinstance(value, int) and name not in ("days_requested", "days_skipped"):
+                setattr(self, name, getattr(self, name) + value)
+        self.quarantined += other.quarantined
+        self.failed += other.failed
+
+    def counters(self) -> dict[str, int]:
+        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
+
+
+@task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
+def ingest_days(days: list[date], settings: Settings, run_id: str) -> IngestSummary:
+    """Fetch, archive and extract a batch of HF days, then load them in one transaction."""
+    kinds = hf_kinds(settings.hf_mode, settings.hf_fallback)
+    with connect(settings.warehouse_path) as con:
+        known = queries.digest_validators(con, "hf", min(days), max(days))
+        known_urls = queries.digest_urls(con, "hf", min(days), max(days))
+    archive = RawArchive(settings.raw_dir)
+    fetchers = {kind: Fetcher(settings.fetch_policy(kind)) for kind in ("api", "page")}
+    try:
+        outcomes = []
+        for day in days:
+            outcomes.append(collect_day(day, kinds, base_url=settings.hf_base_url, fetchers=fetchers,
+                                        archive=archive, known=known.get(day), known_url=known_urls.get(day)))
+            progress.advance(1, day.isoformat())
+    finally:
+        for fetcher in fetchers.values():
+            fetcher.close()
+    with connect(settings.warehouse_path) as con:
+        counts = load_pages(con, [r for o in outcomes for r in o.results], run_id=run_id)
+    return _summarise(outcomes, counts)
+
+
+def _summarise(outcomes: list[DayOutcome], counts: Any) -> IngestSummary:
+    return IngestSummary(
+        pages_fetched=sum(o.fetched for o in outcomes),
+        pages_not_modified=sum(o.not_modified for o in outcomes),
+        # A day that fell back to another kind and loaded is not a failure.
+        pages_failed=sum(1 for o in outcomes if o.failures and not o.loaded and not o.results),
+        pages_quarantined=counts.pages_quarantined, new_papers=counts.new_papers,
+        new_sightings=counts.new_sightings, updated_sightings=counts.updated_sightings,
+        quarantined=counts.quarantined,
+        failed=[f for o in outcomes if not o.loaded and not o.results for f in o.failures],
+    )
+
+
+def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[str, Any],
+             *, skipped: int = 0) -> IngestSummary:
+    """Run the batches for `days`, record the run, and raise IngestIncomplete if pages need a look."""
+    with connect(settings.warehouse_path) as con:
+        run_id = start_run(con, flow_name, params)
+    summary = IngestSummary(run_id=run_id, days_requested=len(days) + skipped, days_skipped=skipped)
+    try:
+        for start in range(0, len(days), settings.batch_days):
+            summary.add(ingest_days(days[start:start + settings.batch_days], settings, run_id))
+    except BaseException as exc:
+        with connect(settings.warehouse_path) as con:
+            finish_run(con, run_id, status="failed", counts=summary.counters(), error=repr(exc))
+        raise
+    incomplete = summary.pages_quarantined or summary.pages_failed
+    with connect(settings.warehouse_path) as con:
+        finish_run(con, run_id, status="incomplete" if incomplete else "completed", counts=summary.counters())
+    if incomplete:
+        raise IngestIncomplete(summary)
+    return summary
+
+
+@flow(name="backfill", validate_parameters=False)
+def backfill(start: date, end: date, force: bool = False,
+             overrides: dict[str, Any] | None = None) -> IngestSummary:
+    """Load every HF digest day in [start, end]; days already loaded are skipped unless `force`."""
+    settings = Settings.load(**(overrides or {}))
+    days = [start + timedelta(n) for n in range((end - start).days + 1)]
+    if not force:
+        with connect(settings.warehouse_path) as con:
+            loaded = queries.loaded_digest_dates(con, HF_API.source, start, end)
+        days = [d for d in days if d not in loaded]
+    params = {"start": start, "end": end, "force": force}
+    return run_days("backfill", days, settings, params, skipped=(end - start).days + 1 - len(days))
+
+
+@flow(name="ingest", validate_parameters=False)
+def ingest(day: date | None = None, refresh_days: int | None = None,
+           overrides: dict[str, Any] | None = None) -> IngestSummary:
+    """Fetch one digest day (default: today in the configured zone) and re-fetch the days before it.
+
+    Re-fetching lets upvote counts mature; unchanged pages cost a conditional GET and change nothing.
+    """
+    settings = Settings.load(**(overrides or {}))
+    day = day or datetime.now(settings.zone).date()
+    window = settings.refresh_days if refresh_days is None else refresh_days
+    days = [day - timedelta(n) for n in range(window, -1, -1)]
+    return run_days("ingest", days, settings, {"day": day, "refresh_days": window})

@@ -1,0 +1,93 @@
+"""One digest day end to end, short of the load: fetch, keep the raw body, extract."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from extractors import extract
+from extractors.errors import ExtractError
+from flows.archive import RawArchive
+from flows.http import Fetched, FetchError, Fetcher, ResponseTooLarge
+from flows.sources import DigestKind
+from warehouse.load import PageResult, RawPage
+
+Validators = tuple[str, str | None, str | None]   # (sha256, etag, last_modified) of the loaded page
+
+
+@dataclass
+class DayOutcome:
+    """What fetching one day produced: pages to load, or why nothing changed or nothing came."""
+
+    day: date
+    results: list[PageResult] = field(default_factory=list)
+    fetched: int = 0
+    not_modified: bool = False
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> bool:
+        return self.not_modified or any(r.error is None for r in self.results)
+
+
+def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: dict[str, Fetcher],
+                archive: RawArchive, known: Validators | None = None, known_url: str | None = None) -> DayOutcome:
+    """Try each kind in order until one yields records (or the day is unchanged).
+
+    Every body received is archived before it is parsed, so a page that fails
+    extraction is kept and named in quarantine.
+    """
+    outcome = DayOutcome(day)
+    for kind in kinds:
+        url = kind.url(base_url, day)
+        same_url = known is not None and known_url == url
+        try:
+            fetched = fetchers[kind.kind].get(url, etag=known[1] if same_url else None,
+                                              last_modified=known[2] if same_url else None)
+        except ResponseTooLarge as exc:
+            outcome.fetched += 1
+            outcome.results.append(_quarantined(exc.partial, kind, day, archive, str(exc), truncated=True))
+            continue
+        except FetchError as exc:
+            outcome.failures.append(str(exc))
+            continue
+        if fetched.not_modified:
+            outcome.not_modified = True
+            return outcome
+        outcome.fetched += 1
+        sha256 = archive.put(fetched.body)
+        if known is not None and known[0] == sha256:
+            outcome.not_modified = True       # same bytes as what is loaded: nothing to do
+            return outcome
+        result = _extracted(fetched, kind, day, sha256)
+        outcome.results.append(result)
+        if result.error is None:
+            return outcome
+    return outcome
+
+
+def raw_page(fetched: Fetched, kind: DigestKind, day: date, sha256: str, *, truncated: bool = False) -> RawPage:
+    """The raw_pages row for a fetched body."""
+    return RawPage(url=fetched.url, sha256=sha256, source=kind.source, kind=kind.kind, digest_date=day,
+                   status=fetched.status, fetched_at=fetched.fetched_at, size=len(fetched.body),
+                   content_type=fetched.content_type, etag=fetched.etag,
+                   last_modified=fetched.last_modified, truncated=truncated)
+
+
+def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
+    """Extract a kept body; an extraction error becomes the page's quarantine reason."""
+    try:
+        records = extract(body, source=extractor, digest_date=page.digest_date,
+                          observed_at=page.fetched_at, where=page.url)
+    except ExtractError as exc:
+        return PageResult(page, error=f"{type(exc).__name__}: {exc.reason}")
+    return PageResult(page, records=records)
+
+
+def _extracted(fetched: Fetched, kind: DigestKind, day: date, sha256: str) -> PageResult:
+    return extract_page(fetched.body, raw_page(fetched, kind, day, sha256), kind.extractor)
+
+
+def _quarantined(fetched: Fetched, kind: DigestKind, day: date, archive: RawArchive, error: str,
+                 *, truncated: bool) -> PageResult:
+    sha256 = archive.put(fetched.body)
+    return PageResult(raw_page(fetched, kind, day, sha256, truncated=truncated), error=error)

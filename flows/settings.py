@@ -1,0 +1,138 @@
+"""Settings: the only module that reads the environment and the config file.
+
+Precedence, lowest first: built-in defaults, `papertrend.toml` (or the file
+named by PAPERTREND_CONFIG), PAPERTREND_* environment variables, then explicit
+overrides (CLI flags). Every setting is listed in the README's table.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flows.http import DEFAULT_USER_AGENT, FetchPolicy
+
+ENV_PREFIX = "PAPERTREND_"
+DEFAULT_CONFIG_FILE = "papertrend.toml"
+
+
+class SettingsInvalid(ValueError):
+    """One or more settings have values we cannot use; the message lists them all."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Field names are the keys of the config file's sections."""
+
+    data_dir: Path = Path("data")
+    warehouse: Path | None = None           # default: <data_dir>/warehouse.duckdb
+    timezone: str = "UTC"                   # for "today" and the schedule
+    refresh_days: int = 7                   # days before the digest date re-fetched by ingest
+    batch_days: int = 30                    # pages per Prefect task (a task costs ~40 ms)
+    contact: str = ""                       # e-mail or URL put in the User-Agent
+    hf_base_url: str = "https://huggingface.co"
+    hf_mode: str = "api"                    # api | page
+    hf_fallback: bool = True                # fall back to the digest page when the API fails
+    hf_api_interval: float = 1.0            # seconds between API requests
+    hf_page_interval: float = 3.0           # seconds between page requests (HF allows ~5x fewer)
+    fetch_attempts: int = 4
+    fetch_backoff: float = 1.0
+    fetch_connect_timeout: float = 10.0
+    fetch_read_timeout: float = 30.0
+    fetch_deadline: float = 60.0
+    fetch_max_bytes: int = 20_000_000
+    schedule_cron: str = "30 6 * * *"       # daily ingest, in `timezone`
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.warehouse or self.data_dir / "warehouse.duckdb"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def fetch_policy(self, kind: str) -> FetchPolicy:
+        """The politeness policy for HF's API (`api`) or its pages (`page`)."""
+        contact = f"; {self.contact}" if self.contact else ""
+        return FetchPolicy(
+            min_interval=self.hf_api_interval if kind == "api" else self.hf_page_interval,
+            connect_timeout=self.fetch_connect_timeout, read_timeout=self.fetch_read_timeout,
+            deadline=self.fetch_deadline, attempts=self.fetch_attempts, backoff=self.fetch_backoff,
+            max_bytes=self.fetch_max_bytes,
+            user_agent=DEFAULT_USER_AGENT.replace(")", f"{contact})"),
+        )
+
+    @classmethod
+    def load(cls, *, env: Mapping[str, str] | None = None, config: Path | None = None,
+             **overrides: Any) -> "Settings":
+        """Build settings from file, environment and overrides; raises SettingsInvalid."""
+        env = os.environ if env is None else env
+        path = config or Path(env.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG_FILE))
+        values: dict[str, Any] = _flatten(tomllib.loads(path.read_text())) if path.is_file() else {}
+        for field in fields(cls):
+            if f"{ENV_PREFIX}{field.name.upper()}" in env:
+                values[field.name] = env[f"{ENV_PREFIX}{field.name.upper()}"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return _validate(_coerce(cls(), values))
+
+
+def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    # [hf] base_url = ... becomes hf_base_url.
+    flat: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}_"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _coerce(base: Settings, values: dict[str, Any]) -> Settings:
+    types = {f.name: f.type for f in fields(Settings)}
+    problems, clean = [], {}
+    for name, value in values.items():
+        if name not in types:
+            problems.append(f"unknown setting {name!r}")
+            continue
+        try:
+            clean[name] = _convert(types[name], value)
+        except ValueError:
+            problems.append(f"{name}={value!r} is not a valid {types[name]}")
+    if problems:
+        raise SettingsInvalid("; ".join(problems) + " (see the settings table in README.md)")
+    return replace(base, **clean)
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if "Path" in kind:
+        return Path(value) if value not in ("", None) else None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return str(value).lower() in ("1", "true", "yes", "on")
+        raise ValueError(value)
+    return {"int": int, "float": float, "str": str}[kind](value)
+
+
+def _validate(settings: Settings) -> Settings:
+    problems = []
+    if settings.hf_mode not in ("api", "page"):
+        problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
+    try:
+        settings.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"timezone {settings.timezone!r} is not an IANA zone such as 'Europe/Berlin'")
+    if settings.fetch_attempts < 1 or settings.refresh_days < 0 or settings.batch_days < 1:
+        problems.append("fetch_attempts and batch_days must be >= 1, refresh_days >= 0")
+    if problems:
+        raise SettingsInvalid("; ".join(problems) + " (see the settings table in README.md)")
+    return settings

@@ -1,0 +1,90 @@
+"""Named read queries; each returns a polars DataFrame or a plain value."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import duckdb
+import polars as pl
+
+# The tables whose content defines the warehouse (runs are bookkeeping).
+CONTENT_TABLES = ("raw_pages", "digests", "papers", "sightings", "quarantine")
+_TABLE_KEYS = {
+    "raw_pages": "url, sha256", "digests": "source, digest_date", "papers": "arxiv_id",
+    "sightings": "arxiv_id, source, digest_date", "quarantine": "url, sha256",
+}
+
+
+def loaded_digest_dates(con: duckdb.DuckDBPyConnection, source: str, start: date, end: date) -> set[date]:
+    """Digest dates of `source` in [start, end] that hold an extracted page (possibly empty)."""
+    rows = con.execute("SELECT digest_date FROM digests WHERE source = ? AND digest_date BETWEEN ? AND ?",
+                       [source, start, end]).fetchall()
+    return {row[0] for row in rows}
+
+
+def digest_validators(con: duckdb.DuckDBPyConnection, source: str, start: date,
+                      end: date) -> dict[date, tuple[str, str | None, str | None]]:
+    """Per loaded digest date: (sha256, etag, last_modified) of the page it was loaded from."""
+    rows = con.execute("""SELECT d.digest_date, d.sha256, r.etag, r.last_modified
+                          FROM digests d JOIN raw_pages r ON r.url = d.url AND r.sha256 = d.sha256
+                          WHERE d.source = ? AND d.digest_date BETWEEN ? AND ?""",
+                       [source, start, end]).fetchall()
+    return {d: (sha, etag, modified) for d, sha, etag, modified in rows}
+
+
+def raw_pages(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every archived page, oldest fetch first (the order `reextract` replays them in)."""
+    return con.sql("SELECT * FROM raw_pages ORDER BY fetched_at, url, sha256").pl()
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count per table."""
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*CONTENT_TABLES, "runs")}
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pl.DataFrame:
+    """The latest runs with their outcome and counts."""
+    return con.sql("""SELECT flow, status, started_at, finished_at - started_at AS took, pages_fetched,
+                             pages_not_modified, pages_failed, pages_quarantined, new_papers,
+                             new_sightings, updated_sightings
+                      FROM runs ORDER BY started_at DESC LIMIT $limit""", params={"limit": limit}).pl()
+
+
+def source_freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per source: newest digest date loaded, last fetch, digests and papers-per-day."""
+    return con.sql("""SELECT source, max(digest_date) AS newest_digest, max(fetched_at) AS last_fetched,
+                             count(*) AS digests, sum(entries) AS entries,
+                             count(*) FILTER (WHERE entries = 0) AS empty_days
+                      FROM digests GROUP BY source ORDER BY source""").pl()
+
+
+def open_quarantine(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Quarantined pages whose day has not been loaded since."""
+    return con.sql("""SELECT source, digest_date, url, sha256, error, fetched_at
+                      FROM open_quarantine ORDER BY digest_date, url""").pl()
+
+
+def top_papers(con: duckdb.DuckDBPyConnection, since: date, until: date, limit: int = 10) -> pl.DataFrame:
+    """Papers first listed in [since, until], most upvoted first (latest observed counts)."""
+    return con.sql("""SELECT p.arxiv_id, p.title, max(s.upvotes) AS upvotes, min(s.digest_date) AS listed
+                      FROM papers p JOIN sightings s USING (arxiv_id)
+                      WHERE p.first_digest_date BETWEEN $since AND $until
+                      GROUP BY ALL ORDER BY upvotes DESC NULLS LAST, p.arxiv_id LIMIT $limit""",
+                   params={"since": since, "until": until, "limit": limit}).pl()
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = CONTENT_TABLES) -> str:
+    """A sha256 over every row of the content tables in key order (idempotency checks)."""
+    digest = hashlib.sha256()
+    for table in tables:
+        digest.update(table.encode())
+        frame = con.sql(f"SELECT * FROM {table} ORDER BY {_TABLE_KEYS[table]}").pl()
+        digest.update(frame.write_csv().encode())
+    return digest.hexdigest()
+
+
+def digest_urls(con: duckdb.DuckDBPyConnection, source: str, start: date, end: date) -> dict[date, str]:
+    """Per loaded digest date: the URL its current page came from."""
+    rows = con.execute("SELECT digest_date, url FROM digests WHERE source = ? AND digest_date BETWEEN ? AND ?",
+                       [source, start, end]).fetchall()
+    return dict(rows)
