@@ -5,7 +5,6 @@ paper, nor one per page by default); each batch loads in one transaction.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,48 +17,11 @@ from flows.http import Fetcher
 from flows.pages import DayOutcome, collect_day
 from flows.settings import Settings
 from flows.sources import HF_API, hf_kinds
+from flows.summary import IngestIncomplete, IngestSummary
 from warehouse import queries
-from warehouse.db import connect
+from warehouse.db import connect, publish_snapshot
 from warehouse.load import load_pages
 from warehouse.runs import finish_run, start_run
-
-
-class IngestIncomplete(RuntimeError):
-    """Some pages were quarantined or could not be fetched; the rest loaded."""
-
-    def __init__(self, summary: "IngestSummary") -> None:
-        lines = [f"  quarantined: {q}" for q in summary.quarantined] + [f"  failed: {f}" for f in summary.failed]
-        super().__init__(f"{summary.pages_quarantined} page(s) quarantined, {summary.pages_failed} failed "
-                         f"(the other days loaded; see `papertrend status`):\n" + "\n".join(lines))
-        self.summary = summary
-
-
-@dataclass
-class IngestSummary:
-    """What a flow run did, in counts, plus the pages that need a look."""
-
-    run_id: str = ""
-    days_requested: int = 0
-    days_skipped: int = 0
-    pages_fetched: int = 0
-    pages_not_modified: int = 0
-    pages_failed: int = 0
-    pages_quarantined: int = 0
-    new_papers: int = 0
-    new_sightings: int = 0
-    updated_sightings: int = 0
-    quarantined: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-
-    def add(self, other: "IngestSummary") -> None:
-        for name, value in asdict(other).items():
-            if isinstance(value, int) and name not in ("days_requested", "days_skipped"):
-                setattr(self, name, getattr(self, name) + value)
-        self.quarantined += other.quarantined
-        self.failed += other.failed
-
-    def counters(self) -> dict[str, int]:
-        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
 
 
 @task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
@@ -68,15 +30,14 @@ def ingest_days(days: list[date], settings: Settings, run_id: str) -> IngestSumm
     kinds = hf_kinds(settings.hf_mode, settings.hf_fallback)
     with connect(settings.warehouse_path) as con:
         known = queries.digest_validators(con, "hf", min(days), max(days))
-        known_urls = queries.digest_urls(con, "hf", min(days), max(days))
     archive = RawArchive(settings.raw_dir)
     fetchers = {kind: Fetcher(settings.fetch_policy(kind)) for kind in ("api", "page")}
     try:
         outcomes = []
         for day in days:
             outcomes.append(collect_day(day, kinds, base_url=settings.hf_base_url, fetchers=fetchers,
-                                        archive=archive, known=known.get(day), known_url=known_urls.get(day)))
-            progress.advance(1, day.isoformat())
+                                        archive=archive, known=known.get(day)))
+            progress.advance(1)
     finally:
         for fetcher in fetchers.values():
             fetcher.close()
@@ -104,6 +65,7 @@ def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[
     with connect(settings.warehouse_path) as con:
         run_id = start_run(con, flow_name, params)
     summary = IngestSummary(run_id=run_id, days_requested=len(days) + skipped, days_skipped=skipped)
+    progress.begin(len(days), f"{flow_name}: fetching {len(days)} day(s)")
     try:
         for start in range(0, len(days), settings.batch_days):
             summary.add(ingest_days(days[start:start + settings.batch_days], settings, run_id))
@@ -114,6 +76,7 @@ def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[
     incomplete = summary.pages_quarantined or summary.pages_failed
     with connect(settings.warehouse_path) as con:
         finish_run(con, run_id, status="incomplete" if incomplete else "completed", counts=summary.counters())
+    publish_snapshot(settings.warehouse_path)
     if incomplete:
         raise IngestIncomplete(summary)
     return summary

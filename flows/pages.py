@@ -11,7 +11,8 @@ from flows.http import Fetched, FetchError, Fetcher, ResponseTooLarge
 from flows.sources import DigestKind
 from warehouse.load import PageResult, RawPage
 
-Validators = tuple[str, str | None, str | None]   # (sha256, etag, last_modified) of the loaded page
+# (url, sha256, etag, last_modified) of the page a day was loaded from.
+Validators = tuple[str, str, str | None, str | None]
 
 
 @dataclass
@@ -30,7 +31,7 @@ class DayOutcome:
 
 
 def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: dict[str, Fetcher],
-                archive: RawArchive, known: Validators | None = None, known_url: str | None = None) -> DayOutcome:
+                archive: RawArchive, known: Validators | None = None) -> DayOutcome:
     """Try each kind in order until one yields records (or the day is unchanged).
 
     Every body received is archived before it is parsed, so a page that fails
@@ -39,13 +40,14 @@ def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: 
     outcome = DayOutcome(day)
     for kind in kinds:
         url = kind.url(base_url, day)
-        same_url = known is not None and known_url == url
+        # Validators only apply to the URL they came from.
+        etag, modified = known[2:] if known is not None and known[0] == url else (None, None)
         try:
-            fetched = fetchers[kind.kind].get(url, etag=known[1] if same_url else None,
-                                              last_modified=known[2] if same_url else None)
+            fetched = fetchers[kind.kind].get(url, etag=etag, last_modified=modified)
         except ResponseTooLarge as exc:
             outcome.fetched += 1
-            outcome.results.append(_quarantined(exc.partial, kind, day, archive, str(exc), truncated=True))
+            outcome.results.append(_quarantined(exc.partial, kind, day, archive,
+                                                truncation_reason(len(exc.partial.body)), truncated=True))
             continue
         except FetchError as exc:
             outcome.failures.append(str(exc))
@@ -55,7 +57,7 @@ def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: 
             return outcome
         outcome.fetched += 1
         sha256 = archive.put(fetched.body)
-        if known is not None and known[0] == sha256:
+        if known is not None and known[1] == sha256:
             outcome.not_modified = True       # same bytes as what is loaded: nothing to do
             return outcome
         result = _extracted(fetched, kind, day, sha256)
@@ -71,6 +73,11 @@ def raw_page(fetched: Fetched, kind: DigestKind, day: date, sha256: str, *, trun
                    status=fetched.status, fetched_at=fetched.fetched_at, size=len(fetched.body),
                    content_type=fetched.content_type, etag=fetched.etag,
                    last_modified=fetched.last_modified, truncated=truncated)
+
+
+def truncation_reason(size: int) -> str:
+    """The quarantine reason of a body cut at the byte cap (the same on fetch and reextract)."""
+    return f"ResponseTooLarge: body passed the byte cap and was cut at {size} bytes"
 
 
 def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:

@@ -1,18 +1,30 @@
 """A process-wide hook through which long flows report progress to whoever shows it (the CLI)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
-_listener: Callable[[int, str], None] | None = None
+from typing import Protocol
 
 
-def set_listener(listener: Callable[[int, str], None] | None) -> None:
-    """Install (or remove, with None) the callback that receives (steps done, label)."""
+class Listener(Protocol):
+    def begin(self, total: int, label: str) -> None: ...
+    def advance(self, steps: int) -> None: ...
+
+
+_listener: Listener | None = None
+
+
+def set_listener(listener: Listener | None) -> None:
+    """Install (or remove, with None) the object that shows progress."""
     global _listener
     _listener = listener
 
 
-def advance(steps: int = 1, label: str = "") -> None:
-    """Report `steps` more units of work done; a no-op when nobody listens."""
+def begin(total: int, label: str) -> None:
+    """Announce `total` units of work about to be done; a no-op when nobody listens."""
     if _listener is not None:
-        _listener(steps, label)
+        _listener.begin(total, label)
+
+
+def advance(steps: int = 1) -> None:
+    """Report `steps` more units done; a no-op when nobody listens."""
+    if _listener is not None:
+        _listener.advance(steps)

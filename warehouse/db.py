@@ -1,7 +1,10 @@
 """The only module that opens the warehouse. Everything else receives a connection."""
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +39,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending forward migrations, each in its own transaction; return the version."""
     con.execute(f"""CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (
         version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)""")
-    current = con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchone()[0]
+    current = con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchall()[0][0]
     for version, sql in migrations():
         if version <= current:
             continue
@@ -96,3 +99,23 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.rollback()
         raise
     con.commit()
+
+
+def snapshot_path(path: Path | str) -> Path:
+    """Where the read-only snapshot of the warehouse at `path` is published."""
+    path = Path(path)
+    return path.with_name(path.stem + ".snapshot" + path.suffix)
+
+
+def publish_snapshot(path: Path | str) -> Path:
+    """Copy the (closed) warehouse to its snapshot atomically, for readers while a flow writes.
+
+    DuckDB lets no other process open a file a writer holds, not even
+    read-only, so SQL users fall back to this copy while a load is running.
+    """
+    path, target = Path(path), snapshot_path(path)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".snapshot-", delete=False) as tmp:
+        with open(path, "rb") as source:
+            shutil.copyfileobj(source, tmp, length=1 << 20)
+    os.replace(tmp.name, target)
+    return target

@@ -251,7 +251,7 @@ def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterat
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return con.execute(sql).fetchone()[0]
+    return con.execute(sql).fetchall()[0][0]
 
 
 _SIGHTING_COUNTS = ("rank", "upvotes", "comments", "submitter", "listed_at", "raw_sha256")

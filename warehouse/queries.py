@@ -23,13 +23,13 @@ def loaded_digest_dates(con: duckdb.DuckDBPyConnection, source: str, start: date
 
 
 def digest_validators(con: duckdb.DuckDBPyConnection, source: str, start: date,
-                      end: date) -> dict[date, tuple[str, str | None, str | None]]:
-    """Per loaded digest date: (sha256, etag, last_modified) of the page it was loaded from."""
-    rows = con.execute("""SELECT d.digest_date, d.sha256, r.etag, r.last_modified
+                      end: date) -> dict[date, tuple[str, str, str | None, str | None]]:
+    """Per loaded digest date: (url, sha256, etag, last_modified) of the page it was loaded from."""
+    rows = con.execute("""SELECT d.digest_date, d.url, d.sha256, r.etag, r.last_modified
                           FROM digests d JOIN raw_pages r ON r.url = d.url AND r.sha256 = d.sha256
                           WHERE d.source = ? AND d.digest_date BETWEEN ? AND ?""",
                        [source, start, end]).fetchall()
-    return {d: (sha, etag, modified) for d, sha, etag, modified in rows}
+    return {d: tuple(rest) for d, *rest in rows}
 
 
 def raw_pages(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -39,7 +39,7 @@ def raw_pages(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count per table."""
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*CONTENT_TABLES, "runs")}
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in (*CONTENT_TABLES, "runs")}
 
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pl.DataFrame:
@@ -82,9 +82,3 @@ def content_hash(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = CONTE
         digest.update(frame.write_csv().encode())
     return digest.hexdigest()
 
-
-def digest_urls(con: duckdb.DuckDBPyConnection, source: str, start: date, end: date) -> dict[date, str]:
-    """Per loaded digest date: the URL its current page came from."""
-    rows = con.execute("SELECT digest_date, url FROM digests WHERE source = ? AND digest_date BETWEEN ? AND ?",
-                       [source, start, end]).fetchall()
-    return dict(rows)

@@ -1,0 +1,261 @@
+"""The `papertrend` command line: thin wrappers over flows, warehouse queries and extractors."""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime, timezone
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from flows.settings import Settings, SettingsInvalid
+
+app = typer.Typer(help="Track trending ML papers: fetch digests, keep them, query them.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR",
+                                                 help="Raw archive, warehouse and reports live here.")]
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, hint: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", err=True, fg="red")
+    typer.echo(f"  {hint}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the errors users can act on into one line plus what to do, and a non-zero exit."""
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from flows.summary import IngestIncomplete
+        from warehouse.db import WarehouseLocked, WarehouseMissing
+        try:
+            return command(*args, **kwargs)
+        except SettingsInvalid as exc:
+            _fail(str(exc), "fix papertrend.toml or the PAPERTREND_* variables", 2)
+        except (WarehouseMissing, WarehouseLocked) as exc:
+            _fail(str(exc), "see `papertrend status` and the README's operations section")
+        except IngestIncomplete as exc:
+            _print_summary(exc.summary)
+            _fail(str(exc), "fix or wait, then re-run: loaded days are skipped, quarantined ones retried")
+    return wrapper
+
+
+def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    settings = Settings.load(data_dir=data_dir, **overrides)
+    from flows.prefect_env import prepare_prefect_env
+    prepare_prefect_env(settings.data_dir)
+    return settings
+
+
+class _Bar:
+    """Shows flow progress as a rich progress bar on stderr."""
+
+    def __enter__(self) -> "_Bar":
+        from rich.console import Console
+        from rich.progress import Progress
+        from flows import progress
+        self.progress = Progress(console=Console(stderr=True), transient=True)
+        self.progress.start()
+        self.task = None
+        progress.set_listener(self)
+        return self
+
+    def begin(self, total: int, label: str) -> None:
+        self.task = self.progress.add_task(label, total=total)
+
+    def advance(self, steps: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, steps)
+
+    def __exit__(self, *exc: object) -> None:
+        from flows import progress
+        progress.set_listener(None)
+        self.progress.stop()
+
+
+def _print_summary(summary: Any) -> None:
+    counts = {k: v for k, v in asdict(summary).items() if isinstance(v, int)}
+    typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@app.command()
+@friendly
+def ingest(day: Annotated[Optional[datetime], typer.Argument(formats=["%Y-%m-%d"], help="Digest date (default: today)")] = None,
+           refresh_days: Annotated[Optional[int], typer.Option(help="Days before DAY to re-fetch")] = None,
+           data_dir: DataDir = None) -> None:
+    """Fetch one digest day and re-fetch the refresh window before it."""
+    settings = _settings(data_dir)
+    from flows.ingest import ingest as ingest_flow
+    with _Bar():
+        summary = ingest_flow(day.date() if day else None, refresh_days, overrides=_overrides(settings))
+    _print_summary(summary)
+
+
+@app.command()
+@friendly
+def backfill(start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+             end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+             force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
+             data_dir: DataDir = None) -> None:
+    """Load every digest day from START to END; resumable (loaded days are skipped)."""
+    settings = _settings(data_dir)
+    from flows.ingest import backfill as backfill_flow
+    with _Bar():
+        summary = backfill_flow(start.date(), end.date(), force, overrides=_overrides(settings))
+    _print_summary(summary)
+
+
+@app.command()
+@friendly
+def reextract(data_dir: DataDir = None) -> None:
+    """Rebuild papers, sightings, digests and quarantine from the raw archive (no network)."""
+    settings = _settings(data_dir)
+    from flows.reextract import reextract as run_reextract
+    with _Bar():
+        counts = run_reextract(settings)
+    typer.echo(f"pages={counts.pages_loaded + counts.pages_quarantined} quarantined={counts.pages_quarantined} "
+               f"papers={counts.new_papers} sightings={counts.new_sightings}")
+    if counts.pages_quarantined:
+        _fail(f"{counts.pages_quarantined} archived page(s) do not extract", "see `papertrend status`")
+
+
+@app.command()
+@friendly
+def status(data_dir: DataDir = None) -> None:
+    """Row counts, last runs, freshness per source and open quarantine."""
+    import polars as pl
+    from warehouse import queries
+    from warehouse.db import connect
+    settings = _settings(data_dir)
+    with connect(settings.warehouse_path, read_only=True, lock_wait=5) as con:
+        sections = {"runs (latest first)": queries.recent_runs(con), "sources": queries.source_freshness(con),
+                    "open quarantine": queries.open_quarantine(con)}
+        counts = queries.table_counts(con)
+    typer.echo(f"warehouse: {settings.warehouse_path}")
+    typer.echo("rows: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    with pl.Config(tbl_rows=50, tbl_cols=-1, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+        for title, frame in sections.items():
+            typer.echo(f"\n{title}:\n{frame if frame.height else '(none)'}")
+
+
+@app.command()
+@friendly
+def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
+        format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+        data_dir: DataDir = None) -> None:
+    """Run read-only SQL on the warehouse (its published snapshot while a flow is writing)."""
+    import duckdb
+    import polars as pl
+    from warehouse.db import WarehouseLocked, connect, snapshot_path
+    settings = _settings(data_dir)
+    path = settings.warehouse_path
+    try:
+        opened = connect(path, read_only=True, lock_wait=2)
+        con = opened.__enter__()
+    except WarehouseLocked:
+        if not snapshot_path(path).exists():
+            raise
+        typer.secho("note: a flow is writing; reading the last published snapshot", err=True, fg="yellow")
+        opened = connect(snapshot_path(path), read_only=True)
+        con = opened.__enter__()
+    try:
+        frame = con.sql(query).pl()
+    except duckdb.Error as exc:
+        _fail(str(exc).splitlines()[0], "check the query; `papertrend sql \"SHOW TABLES\"` lists tables", 1)
+    finally:
+        opened.__exit__(None, None, None)
+    if format is Format.csv:
+        sys.stdout.write(frame.write_csv())
+    elif format is Format.json:
+        sys.stdout.write(frame.write_json() + "\n")
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=100, tbl_hide_dataframe_shape=True):
+            typer.echo(frame)
+
+
+@app.command()
+@friendly
+def extract(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+            source: Annotated[Optional[str], typer.Option(help="hf-api | hf-page (default: guessed)")] = None,
+            day: Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"],
+                                                            help="Digest date (default: from the file name)")] = None) -> None:
+    """Run an extractor on a saved page or API response; print its records as JSON lines."""
+    from extractors import EXTRACTORS, extract as run_extract, guess_source
+    from extractors.errors import ExtractError
+    body = path.read_bytes()
+    body = gzip.decompress(body) if path.suffix == ".gz" else body
+    digest_date = day.date() if day else _date_in_name(path)
+    source = source or guess_source(body)
+    if source not in EXTRACTORS:
+        _fail(f"unknown source {source!r}", f"use one of: {', '.join(EXTRACTORS)}", 2)
+    observed = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    try:
+        records = run_extract(body, source=source, digest_date=digest_date, observed_at=observed, where=str(path))
+    except ExtractError as exc:
+        _fail(str(exc), "the page is not in a shape this extractor knows; try --source, or file an issue with the page")
+    for record in records:
+        sys.stdout.write(json.dumps(asdict(record), ensure_ascii=False, default=str) + "\n")
+
+
+def _date_in_name(path: Path) -> date:
+    match = re.search(r"\d{4}-\d{2}-\d{2}", path.name)
+    if match is None:
+        _fail(f"no date in the file name {path.name!r}", "pass --date YYYY-MM-DD", 2)
+    return date.fromisoformat(match.group(0))
+
+
+@app.command()
+def replay(corpus: Annotated[Path, typer.Option(exists=True, file_okay=False, help="Corpus directory")],
+           port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,
+           fault: Annotated[Optional[list[str]], typer.Option(help="KIND[:ARG]@MATCH[*TIMES], repeatable")] = None) -> None:
+    """Serve a corpus on 127.0.0.1 at the real sites' paths, until Ctrl-C."""
+    from flows.replay import Fault, ReplayServer
+    try:
+        faults = [Fault.parse(spec) for spec in fault or []]
+    except ValueError as exc:
+        _fail(str(exc), "e.g. --fault 429:2@date=2024-05-28*1 --fault malformed@2024-06-03", 2)
+    with ReplayServer(corpus, faults=faults, port=port) as server:
+        typer.echo(f"serving {corpus} at {server.base_url}  (set PAPERTREND_HF_BASE_URL={server.base_url})")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            typer.echo("stopped")
+
+
+@app.command()
+@friendly
+def demo(corpus: Annotated[Optional[Path], typer.Option(exists=True, file_okay=False,
+                                                        help="Replay this corpus instead of a synthetic one")] = None,
+         days: Annotated[int, typer.Option(help="Synthetic corpus: digest days")] = 60,
+         papers_per_day: Annotated[int, typer.Option(help="Synthetic corpus: papers per day")] = 25,
+         data_dir: DataDir = None) -> None:
+    """Run the real pipeline end to end against a local replay of a corpus, and summarise."""
+    settings = _settings(data_dir)
+    from flows.demo import run_demo
+    with _Bar():
+        report = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
+    typer.echo(report)
+
+
+def _overrides(settings: Settings) -> dict[str, Any]:
+    # Flows re-read settings themselves; pass on what the CLI resolved.
+    return {"data_dir": str(settings.data_dir)}
+
+
+if __name__ == "__main__":
+    app()
