@@ -112,7 +112,8 @@ def _record_from_card(card: Tag, *, rank: int, digest_date: date,
     return PaperRecord(
         arxiv_id=arxiv_id, version=version, source=SOURCE, digest_date=digest_date, rank=rank,
         title=" ".join(link.get_text().split()), observed_at=observed_at,
-        upvotes=_card_int(card.select_one("div.leading-none")),
+        # The "Submitted by" badge is also .leading-none; the vote count is the numeric one.
+        upvotes=next((v for v in map(_card_int, card.select("div.leading-none")) if v is not None), None),
         comments=_card_int(card.select_one('a[href$="#community"]')),
         submitter=_card_submitter(card),
     )
