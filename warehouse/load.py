@@ -48,7 +48,7 @@ class LoadCounts:
     pages_quarantined: int = 0
     new_papers: int = 0
     new_sightings: int = 0
-    updated_sightings: int = 0
+    updated_sightings: int = 0      # sightings whose counts (rank, upvotes, comments, ...) changed
     quarantined: list[str] = field(default_factory=list)
 
     def add(self, other: "LoadCounts") -> None:
@@ -232,7 +232,7 @@ def _upsert_sightings_and_papers(con: duckdb.DuckDBPyConnection, sightings: pl.D
         counts.new_sightings = _scalar(con, """SELECT count(*) FROM incoming_sightings
                                                ANTI JOIN sightings USING (arxiv_id, source, digest_date)""")
         counts.updated_sightings = _scalar(con, f"""SELECT count(*) FROM incoming_sightings i
-            JOIN sightings s USING (arxiv_id, source, digest_date) WHERE {_sighting_changed("i", "s")}""")
+            JOIN sightings s USING (arxiv_id, source, digest_date) WHERE {_sighting_changed("i", "s", _SIGHTING_COUNTS)}""")
         con.execute(_UPSERT_PAPERS)
         con.execute(_UPSERT_SIGHTINGS)
     return counts
@@ -254,21 +254,21 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return con.execute(sql).fetchall()[0][0]
 
 
-_SIGHTING_COUNTS = ("rank", "upvotes", "comments", "submitter", "listed_at", "raw_sha256")
+_SIGHTING_COUNTS = ("rank", "upvotes", "comments", "submitter", "listed_at")
 
 
-def _sighting_changed(new: str, old: str) -> str:
-    # A newer observation replaces the counts; an older or identical one changes nothing.
+def _sighting_changed(new: str, old: str, columns: tuple[str, ...] = (*_SIGHTING_COUNTS, "raw_sha256")) -> str:
+    # A newer observation replaces the row; an older or identical one changes nothing.
     return (f"{new}.observed_at >= {old}.observed_at AND "
-            f"({', '.join(f'{new}.{c}' for c in _SIGHTING_COUNTS)}) IS DISTINCT FROM "
-            f"({', '.join(f'{old}.{c}' for c in _SIGHTING_COUNTS)})")
+            f"({', '.join(f'{new}.{c}' for c in columns)}) IS DISTINCT FROM "
+            f"({', '.join(f'{old}.{c}' for c in columns)})")
 
 
 _UPSERT_SIGHTINGS = f"""
 INSERT INTO sightings BY NAME
 SELECT *, observed_at AS first_observed_at FROM incoming_sightings
 ON CONFLICT DO UPDATE SET
-    {", ".join(f"{c} = excluded.{c}" for c in (*_SIGHTING_COUNTS, "observed_at"))}
+    {", ".join(f"{c} = excluded.{c}" for c in (*_SIGHTING_COUNTS, "raw_sha256", "observed_at"))}
 WHERE {_sighting_changed("excluded", "sightings")}
 """
 

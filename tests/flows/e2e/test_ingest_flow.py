@@ -1,0 +1,127 @@
+import gzip
+from datetime import date
+
+import pytest
+
+from flows.archive import RawArchive
+from flows.ingest import backfill, ingest
+from flows.replay import ReplayServer
+from flows.reextract import reextract
+from flows.settings import Settings
+from flows.summary import IngestIncomplete
+from tests.flows.conftest import DAYS, arm
+from tests.flows.e2e.conftest import overrides_for
+from warehouse import queries
+from warehouse.db import connect
+
+FIRST, LAST = date.fromisoformat(DAYS[0]), date.fromisoformat(DAYS[-1])
+EXTRACTED = ("digests", "papers", "sightings", "quarantine")
+
+
+def open_warehouse(tmp_path):
+    return connect(tmp_path / "data" / "warehouse.duckdb", read_only=True)
+
+
+def count(con, sql):
+    return con.execute(sql).fetchall()[0][0]
+
+
+@pytest.mark.slow
+def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixture_site, tmp_path):
+    overrides = overrides_for(tmp_path / "data", fixture_site.base_url)
+    first = backfill(date(2024, 5, 27), date(2026, 4, 30), overrides=overrides)
+    with open_warehouse(tmp_path) as con:
+        assert (count(con, "SELECT count(*) FROM papers"), count(con, "SELECT count(*) FROM sightings"),
+                count(con, "SELECT count(DISTINCT digest_date) FROM sightings")) == (7875, 7876, 501)
+        assert count(con, "SELECT count(*) FROM digests WHERE entries = 0") == 704 - 501
+        before, extracted = queries.content_hash(con), queries.content_hash(con, EXTRACTED)
+    assert (first.new_papers, first.new_sightings, first.pages_quarantined) == (7875, 7876, 0)
+
+    second = backfill(date(2024, 5, 27), date(2026, 4, 30), overrides=overrides)
+    assert (second.days_skipped, second.pages_fetched, second.new_sightings) == (704, 0, 0)
+    with open_warehouse(tmp_path) as con:
+        assert queries.content_hash(con) == before
+
+    counts = reextract(Settings.load(**overrides))
+    assert (counts.new_papers, counts.new_sightings, counts.pages_quarantined) == (7875, 7876, 0)
+    with open_warehouse(tmp_path) as con:
+        assert queries.content_hash(con, EXTRACTED) == extracted
+
+
+def test_digest_page_path_loads_the_same_papers_as_the_api(fixtures, tmp_path):
+    start, end = date(2024, 7, 29), date(2024, 8, 9)
+    with ReplayServer(fixtures) as server:
+        backfill(start, end, overrides=overrides_for(tmp_path / "api", server.base_url))
+        backfill(start, end, overrides=overrides_for(tmp_path / "page", server.base_url, hf_mode="page"))
+    with connect(tmp_path / "api" / "warehouse.duckdb", read_only=True) as con:
+        api = dict(con.execute("SELECT arxiv_id, title FROM papers").fetchall())
+    with connect(tmp_path / "page" / "warehouse.duckdb", read_only=True) as con:
+        page = dict(con.execute("SELECT arxiv_id, title FROM papers").fetchall())
+        kinds = {k for (k,) in con.execute("SELECT DISTINCT kind FROM raw_pages").fetchall()}
+    assert kinds == {"page"}
+    # 2024-08-01 is a captured page saved ten days later: it lists two more papers.
+    assert api.items() <= page.items() and len(page) == len(api) + 2
+
+
+def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_path):
+    arm(site, "malformed@2026-04-07*1")
+    overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False)
+    with pytest.raises(IngestIncomplete, match=r"1 page\(s\) quarantined[\s\S]*date=2026-04-07") as caught:
+        backfill(FIRST, LAST, overrides=overrides)
+    assert caught.value.summary.new_sightings == 6
+    with open_warehouse(tmp_path) as con:
+        sha256, error = con.execute("SELECT sha256, error FROM open_quarantine").fetchall()[0]
+        assert error.startswith("MalformedPayload: invalid JSON")
+        assert count(con, "SELECT count(*) FROM runs WHERE status = 'incomplete'") == 1
+    assert RawArchive(tmp_path / "data" / "raw").get(sha256) == b"{oops"
+
+    retry = backfill(FIRST, LAST, overrides=overrides)         # the fault is spent: the day now loads
+    assert (retry.days_skipped, retry.new_sightings) == (2, 3)
+    with open_warehouse(tmp_path) as con:
+        assert count(con, "SELECT count(*) FROM open_quarantine") == 0
+
+
+def test_permanent_503_fails_the_day_with_nothing_half_written(site, tmp_path):
+    arm(site, "503@2026-04-07")
+    with pytest.raises(IngestIncomplete, match=r"1 failed[\s\S]*gave up after 2 attempt"):
+        backfill(FIRST, LAST, overrides=overrides_for(tmp_path / "data", site.base_url, hf_fallback=False))
+    with open_warehouse(tmp_path) as con:
+        assert count(con, "SELECT count(*) FROM raw_pages WHERE digest_date = '2026-04-07'") == 0
+        assert count(con, "SELECT count(*) FROM sightings WHERE digest_date = '2026-04-07'") == 0
+        assert count(con, "SELECT count(DISTINCT digest_date) FROM sightings") == 2
+
+
+def test_the_digest_page_is_the_fallback_when_the_api_fails(site, tmp_path):
+    arm(site, "503@/api/daily_papers?date=2026-04-07")
+    summary = backfill(FIRST, LAST, overrides=overrides_for(tmp_path / "data", site.base_url))
+    assert (summary.pages_failed, summary.new_sightings) == (0, 9)
+    with open_warehouse(tmp_path) as con:
+        assert con.execute("SELECT digest_date, kind FROM digests ORDER BY 1").fetchall() == [
+            (FIRST, "api"), (date(2026, 4, 7), "page"), (LAST, "api")]
+
+
+def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    first = ingest(LAST, refresh_days=2, overrides=overrides)
+    with open_warehouse(tmp_path) as con:
+        before = queries.content_hash(con)
+    second = ingest(LAST, refresh_days=2, overrides=overrides)
+    assert (first.pages_fetched, first.new_papers) == (3, 9)
+    assert (second.pages_fetched, second.pages_not_modified, second.new_sightings, second.updated_sightings) == (0, 3, 0, 0)
+    assert site.requests[-1][1].get("If-None-Match")
+    with open_warehouse(tmp_path) as con:
+        assert queries.content_hash(con) == before
+
+
+def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, tmp_path):
+    overrides = lambda url: overrides_for(tmp_path / "data", url)  # noqa: E731
+    with ReplayServer(tiny_corpus) as server:
+        ingest(LAST, refresh_days=0, overrides=overrides(server.base_url))
+    path = tiny_corpus / "hf-daily-api" / f"{LAST}.json"
+    path.write_text(path.read_text().replace('"upvotes": 10', '"upvotes": 99'))
+    with ReplayServer(tiny_corpus) as server:
+        summary = ingest(LAST, refresh_days=0, overrides=overrides(server.base_url))
+    assert (summary.new_sightings, summary.updated_sightings) == (0, 1)
+    with open_warehouse(tmp_path) as con:
+        assert count(con, "SELECT max(upvotes) FROM sightings") == 99
+        assert count(con, "SELECT count(*) FROM sightings") == 3

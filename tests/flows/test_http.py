@@ -1,0 +1,150 @@
+import gzip
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from flows.http import (DeadlineExceeded, FetchPolicy, FetchRefused, Fetcher, HostThrottle,
+                        ResponseTooLarge, RetriesExhausted, parse_retry_after)
+from tests.flows.conftest import arm
+
+FAST = FetchPolicy(min_interval=0, attempts=3, backoff=0.01, deadline=5, read_timeout=5,
+                   user_agent="papertrend-test (+mailto:team@example.org)")
+API = "/api/daily_papers?date=2026-04-06"
+
+
+class Sleeps(list):
+    """Records every wait the fetcher asks for (and does not actually wait)."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def fetcher(policy=FAST, sleeps=None) -> Fetcher:
+    return Fetcher(policy, throttle=HostThrottle(), sleep=sleeps if sleeps is not None else Sleeps())
+
+
+def test_a_plain_get_returns_body_validators_and_sends_our_user_agent(site):
+    with fetcher() as f:
+        got = f.get(site.base_url + API)
+    assert got.status == 200 and got.body.startswith(b"[") and got.etag
+    assert site.requests[-1][1]["User-Agent"] == "papertrend-test (+mailto:team@example.org)"
+
+
+def test_conditional_get_comes_back_not_modified(site):
+    with fetcher() as f:
+        first = f.get(site.base_url + API)
+        second = f.get(site.base_url + API, etag=first.etag)
+    assert second.not_modified and second.body == b""
+    assert site.requests[-1][1]["If-None-Match"] == first.etag
+
+
+def test_429_with_retry_after_is_waited_out_and_retried(site):
+    arm(site, f"429:7@{API}*1")
+    sleeps = Sleeps()
+    with fetcher(sleeps=sleeps) as f:
+        got = f.get(site.base_url + API)
+    assert (got.status, got.attempts) == (200, 2)
+    assert sleeps == [7.0]
+
+
+def test_a_real_retry_after_wait_happens_on_the_clock(site):
+    arm(site, f"503:1@{API}*1")
+    import time
+    with Fetcher(FAST, throttle=HostThrottle()) as f:
+        started = time.monotonic()
+        got = f.get(site.base_url + API)
+    assert got.attempts == 2 and time.monotonic() - started >= 1.0
+
+
+def test_permanent_503_gives_up_after_the_configured_attempts(site):
+    arm(site, f"503@{API}")
+    sleeps = Sleeps()
+    with fetcher(sleeps=sleeps) as f, pytest.raises(RetriesExhausted, match="gave up after 3 attempt"):
+        f.get(site.base_url + API)
+    assert len([r for r in site.requests if r[0] == API]) == 3
+    assert len(sleeps) == 2 and sleeps[1] >= sleeps[0]     # backoff grows (jitter stays within each step)
+
+
+def test_a_retry_after_beyond_our_patience_gives_up_at_once(site):
+    arm(site, f"429:86400@{API}")
+    with fetcher() as f, pytest.raises(RetriesExhausted, match="1 attempt"):
+        f.get(site.base_url + API)
+
+
+def test_404_is_not_retried(site):
+    with fetcher() as f, pytest.raises(FetchRefused, match="HTTP 404"):
+        f.get(site.base_url + "/api/nothing-here")
+    assert len(site.requests) == 1
+
+
+def test_a_drip_fed_body_hits_the_total_deadline(site):
+    arm(site, f"drip:0.05@{API}")
+    policy = FetchPolicy(min_interval=0, attempts=1, deadline=0.3, read_timeout=5)
+    with fetcher(policy) as f, pytest.raises(RetriesExhausted) as caught:
+        f.get(site.base_url + API)
+    assert isinstance(caught.value.__cause__, DeadlineExceeded)
+
+
+def test_an_oversize_body_is_cut_at_the_cap(site):
+    arm(site, f"oversize:3000000@{API}")
+    policy = FetchPolicy(min_interval=0, attempts=1, max_bytes=100_000)
+    with fetcher(policy) as f, pytest.raises(ResponseTooLarge, match="cap of 100000") as caught:
+        f.get(site.base_url + API)
+    assert len(caught.value.partial.body) == 100_000
+
+
+def test_a_dropped_connection_is_retried_as_transient(site):
+    arm(site, f"disconnect@{API}*1")
+    with fetcher() as f:
+        assert f.get(site.base_url + API).attempts == 2
+
+
+class _Bomb(BaseHTTPRequestHandler):
+    body = gzip.compress(b"\0" * 50_000_000)
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_compression_bomb_is_cut_at_the_cap_while_streaming():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Bomb)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        policy = FetchPolicy(min_interval=0, attempts=1, max_bytes=1_000_000)
+        with fetcher(policy) as f, pytest.raises(ResponseTooLarge) as caught:
+            f.get(f"http://127.0.0.1:{server.server_address[1]}/bomb")
+        assert len(caught.value.partial.body) == 1_000_000
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_throttle_spaces_request_starts_per_host():
+    now = [0.0]
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+
+    throttle = HostThrottle(clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        throttle.wait("huggingface.co", 2.0)
+    throttle.wait("arxiv.org", 2.0)
+    assert sleeps == [2.0, 4.0]
+
+
+def test_retry_after_accepts_seconds_and_http_dates():
+    now = datetime(2026, 4, 10, 12, 0, 0, tzinfo=timezone.utc)
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Fri, 10 Apr 2026 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None

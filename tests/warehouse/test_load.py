@@ -1,0 +1,143 @@
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pytest
+
+from extractors.records import PaperRecord
+from warehouse import queries
+from warehouse.db import WarehouseLocked, WarehouseMissing, connect, migrate, migrations
+from warehouse.load import PageResult, RawPage, load_pages, rebuild_from_pages
+
+T0 = datetime(2026, 4, 10, 8, 0)
+DAY = date(2026, 4, 10)
+
+
+def page(sha="a" * 64, day=DAY, at=T0, url=None) -> RawPage:
+    return RawPage(url=url or f"http://hf/api/daily_papers?date={day}", sha256=sha, source="hf", kind="api",
+                   digest_date=day, status=200, fetched_at=at, size=10)
+
+
+def record(arxiv_id="2604.00001", rank=1, upvotes=1, day=DAY, at=T0, **extra) -> PaperRecord:
+    return PaperRecord(arxiv_id=arxiv_id, source="hf", digest_date=day, rank=rank, title=f"Paper {arxiv_id}",
+                       observed_at=at, upvotes=upvotes, abstract="An abstract.", authors=("A. Author", "B. Author"),
+                       **extra)
+
+
+def rows(con, sql):
+    return con.execute(sql).fetchall()
+
+
+def test_a_fresh_warehouse_is_at_the_latest_schema_version(warehouse):
+    assert rows(warehouse, "SELECT max(version) FROM schema_version") == [(migrations()[-1][0],)]
+    assert migrate(warehouse) == migrations()[-1][0]
+
+
+def test_loading_the_same_page_twice_adds_nothing(warehouse):
+    batch = [PageResult(page(), [record(), record("2604.00002", rank=2)])]
+    first = load_pages(warehouse, batch, run_id="r1")
+    before = queries.content_hash(warehouse)
+    second = load_pages(warehouse, batch, run_id="r2")
+    assert (first.new_papers, first.new_sightings) == (2, 2)
+    assert (second.new_papers, second.new_sightings, second.updated_sightings) == (0, 0, 0)
+    assert queries.content_hash(warehouse) == before
+
+
+def test_a_later_fetch_updates_counts_in_place_and_keeps_first_observation(warehouse):
+    load_pages(warehouse, [PageResult(page(), [record(upvotes=3)])], run_id="r1")
+    later = T0 + timedelta(days=1)
+    counts = load_pages(warehouse, [PageResult(page("b" * 64, at=later), [record(upvotes=40, at=later)])], run_id="r2")
+    assert (counts.new_sightings, counts.updated_sightings) == (0, 1)
+    assert rows(warehouse, "SELECT upvotes, first_observed_at, observed_at FROM sightings") == [(40, T0, later)]
+
+
+def test_an_older_observation_never_overwrites_a_newer_one(warehouse):
+    later = T0 + timedelta(days=1)
+    load_pages(warehouse, [PageResult(page("b" * 64, at=later), [record(upvotes=40, at=later)])], run_id="r1")
+    counts = load_pages(warehouse, [PageResult(page(), [record(upvotes=3)])], run_id="r2")
+    assert counts.updated_sightings == 0
+    assert rows(warehouse, "SELECT upvotes FROM sightings") == [(40,)]
+
+
+def test_the_same_paper_on_two_days_is_one_paper_with_two_sightings(warehouse):
+    other = date(2026, 4, 16)
+    batch = [PageResult(page(), [record()]),
+             PageResult(page("c" * 64, day=other), [record(day=other, at=T0 + timedelta(days=6), github_repo="https://github.com/x/y")])]
+    counts = load_pages(warehouse, batch, run_id="r1")
+    assert (counts.new_papers, counts.new_sightings) == (1, 2)
+    assert rows(warehouse, "SELECT first_digest_date, last_digest_date, github_repo FROM papers") == \
+           [(DAY, other, "https://github.com/x/y")]
+
+
+def test_a_newer_observation_without_a_field_keeps_the_known_value(warehouse):
+    load_pages(warehouse, [PageResult(page(), [record()])], run_id="r1")
+    card = replace(record(at=T0 + timedelta(hours=1)), abstract=None, authors=())
+    load_pages(warehouse, [PageResult(page("d" * 64, at=T0 + timedelta(hours=1)), [card])], run_id="r2")
+    assert rows(warehouse, "SELECT abstract, authors FROM papers") == [("An abstract.", ["A. Author", "B. Author"])]
+
+
+def test_a_quarantined_page_is_kept_named_and_loads_nothing(warehouse):
+    counts = load_pages(warehouse, [PageResult(page(), [record()]),
+                                    PageResult(page("e" * 64, day=date(2026, 4, 13)), error="MalformedPayload: invalid JSON")],
+                        run_id="r1")
+    assert counts.pages_quarantined == 1 and "date=2026-04-13" in counts.quarantined[0]
+    assert rows(warehouse, "SELECT count(*) FROM raw_pages") == [(2,)]
+    assert rows(warehouse, "SELECT digest_date, error FROM open_quarantine") == \
+           [(date(2026, 4, 13), "MalformedPayload: invalid JSON")]
+    assert rows(warehouse, "SELECT count(*) FROM sightings") == [(1,)]
+
+
+def test_a_later_good_load_closes_the_quarantine(warehouse):
+    bad_day = date(2026, 4, 13)
+    load_pages(warehouse, [PageResult(page("e" * 64, day=bad_day), error="StructureMissing: gone")], run_id="r1")
+    load_pages(warehouse, [PageResult(page("f" * 64, day=bad_day, at=T0 + timedelta(hours=2)),
+                                      [record(day=bad_day, at=T0 + timedelta(hours=2))])], run_id="r2")
+    assert rows(warehouse, "SELECT count(*) FROM quarantine") == [(1,)]
+    assert rows(warehouse, "SELECT count(*) FROM open_quarantine") == [(0,)]
+
+
+def test_an_empty_day_is_recorded_as_a_digest_with_no_entries(warehouse):
+    load_pages(warehouse, [PageResult(page(day=date(2026, 4, 11)), [])], run_id="r1")
+    assert rows(warehouse, "SELECT digest_date, entries FROM digests") == [(date(2026, 4, 11), 0)]
+    assert queries.loaded_digest_dates(warehouse, "hf", date(2026, 4, 1), date(2026, 4, 30)) == {date(2026, 4, 11)}
+
+
+def test_a_failing_load_leaves_the_warehouse_as_it_was(warehouse):
+    load_pages(warehouse, [PageResult(page(), [record()])], run_id="r1")
+    before = queries.content_hash(warehouse)
+    broken = replace(record("2604.00009", day=date(2026, 4, 14)), title=None)  # violates NOT NULL
+    with pytest.raises(duckdb.ConstraintException):
+        load_pages(warehouse, [PageResult(page("9" * 64, day=date(2026, 4, 14)), [broken])], run_id="r2")
+    assert queries.content_hash(warehouse) == before
+
+
+def test_rebuild_replaces_every_extracted_table(warehouse):
+    load_pages(warehouse, [PageResult(page(), [record(), record("2604.00002", rank=2)])], run_id="r1")
+    counts = rebuild_from_pages(warehouse, [[PageResult(page(), [record()])]], run_id="r2")
+    assert counts.new_papers == 1
+    assert rows(warehouse, "SELECT arxiv_id FROM papers") == [("2604.00001",)]
+
+
+def test_read_only_open_of_a_missing_warehouse_says_what_to_do(tmp_path):
+    with pytest.raises(WarehouseMissing, match="papertrend ingest"):
+        with connect(tmp_path / "none.duckdb", read_only=True):
+            pass
+
+
+def test_a_second_process_waits_then_reports_the_lock(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "w.duckdb"
+    with connect(path):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseLocked, match="locked by another papertrend process"):
+            with connect(path, read_only=True, lock_wait=0.3):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
