@@ -44,7 +44,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pl.DataFrame:
     """The latest runs with their outcome and counts."""
-    return con.sql("""SELECT flow, status, started_at, finished_at - started_at AS took, pages_fetched,
+    return con.sql("""SELECT flow, status, started_at, round(epoch(finished_at) - epoch(started_at), 1) AS seconds, pages_fetched,
                              pages_not_modified, pages_failed, pages_quarantined, new_papers,
                              new_sightings, updated_sightings
                       FROM runs ORDER BY started_at DESC LIMIT $limit""", params={"limit": limit}).pl()

@@ -1,0 +1,74 @@
+import json
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.flows.conftest import DAYS
+from tests.warehouse.test_load import PageResult, load_pages, page, record
+from warehouse.db import connect
+
+runner = CliRunner()
+
+
+def seeded(tmp_path):
+    with connect(tmp_path / "warehouse.duckdb") as con:
+        load_pages(con, [PageResult(page(), [record(), record("2604.00002", rank=2, upvotes=7)])], run_id="r1")
+    return tmp_path
+
+
+def test_sql_prints_a_table_csv_or_json(tmp_path):
+    data = str(seeded(tmp_path))
+    query = "SELECT arxiv_id, upvotes FROM sightings ORDER BY upvotes DESC"
+    table = runner.invoke(app, ["sql", query, "--data-dir", data])
+    csv = runner.invoke(app, ["sql", query, "--format", "csv", "--data-dir", data])
+    as_json = runner.invoke(app, ["sql", query, "-f", "json", "--data-dir", data])
+    assert table.exit_code == csv.exit_code == as_json.exit_code == 0
+    assert "2604.00002" in table.stdout
+    assert csv.stdout.splitlines() == ["arxiv_id,upvotes", "2604.00002,7", "2604.00001,1"]
+    assert json.loads(as_json.stdout) == [{"arxiv_id": "2604.00002", "upvotes": 7}, {"arxiv_id": "2604.00001", "upvotes": 1}]
+
+
+def test_sql_is_read_only(tmp_path):
+    result = runner.invoke(app, ["sql", "DELETE FROM papers", "--data-dir", str(seeded(tmp_path))])
+    assert result.exit_code == 1 and "read-only" in result.stderr.lower()
+
+
+def test_the_data_dir_comes_from_the_environment_too(tmp_path):
+    result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv"],
+                           env={"PAPERTREND_DATA_DIR": str(seeded(tmp_path))})
+    assert result.stdout.splitlines() == ["n", "2"]
+
+
+def test_status_without_a_warehouse_is_one_clear_line_and_exit_1(tmp_path):
+    result = runner.invoke(app, ["status", "--data-dir", str(tmp_path / "nothing")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no warehouse at") and "papertrend demo" in result.stderr
+
+
+def test_status_reports_counts_and_freshness(tmp_path):
+    result = runner.invoke(app, ["status", "--data-dir", str(seeded(tmp_path))])
+    assert result.exit_code == 0
+    assert "papers=2" in result.stdout and "2026-04-10" in result.stdout
+
+
+def test_extract_prints_records_as_json_lines(tiny_corpus):
+    result = runner.invoke(app, ["extract", str(tiny_corpus / "hf-daily-api" / f"{DAYS[0]}.json")])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and len(lines) == 3
+    assert lines[0]["arxiv_id"] == "2604.00000" and lines[0]["digest_date"] == DAYS[0]
+    assert lines[0]["authors"] == ["Søren Müller"]
+
+
+def test_extract_of_a_broken_page_names_it_and_exits_1(tmp_path):
+    broken = tmp_path / "2026-04-10.html"
+    broken.write_text("<html><body>nothing here</body></html>")
+    result = runner.invoke(app, ["extract", str(broken)])
+    assert result.exit_code == 1 and "StructureMissing" not in result.stdout
+    assert str(broken) in result.stderr and "layout changed" in result.stderr
+
+
+def test_bad_settings_exit_2_listing_every_problem(tmp_path):
+    result = runner.invoke(app, ["status", "--data-dir", str(tmp_path)],
+                           env={"PAPERTREND_HF_MODE": "rss", "PAPERTREND_TIMEZONE": "Mars/Olympus"})
+    assert result.exit_code == 2
+    assert "hf_mode" in result.stderr and "Mars/Olympus" in result.stderr

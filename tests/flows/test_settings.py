@@ -1,0 +1,32 @@
+from pathlib import Path
+
+import pytest
+
+from flows.settings import Settings, SettingsInvalid
+
+
+def test_file_then_environment_then_overrides(tmp_path):
+    config = tmp_path / "papertrend.toml"
+    config.write_text('timezone = "Europe/Berlin"\nrefresh_days = 3\n[hf]\nmode = "page"\napi_interval = 2.5\n')
+    settings = Settings.load(env={"PAPERTREND_REFRESH_DAYS": "5"}, config=config, data_dir="/srv/pt")
+    assert (settings.timezone, settings.refresh_days, settings.hf_mode, settings.hf_api_interval) == \
+           ("Europe/Berlin", 5, "page", 2.5)
+    assert settings.warehouse_path == Path("/srv/pt/warehouse.duckdb")
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(SettingsInvalid) as caught:
+        Settings.load(env={"PAPERTREND_REFRESH_DAYS": "seven", "PAPERTREND_HF_FALLBACK": "maybe"})
+    assert "refresh_days='seven'" in str(caught.value) and "hf_fallback='maybe'" in str(caught.value)
+
+
+def test_an_unknown_key_in_the_file_is_an_error_not_silence(tmp_path):
+    config = tmp_path / "papertrend.toml"
+    config.write_text("[hf]\nbase_ulr = 'x'\n")
+    with pytest.raises(SettingsInvalid, match="unknown setting 'hf_base_ulr'"):
+        Settings.load(env={}, config=config)
+
+
+def test_the_user_agent_carries_the_contact():
+    policy = Settings.load(env={"PAPERTREND_CONTACT": "mailto:team@example.org"}).fetch_policy("page")
+    assert policy.user_agent.endswith("; mailto:team@example.org)") and policy.min_interval == 3.0
