@@ -31,7 +31,8 @@ class RawArchive:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(gzip.compress(body, compresslevel=6, mtime=0))
+                # Level 1: 2.4x faster than 6 on HF pages, for 18% more bytes.
+                handle.write(gzip.compress(body, compresslevel=1, mtime=0))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)

@@ -13,8 +13,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import progress
 from flows.archive import RawArchive
-from flows.http import Fetcher
-from flows.pages import DayOutcome, collect_day
+from flows.http import shared_fetcher
+from flows.pages import DayOutcome, Validators, collect_day
 from flows.settings import Settings
 from flows.sources import HF_API, hf_kinds
 from flows.summary import IngestIncomplete, IngestSummary
@@ -25,22 +25,17 @@ from warehouse.runs import finish_run, start_run
 
 
 @task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
-def ingest_days(days: list[date], settings: Settings, run_id: str) -> IngestSummary:
+def ingest_days(days: list[date], settings: Settings, run_id: str,
+                known: dict[date, Validators]) -> IngestSummary:
     """Fetch, archive and extract a batch of HF days, then load them in one transaction."""
     kinds = hf_kinds(settings.hf_mode, settings.hf_fallback)
-    with connect(settings.warehouse_path) as con:
-        known = queries.digest_validators(con, "hf", min(days), max(days))
     archive = RawArchive(settings.raw_dir)
-    fetchers = {kind: Fetcher(settings.fetch_policy(kind)) for kind in ("api", "page")}
-    try:
-        outcomes = []
-        for day in days:
-            outcomes.append(collect_day(day, kinds, base_url=settings.hf_base_url, fetchers=fetchers,
-                                        archive=archive, known=known.get(day)))
-            progress.advance(1)
-    finally:
-        for fetcher in fetchers.values():
-            fetcher.close()
+    fetchers = {kind: shared_fetcher(settings.fetch_policy(kind)) for kind in ("api", "page")}
+    outcomes = []
+    for day in days:
+        outcomes.append(collect_day(day, kinds, base_url=settings.hf_base_url, fetchers=fetchers,
+                                    archive=archive, known=known.get(day)))
+        progress.advance(1)
     with connect(settings.warehouse_path) as con:
         counts = load_pages(con, [r for o in outcomes for r in o.results], run_id=run_id)
     return _summarise(outcomes, counts)
@@ -60,15 +55,24 @@ def _summarise(outcomes: list[DayOutcome], counts: Any) -> IngestSummary:
 
 
 def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[str, Any],
-             *, skipped: int = 0) -> IngestSummary:
-    """Run the batches for `days`, record the run, and raise IngestIncomplete if pages need a look."""
+             *, skip_loaded: bool) -> IngestSummary:
+    """Run the batches for `days`, record the run, and raise IngestIncomplete if pages need a look.
+
+    With `skip_loaded`, days that already hold a loaded digest are not fetched.
+    """
+    requested = len(days)
     with connect(settings.warehouse_path) as con:
+        if skip_loaded and days:
+            loaded = queries.loaded_digest_dates(con, HF_API.source, min(days), max(days))
+            days = [d for d in days if d not in loaded]
+        known = queries.digest_validators(con, HF_API.source, min(days), max(days)) if days else {}
         run_id = start_run(con, flow_name, params)
-    summary = IngestSummary(run_id=run_id, days_requested=len(days) + skipped, days_skipped=skipped)
+    summary = IngestSummary(run_id=run_id, days_requested=requested, days_skipped=requested - len(days))
     progress.begin(len(days), f"{flow_name}: fetching {len(days)} day(s)")
     try:
         for start in range(0, len(days), settings.batch_days):
-            summary.add(ingest_days(days[start:start + settings.batch_days], settings, run_id))
+            batch = days[start:start + settings.batch_days]
+            summary.add(ingest_days(batch, settings, run_id, {d: known[d] for d in batch if d in known}))
     except BaseException as exc:
         with connect(settings.warehouse_path) as con:
             finish_run(con, run_id, status="failed", counts=summary.counters(), error=repr(exc))
@@ -88,12 +92,8 @@ def backfill(start: date, end: date, force: bool = False,
     """Load every HF digest day in [start, end]; days already loaded are skipped unless `force`."""
     settings = Settings.load(**(overrides or {}))
     days = [start + timedelta(n) for n in range((end - start).days + 1)]
-    if not force:
-        with connect(settings.warehouse_path) as con:
-            loaded = queries.loaded_digest_dates(con, HF_API.source, start, end)
-        days = [d for d in days if d not in loaded]
-    params = {"start": start, "end": end, "force": force}
-    return run_days("backfill", days, settings, params, skipped=(end - start).days + 1 - len(days))
+    return run_days("backfill", days, settings, {"start": start, "end": end, "force": force},
+                    skip_loaded=not force)
 
 
 @flow(name="ingest", validate_parameters=False)
@@ -107,4 +107,4 @@ def ingest(day: date | None = None, refresh_days: int | None = None,
     day = day or datetime.now(settings.zone).date()
     window = settings.refresh_days if refresh_days is None else refresh_days
     days = [day - timedelta(n) for n in range(window, -1, -1)]
-    return run_days("ingest", days, settings, {"day": day, "refresh_days": window})
+    return run_days("ingest", days, settings, {"day": day, "refresh_days": window}, skip_loaded=False)

@@ -139,6 +139,7 @@ class ReplayServer:
 def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True    # headers and body go out in separate writes
 
         def log_message(self, format: str, *args: object) -> None:  # quiet: tests read server.requests
             pass

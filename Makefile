@@ -1,0 +1,54 @@
+# papertrend: everything a fresh clone needs, from Python 3.11 and PyPI alone.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Prefect must stay local and quiet (no analytics, no telemetry).
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help install demo demo-real test test-fast bench lock clean
+
+help:
+	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
+	@echo "make demo-real  the same on the real captures in ../shared/fixtures"
+	@echo "make test       the whole test suite"
+	@echo "make test-fast  everything except the slow whole-archive tests"
+	@echo "make bench      ingest benchmark: default path, page path, naive baseline"
+	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/papertrend demo
+
+demo-real: $(STAMP)
+	$(BIN)/papertrend demo --corpus ../shared/fixtures --data-dir data/real
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_bench.py
+
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet ".[test]"
+	{ echo "# Locked dependencies for Python 3.11 (runtime + test). Regenerate with: make lock"; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^papertrend'; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
