@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -80,6 +81,15 @@ class Corpus:
         return sorted(p.name[:10] for p in (self.root / "hf-daily-api").glob("*.json*"))
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that stops reading (a byte cap, a deadline) is expected here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class ReplayServer:
     """Serve a corpus on 127.0.0.1 in a background thread; use as a context manager."""
 
@@ -88,9 +98,9 @@ class ReplayServer:
         self.faults = list(faults or [])
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
+        # A short poll keeps stop() quick: shutdown waits for the next poll.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def base_url(self) -> str:

@@ -125,3 +125,15 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT max(upvotes) FROM sightings") == 99
         assert count(con, "SELECT count(*) FROM sightings") == 3
+
+
+def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
+    from flows.demo import run_demo
+    from flows.synthetic import generate_corpus
+    expected = generate_corpus(tmp_path / "expected", days=6, papers_per_day=8)
+    report = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
+    with open_warehouse(tmp_path) as con:
+        assert count(con, "SELECT count(*) FROM papers") == expected.papers
+        assert count(con, "SELECT count(*) FROM sightings") == expected.sightings
+    assert f"{expected.papers} papers, {expected.sightings} sightings" in report
+    assert "top papers of the week ending" in report
