@@ -252,6 +252,16 @@ def demo(corpus: Annotated[Optional[Path], typer.Option(exists=True, file_okay=F
     typer.echo(report)
 
 
+@app.command()
+@friendly
+def serve(data_dir: DataDir = None) -> None:
+    """Run the daily ingest on its schedule (schedule_cron in timezone) until stopped."""
+    settings = _settings(data_dir)
+    from flows.schedule import serve_daily
+    typer.echo(f"serving the daily ingest at '{settings.schedule_cron}' ({settings.timezone}); Ctrl-C stops")
+    serve_daily(settings)
+
+
 def _overrides(settings: Settings) -> dict[str, Any]:
     # Flows re-read settings themselves; pass on what the CLI resolved.
     return {"data_dir": str(settings.data_dir)}

@@ -1,0 +1,25 @@
+"""The README's settings table and the example config stay true to flows/settings.py."""
+from dataclasses import fields
+from pathlib import Path
+
+from flows.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_setting_is_in_the_readme_table():
+    readme = (ROOT / "README.md").read_text()
+    missing = [f.name for f in fields(Settings) if f"`PAPERTREND_{f.name.upper()}`" not in readme]
+    assert missing == []
+
+
+def test_the_example_config_loads():
+    settings = Settings.load(env={}, config=ROOT / "papertrend.toml.example")
+    assert settings.contact.startswith("mailto:")
+
+
+def test_the_schema_reference_names_every_table():
+    schema = (ROOT / "docs" / "schema.md").read_text()
+    sql = (ROOT / "warehouse" / "migrations" / "001_init.sql").read_text()
+    tables = [line.split()[2] for line in sql.splitlines() if line.startswith(("CREATE TABLE", "CREATE VIEW"))]
+    assert [t for t in tables if f"`{t}`" not in schema] == []
