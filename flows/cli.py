@@ -87,6 +87,12 @@ class _Bar:
         self.progress.stop()
 
 
+def _note_snapshot(from_snapshot: bool) -> None:
+    if from_snapshot:
+        typer.secho("note: a flow is writing; reading the snapshot published after the last run",
+                    err=True, fg="yellow")
+
+
 def _print_summary(summary: Any) -> None:
     counts = {k: v for k, v in asdict(summary).items() if isinstance(v, int)}
     typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
@@ -139,9 +145,10 @@ def status(data_dir: DataDir = None) -> None:
     """Row counts, last runs, freshness per source and open quarantine."""
     import polars as pl
     from warehouse import queries
-    from warehouse.db import connect
+    from warehouse.db import connect_for_reading
     settings = _settings(data_dir)
-    with connect(settings.warehouse_path, read_only=True, lock_wait=5) as con:
+    with connect_for_reading(settings.warehouse_path) as (con, from_snapshot):
+        _note_snapshot(from_snapshot)
         sections = {"runs (latest first)": queries.recent_runs(con), "sources": queries.source_freshness(con),
                     "open quarantine": queries.open_quarantine(con)}
         counts = queries.table_counts(con)
@@ -160,24 +167,17 @@ def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
     """Run read-only SQL on the warehouse (its published snapshot while a flow is writing)."""
     import duckdb
     import polars as pl
-    from warehouse.db import WarehouseLocked, connect, snapshot_path
+    from warehouse.db import connect_for_reading
     settings = _settings(data_dir)
-    path = settings.warehouse_path
-    try:
-        opened = connect(path, read_only=True, lock_wait=2)
-        con = opened.__enter__()
-    except WarehouseLocked:
-        if not snapshot_path(path).exists():
-            raise
-        typer.secho("note: a flow is writing; reading the last published snapshot", err=True, fg="yellow")
-        opened = connect(snapshot_path(path), read_only=True)
-        con = opened.__enter__()
-    try:
-        frame = con.sql(query).pl()
-    except duckdb.Error as exc:
-        _fail(str(exc).splitlines()[0], "check the query; `papertrend sql \"SHOW TABLES\"` lists tables", 1)
-    finally:
-        opened.__exit__(None, None, None)
+    with connect_for_reading(settings.warehouse_path) as (con, from_snapshot):
+        _note_snapshot(from_snapshot)
+        try:
+            result = con.sql(query)
+            frame = result.pl() if result is not None else None
+        except duckdb.Error as exc:
+            _fail(str(exc).splitlines()[0], "check the query; `papertrend sql \"SHOW TABLES\"` lists tables")
+    if frame is None:
+        return              # a statement without a result (SET, PRAGMA ...)
     if format is Format.csv:
         sys.stdout.write(frame.write_csv())
     elif format is Format.json:

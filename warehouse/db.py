@@ -119,3 +119,26 @@ def publish_snapshot(path: Path | str) -> Path:
             shutil.copyfileobj(source, tmp, length=1 << 20)
     os.replace(tmp.name, target)
     return target
+
+
+@contextmanager
+def connect_for_reading(path: Path | str, *, lock_wait: float = 2.0) -> Iterator[tuple[duckdb.DuckDBPyConnection, bool]]:
+    """Open the warehouse read-only, or its published snapshot while a writer holds it.
+
+    Yields (connection, from_snapshot). Raises WarehouseLocked when locked and
+    no snapshot has been published yet, WarehouseMissing when neither exists.
+    """
+    try:
+        opened = connect(path, read_only=True, lock_wait=lock_wait)
+        con = opened.__enter__()
+        from_snapshot = False
+    except WarehouseLocked:
+        if not snapshot_path(path).exists():
+            raise
+        opened = connect(snapshot_path(path), read_only=True)
+        con = opened.__enter__()
+        from_snapshot = True
+    try:
+        yield con, from_snapshot
+    finally:
+        opened.__exit__(None, None, None)

@@ -137,3 +137,15 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
         assert count(con, "SELECT count(*) FROM sightings") == expected.sightings
     assert f"{expected.papers} papers, {expected.sightings} sightings" in report
     assert "top papers of the week ending" in report
+
+
+def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):
+    from typer.testing import CliRunner
+    from flows.cli import app
+    arm(site, "malformed@2026-04-07*1")
+    env = {"PAPERTREND_HF_BASE_URL": site.base_url, "PAPERTREND_HF_API_INTERVAL": "0",
+           "PAPERTREND_HF_FALLBACK": "false", "PAPERTREND_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(app, ["backfill", str(FIRST), str(LAST)], env=env)
+    assert result.exit_code == 1
+    assert "1 page(s) quarantined" in result.stderr and "date=2026-04-07" in result.stderr
+    assert "new_sightings=6" in result.stdout
