@@ -20,7 +20,7 @@ from flows.sources import HF_API, hf_kinds
 from flows.summary import IngestIncomplete, IngestSummary
 from warehouse import queries
 from warehouse.db import connect, publish_snapshot
-from warehouse.load import load_pages
+from warehouse.load import LoadCounts, load_pages
 from warehouse.runs import finish_run, start_run
 
 
@@ -41,7 +41,7 @@ def ingest_days(days: list[date], settings: Settings, run_id: str,
     return _summarise(outcomes, counts)
 
 
-def _summarise(outcomes: list[DayOutcome], counts: Any) -> IngestSummary:
+def _summarise(outcomes: list[DayOutcome], counts: LoadCounts) -> IngestSummary:
     return IngestSummary(
         pages_fetched=sum(o.fetched for o in outcomes),
         pages_not_modified=sum(o.not_modified for o in outcomes),

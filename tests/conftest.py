@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 # Prefect reads these at import time: keep it local, quiet and off the network.
@@ -54,3 +57,18 @@ def fixture_site(fixtures: Path):
     """The real HF archive served over HTTP on 127.0.0.1."""
     with ReplayServer(fixtures) as server:
         yield server
+
+
+@contextmanager
+def held_by_another_process(path: Path):
+    """Keep `path` open read-write in a second process (DuckDB then refuses every other process)."""
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)", str(path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()

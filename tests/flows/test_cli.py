@@ -3,9 +3,10 @@ import json
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.conftest import held_by_another_process
 from tests.flows.conftest import DAYS
 from tests.warehouse.test_load import PageResult, load_pages, page, record
-from warehouse.db import connect
+from warehouse.db import connect, publish_snapshot
 
 runner = CliRunner()
 
@@ -75,20 +76,9 @@ def test_bad_settings_exit_2_listing_every_problem(tmp_path):
 
 
 def test_sql_reads_the_published_snapshot_while_a_writer_holds_the_warehouse(tmp_path):
-    import subprocess
-    import sys
-    from warehouse.db import publish_snapshot
     data = seeded(tmp_path)
     publish_snapshot(data / "warehouse.duckdb")
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb,sys,time; c=duckdb.connect(sys.argv[1]); "
-                               "print('held', flush=True); time.sleep(30)", str(data / "warehouse.duckdb")],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_by_another_process(data / "warehouse.duckdb"):
         result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv", "--data-dir", str(data)])
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
     assert result.exit_code == 0 and result.stdout.splitlines() == ["n", "2"]
     assert "reading the snapshot" in result.stderr

@@ -5,6 +5,7 @@ import duckdb
 import pytest
 
 from extractors.records import PaperRecord
+from tests.conftest import held_by_another_process
 from warehouse import queries
 from warehouse.db import WarehouseLocked, WarehouseMissing, connect, migrate, migrations
 from warehouse.load import PageResult, RawPage, load_pages, rebuild_from_pages
@@ -125,19 +126,9 @@ def test_read_only_open_of_a_missing_warehouse_says_what_to_do(tmp_path):
 
 
 def test_a_second_process_waits_then_reports_the_lock(tmp_path):
-    import subprocess
-    import sys
     path = tmp_path / "w.duckdb"
     with connect(path):
         pass
-    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); time.sleep(30)"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(WarehouseLocked, match="locked by another papertrend process"):
-            with connect(path, read_only=True, lock_wait=0.3):
-                pass
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
+    with held_by_another_process(path), pytest.raises(WarehouseLocked, match="locked by another papertrend process"):
+        with connect(path, read_only=True, lock_wait=0.3):
+            pass
