@@ -81,6 +81,23 @@ def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_pat
         assert count(con, "SELECT count(*) FROM open_quarantine") == 0
 
 
+@pytest.mark.parametrize("fault, reason", [
+    ("truncate", "MalformedPayload: invalid JSON (Unterminated string starting at: line 1 column 535 (char 534)); "
+                 "is the body truncated?"),
+    ("oversize:200000", "ResponseTooLarge: body passed the byte cap and was cut at 100000 bytes"),
+])
+def test_a_cut_body_is_kept_quarantined_and_stays_so_on_reextract(site, tmp_path, fault, reason):
+    arm(site, f"{fault}@2026-04-07")
+    overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False, fetch_max_bytes=100_000)
+    with pytest.raises(IngestIncomplete):
+        backfill(FIRST, LAST, overrides=overrides)
+    counts = reextract(Settings.load(**overrides))
+    assert (counts.pages_quarantined, counts.new_sightings) == (1, 6)
+    with open_warehouse(tmp_path) as con:
+        assert con.execute("SELECT error FROM open_quarantine").fetchall() == [(reason,)]
+        assert count(con, "SELECT count(*) FROM raw_pages WHERE digest_date = '2026-04-07'") == 1
+
+
 def test_permanent_503_fails_the_day_with_nothing_half_written(site, tmp_path):
     arm(site, "503@2026-04-07")
     with pytest.raises(IngestIncomplete, match=r"1 failed[\s\S]*gave up after 2 attempt"):
