@@ -74,6 +74,8 @@ def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
         props = json.loads(div["data-props"])
     except json.JSONDecodeError as exc:
         raise MalformedPayload(f"{target} data-props is not valid JSON ({exc})", source=where) from exc
+    if not isinstance(props, dict):
+        raise MalformedPayload(f"{target} data-props is a {type(props).__name__}, not an object", source=where)
     if target == _PAPER_TARGET:
         if not isinstance(props.get("paper"), dict):
             raise StructureMissing("PaperContent props carry no 'paper'", source=where)

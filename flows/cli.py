@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from flows.settings import Settings, SettingsInvalid
+from flows.settings import Settings, SettingsInvalid, prepare_prefect_env
 
 app = typer.Typer(help="Track trending ML papers: fetch digests, keep them, query them.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -56,7 +56,6 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
     settings = Settings.load(data_dir=data_dir, **overrides)
-    from flows.prefect_env import prepare_prefect_env
     prepare_prefect_env(settings.data_dir)
     return settings
 
@@ -132,11 +131,13 @@ def reextract(data_dir: DataDir = None) -> None:
     settings = _settings(data_dir)
     from flows.reextract import reextract as run_reextract
     with _Bar():
-        counts = run_reextract(settings)
-    typer.echo(f"pages={counts.pages_loaded + counts.pages_quarantined} quarantined={counts.pages_quarantined} "
-               f"papers={counts.new_papers} sightings={counts.new_sightings}")
-    if counts.pages_quarantined:
-        _fail(f"{counts.pages_quarantined} archived page(s) do not extract", "see `papertrend status`")
+        result = run_reextract(settings)
+    counts = result.counts
+    typer.echo(f"pages={counts.pages_loaded + counts.pages_quarantined} failed_extraction={counts.pages_quarantined} "
+               f"open_quarantine={result.open_quarantine} papers={counts.new_papers} sightings={counts.new_sightings}")
+    if result.open_quarantine:
+        _fail(f"{result.open_quarantine} day(s) have only pages that do not extract",
+              "see `papertrend status`; fix the extractor or re-fetch those days")
 
 
 @app.command()
@@ -248,8 +249,10 @@ def demo(corpus: Annotated[Optional[Path], typer.Option(exists=True, file_okay=F
     settings = _settings(data_dir)
     from flows.demo import run_demo
     with _Bar():
-        report = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
+        report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
+    if summary.incomplete:
+        _fail("the demo run did not load every day", "see the quarantined/failed counts above and `papertrend status`")
 
 
 @app.command()

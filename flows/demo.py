@@ -22,8 +22,9 @@ def replay_overrides(settings: Settings, base_url: str) -> dict[str, object]:
             "hf_base_url": base_url, "hf_api_interval": 0.0, "hf_page_interval": 0.0}
 
 
-def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_day: int) -> str:
-    """Generate (or take) a corpus, replay it over HTTP, backfill it, and return a summary."""
+def run_demo(settings: Settings, *, corpus: Path | None, days: int,
+             papers_per_day: int) -> tuple[str, IngestSummary]:
+    """Generate (or take) a corpus, replay it over HTTP, backfill it; return a description and the run's summary."""
     if corpus is None:
         corpus = settings.data_dir / "demo-corpus"
         generate_corpus(corpus, days=days, papers_per_day=papers_per_day, seed=DEMO_SEED)
@@ -37,7 +38,7 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
             summary = backfill(start, end, overrides=replay_overrides(settings, server.base_url))
         except IngestIncomplete as exc:
             summary = exc.summary
-    return _describe(settings, summary, start, end, time.monotonic() - began, corpus)
+    return _describe(settings, summary, start, end, time.monotonic() - began, corpus), summary
 
 
 def _describe(settings: Settings, summary: IngestSummary, start: date, end: date,
@@ -49,7 +50,7 @@ def _describe(settings: Settings, summary: IngestSummary, start: date, end: date
         f"replayed {corpus} ({start} -> {end}) through HTTP in {seconds:.1f}s",
         f"this run: {summary.pages_fetched} pages fetched, {summary.days_skipped} days already loaded, "
         f"{summary.new_papers} new papers, {summary.new_sightings} new sightings, "
-        f"{summary.pages_quarantined} quarantined",
+        f"{summary.pages_quarantined} quarantined, {summary.pages_failed} failed",
         f"warehouse: {counts['papers']} papers, {counts['sightings']} sightings, {counts['raw_pages']} raw pages",
         f"top papers of the week ending {end}:",
         *[f"  {row['upvotes'] or 0:>4}  {row['arxiv_id']}  {row['title'][:80]}" for row in top.iter_rows(named=True)],

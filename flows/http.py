@@ -10,6 +10,7 @@ import atexit
 import random
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -67,9 +68,11 @@ class FetchError(Exception):
 class TransientFetchError(FetchError):
     """A failure that may succeed later (429, 5xx, network trouble, a slow body)."""
 
-    def __init__(self, message: str, *, url: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, url: str, retry_after: float | None = None,
+                 status: int | None = None) -> None:
         super().__init__(message, url=url)
         self.retry_after = retry_after
+        self.status = status
 
 
 class DeadlineExceeded(TransientFetchError):
@@ -78,6 +81,17 @@ class DeadlineExceeded(TransientFetchError):
 
 class RetriesExhausted(FetchError):
     """Every attempt failed transiently; the last error is attached as the cause."""
+
+
+class RateLimited(FetchError):
+    """The host keeps refusing us for now (429 to the last attempt, or a Retry-After beyond our patience).
+
+    Other URLs on the same host will be refused too: stop fetching from it.
+    """
+
+
+class BodyUndecodable(FetchError):
+    """The body's Content-Encoding is unknown or its compressed stream is corrupt."""
 
 
 class FetchRefused(FetchError):
@@ -114,25 +128,29 @@ class HostThrottle:
         if start > now:
             self._sleep(start - now)
 
+    def defer(self, host: str, seconds: float) -> None:
+        """Let no request to `host` start for `seconds` (a Retry-After or a backoff applies to the host)."""
+        with self._lock:
+            now = self._clock()
+            self._next[host] = max(self._next.get(host, now), now + seconds)
+
 
 THROTTLE = HostThrottle()
 
 
 @dataclass
 class Fetcher:
-    """Fetches URLs under one policy. Create one per source; close it when done."""
+    """Fetches URLs under one policy. Create one per source (or use `shared_fetcher`); close it when done."""
 
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     throttle: HostThrottle = THROTTLE
-    sleep: Callable[[float], None] = time.sleep
     transport: httpx.BaseTransport | None = None   # tests only: conditions no server produces
 
     def __post_init__(self) -> None:
         self.client = httpx.Client(
-            timeout=httpx.Timeout(self.policy.read_timeout, connect=self.policy.connect_timeout),
-            headers={"User-Agent": self.policy.user_agent},
-            follow_redirects=True,
-            transport=self.transport,
+            # We decode bodies ourselves (see _read_capped), so only offer what we decode.
+            headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=True, transport=self.transport,
         )
 
     def close(self) -> None:
@@ -145,70 +163,113 @@ class Fetcher:
         self.close()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """Fetch `url`, retrying transient failures.
+        """Fetch `url`, retrying transient failures; waits go through the host's throttle.
 
-        Raises RetriesExhausted, FetchRefused or ResponseTooLarge; a 304 comes
-        back as a Fetched with `not_modified` set and an empty body.
+        Raises RetriesExhausted, RateLimited, FetchRefused, BodyUndecodable or
+        ResponseTooLarge; a 304 comes back as a Fetched with `not_modified` set.
         """
+        host = urlsplit(url).netloc
         headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
         for attempt in range(1, self.policy.attempts + 1):
-            self.throttle.wait(urlsplit(url).netloc, self.policy.min_interval)
+            self.throttle.wait(host, self.policy.min_interval)
             try:
-                fetched = self._get_once(url, headers)
+                return replace(self._get_once(url, headers), attempts=attempt)
             except TransientFetchError as exc:
-                delay = self._retry_delay(attempt, exc)
-                if attempt == self.policy.attempts or delay is None:
-                    raise RetriesExhausted(f"gave up after {attempt} attempt(s): {exc}", url=url) from exc
-                self.sleep(delay)
-                continue
-            return replace(fetched, attempts=attempt)
-        raise AssertionError("unreachable: the loop returns or raises")
+                self._after_failure(host, url, attempt, exc)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _retry_delay(self, attempt: int, exc: TransientFetchError) -> float | None:
+    def _after_failure(self, host: str, url: str, attempt: int, exc: TransientFetchError) -> None:
+        # Retry-After (or our backoff) holds back every request to the host, not just this one.
+        if exc.retry_after is not None and exc.retry_after > self.policy.retry_after_max:
+            raise RateLimited(f"Retry-After {exc.retry_after:g}s exceeds our limit of "
+                              f"{self.policy.retry_after_max:g}s: {exc}", url=url) from exc
+        if attempt == self.policy.attempts:
+            kind = RateLimited if exc.status == 429 else RetriesExhausted
+            raise kind(f"gave up after {attempt} attempt(s): {exc}", url=url) from exc
         if exc.retry_after is not None:
-            return exc.retry_after if exc.retry_after <= self.policy.retry_after_max else None
-        # Exponential backoff with jitter, so retrying clients do not synchronise.
-        ceiling = min(self.policy.backoff * 2 ** (attempt - 1), self.policy.backoff_max)
-        return random.uniform(ceiling / 2, ceiling)
+            delay = exc.retry_after
+        else:
+            # Exponential backoff with jitter, so retrying clients do not synchronise.
+            ceiling = min(self.policy.backoff * 2 ** (attempt - 1), self.policy.backoff_max)
+            delay = random.uniform(ceiling / 2, ceiling)
+        self.throttle.defer(host, delay)
 
     def _get_once(self, url: str, headers: dict[str, str]) -> Fetched:
-        deadline = time.monotonic() + self.policy.deadline
+        # No single wait (connect, headers, one read) may outlast the deadline; with the
+        # check between chunks, an attempt ends within twice the deadline at worst.
+        policy = self.policy
+        timeout = httpx.Timeout(min(policy.read_timeout, policy.deadline),
+                                connect=min(policy.connect_timeout, policy.deadline))
+        deadline = time.monotonic() + policy.deadline
         try:
-            with self.client.stream("GET", url, headers=headers) as response:
+            with self.client.stream("GET", url, headers=headers, timeout=timeout) as response:
                 _raise_for_status(response)
                 body, truncated = self._read_capped(response, deadline)
+        except httpx.TimeoutException as exc:
+            raise DeadlineExceeded(f"{type(exc).__name__}: no progress within the time allowed", url=url) from exc
         except httpx.TransportError as exc:
             raise TransientFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
+        except httpx.HTTPError as exc:       # too many redirects, an invalid URL, ...
+            raise FetchRefused(f"{type(exc).__name__}: {exc}", url=url, status=0) from exc
         fetched = Fetched(
             url=url, status=response.status_code, body=body, fetched_at=datetime.now(timezone.utc),
             content_type=response.headers.get("content-type"), etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
         )
         if truncated:
-            raise ResponseTooLarge(f"body exceeds the cap of {self.policy.max_bytes} bytes; kept the first "
+            raise ResponseTooLarge(f"body exceeds the cap of {policy.max_bytes} bytes; kept the first "
                                    f"{len(body)} (raise max_bytes if this page is legitimately big)",
                                    url=url, partial=fetched)
         return fetched
 
     def _read_capped(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
-        # Count as we stream, on the decoded bytes we hold and on the raw bytes
-        # received, so neither a huge body nor a compression bomb is ever held whole.
-        cap, chunks, size = self.policy.max_bytes, [], 0
-        for chunk in response.iter_bytes():
+        # We read the raw stream and decompress it ourselves, never more than the
+        # cap at a time: httpx's own decoder inflates a whole chunk at once, so a
+        # 200 KB compression bomb could become 60 MB in memory before any check.
+        cap = self.policy.max_bytes
+        decoder = _Decoder(response.headers.get("content-encoding", ""), url=str(response.url))
+        chunks, size = [], 0
+        for raw in response.iter_raw():
             if time.monotonic() > deadline:
                 raise DeadlineExceeded(f"body not complete within the {self.policy.deadline:g}s deadline "
                                        f"({size} bytes read)", url=str(response.url))
-            chunks.append(chunk)
-            size += len(chunk)
+            data = decoder.decode(raw, limit=cap + 1 - size)
+            chunks.append(data)
+            size += len(data)
             if size > cap or response.num_bytes_downloaded > cap:
                 return b"".join(chunks)[:cap], True
         return b"".join(chunks), False
 
 
+class _Decoder:
+    """Incremental Content-Encoding decoder that never yields more than asked for."""
+
+    def __init__(self, encoding: str, *, url: str) -> None:
+        self.encoding, self.url = encoding.strip().lower(), url
+        if self.encoding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.encoding == "deflate":
+            self._inflate = zlib.decompressobj()
+        elif self.encoding in ("", "identity"):
+            self._inflate = None
+        else:
+            raise BodyUndecodable(f"unsupported Content-Encoding {encoding!r}", url=url)
+
+    def decode(self, raw: bytes, *, limit: int) -> bytes:
+        if self._inflate is None:
+            return raw
+        try:
+            data = self._inflate.decompress(raw, limit)
+        except zlib.error as exc:
+            raise BodyUndecodable(f"corrupt {self.encoding} body: {exc}", url=self.url) from exc
+        # Anything left unconsumed would inflate past the limit: the caller cuts there.
+        return data
+
+
 def _raise_for_status(response: httpx.Response) -> None:
     status, url = response.status_code, str(response.url)
     if status in RETRYABLE_STATUS:
-        raise TransientFetchError(f"HTTP {status}", url=url,
+        raise TransientFetchError(f"HTTP {status}", url=url, status=status,
                                   retry_after=parse_retry_after(response.headers.get("retry-after")))
     if status >= 400:
         raise FetchRefused(f"HTTP {status} (not retried: the request itself is refused)", url=url, status=status)

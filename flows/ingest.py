@@ -33,24 +33,34 @@ def ingest_days(days: list[date], settings: Settings, run_id: str,
     fetchers = {kind: shared_fetcher(settings.fetch_policy(kind)) for kind in ("api", "page")}
     outcomes = []
     for day in days:
-        outcomes.append(collect_day(day, kinds, base_url=settings.hf_base_url, fetchers=fetchers,
-                                    archive=archive, known=known.get(day)))
+        outcome = collect_day(day, kinds, base_url=settings.hf_base_url, fetchers=fetchers,
+                              archive=archive, known=known.get(day))
+        outcomes.append(outcome)
         progress.advance(1)
+        if outcome.rate_limited:
+            break                        # the host asked us to stop; what we have still loads
     with connect(settings.warehouse_path) as con:
         counts = load_pages(con, [r for o in outcomes for r in o.results], run_id=run_id)
-    return _summarise(outcomes, counts)
+    summary = _summarise(outcomes, counts)
+    summary.days_unfetched = len(days) - len(outcomes) + (1 if summary.stopped else 0)
+    return summary
 
 
 def _summarise(outcomes: list[DayOutcome], counts: LoadCounts) -> IngestSummary:
+    # Counted per day, not per page: an API page that failed on a day the digest
+    # page then loaded is a fallback (kept in quarantine for the record), not a failure.
+    unloaded = [o for o in outcomes if not o.loaded and not o.rate_limited]
+    quarantined = [r for o in unloaded for r in o.quarantined]
     return IngestSummary(
         pages_fetched=sum(o.fetched for o in outcomes),
         pages_not_modified=sum(o.not_modified for o in outcomes),
-        # A day that fell back to another kind and loaded is not a failure.
-        pages_failed=sum(1 for o in outcomes if o.failures and not o.loaded and not o.results),
-        pages_quarantined=counts.pages_quarantined, new_papers=counts.new_papers,
-        new_sightings=counts.new_sightings, updated_sightings=counts.updated_sightings,
-        quarantined=counts.quarantined,
-        failed=[f for o in outcomes if not o.loaded and not o.results for f in o.failures],
+        pages_failed=sum(1 for o in unloaded if not o.quarantined),
+        pages_quarantined=len(quarantined), pages_fallback=sum(o.fell_back for o in outcomes),
+        new_papers=counts.new_papers, new_sightings=counts.new_sightings,
+        updated_sightings=counts.updated_sightings,
+        quarantined=[f"{r.page.url} ({r.error})" for r in quarantined],
+        failed=[f for o in unloaded if not o.quarantined for f in o.failures],
+        stopped=next((o.rate_limited for o in outcomes if o.rate_limited), None),
     )
 
 
@@ -63,7 +73,8 @@ def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[
     requested = len(days)
     with connect(settings.warehouse_path) as con:
         if skip_loaded and days:
-            loaded = queries.loaded_digest_dates(con, HF_API.source, min(days), max(days))
+            loaded = queries.loaded_digest_dates(con, HF_API.source, min(days), max(days),
+                                                 settle_days=settings.refresh_days)
             days = [d for d in days if d not in loaded]
         known = queries.digest_validators(con, HF_API.source, min(days), max(days)) if days else {}
         run_id = start_run(con, flow_name, params)
@@ -71,17 +82,20 @@ def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[
     progress.begin(len(days), f"{flow_name}: fetching {len(days)} day(s)")
     try:
         for start in range(0, len(days), settings.batch_days):
+            if summary.stopped:
+                summary.days_unfetched += len(days) - start
+                break
             batch = days[start:start + settings.batch_days]
             summary.add(ingest_days(batch, settings, run_id, {d: known[d] for d in batch if d in known}))
     except BaseException as exc:
         with connect(settings.warehouse_path) as con:
             finish_run(con, run_id, status="failed", counts=summary.counters(), error=repr(exc))
         raise
-    incomplete = summary.pages_quarantined or summary.pages_failed
     with connect(settings.warehouse_path) as con:
-        finish_run(con, run_id, status="incomplete" if incomplete else "completed", counts=summary.counters())
+        finish_run(con, run_id, status="incomplete" if summary.incomplete else "completed",
+                   counts=summary.counters(), error=summary.stopped)
     publish_snapshot(settings.warehouse_path)
-    if incomplete:
+    if summary.incomplete:
         raise IngestIncomplete(summary)
     return summary
 

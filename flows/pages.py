@@ -7,7 +7,7 @@ from datetime import date
 from extractors import extract
 from extractors.errors import ExtractError
 from flows.archive import RawArchive
-from flows.http import Fetched, FetchError, Fetcher, ResponseTooLarge
+from flows.http import Fetched, FetchError, Fetcher, RateLimited, ResponseTooLarge
 from flows.sources import DigestKind
 from warehouse.load import PageResult, RawPage
 
@@ -24,10 +24,22 @@ class DayOutcome:
     fetched: int = 0
     not_modified: bool = False
     failures: list[str] = field(default_factory=list)
+    rate_limited: str | None = None     # the host told us to stop: the reason
 
     @property
     def loaded(self) -> bool:
+        """The day holds a usable digest after this fetch (new, or unchanged)."""
         return self.not_modified or any(r.error is None for r in self.results)
+
+    @property
+    def fell_back(self) -> bool:
+        """The first kind failed and a later one loaded the day."""
+        return self.loaded and bool(self.failures or any(r.error for r in self.results))
+
+    @property
+    def quarantined(self) -> list[PageResult]:
+        """Pages that failed extraction on a day that did not load otherwise."""
+        return [] if self.loaded else [r for r in self.results if r.error]
 
 
 def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: dict[str, Fetcher],
@@ -49,6 +61,10 @@ def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: 
             outcome.results.append(_quarantined(exc.partial, kind, day, archive,
                                                 truncation_reason(len(exc.partial.body)), truncated=True))
             continue
+        except RateLimited as exc:
+            # Every kind lives on the same host: falling back would only hit it again.
+            outcome.rate_limited = str(exc)
+            return outcome
         except FetchError as exc:
             outcome.failures.append(str(exc))
             continue
@@ -87,6 +103,8 @@ def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
                           observed_at=page.fetched_at, where=page.url)
     except ExtractError as exc:
         return PageResult(page, error=f"{type(exc).__name__}: {exc.reason}")
+    except Exception as exc:  # noqa: BLE001 - an extractor bug must quarantine one page, not sink the batch
+        return PageResult(page, error=f"ExtractorCrashed: {type(exc).__name__}: {exc}")
     return PageResult(page, records=records)
 
 

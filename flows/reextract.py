@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -19,7 +20,15 @@ _EXTRACTOR_BY_KIND = {(k.source, k.kind): k.extractor for k in (HF_API, HF_PAGE)
 BATCH_PAGES = 200
 
 
-def reextract(settings: Settings) -> LoadCounts:
+@dataclass(frozen=True)
+class Reextracted:
+    """What a rebuild produced, and how many quarantined pages still lack a loaded day."""
+
+    counts: LoadCounts
+    open_quarantine: int
+
+
+def reextract(settings: Settings) -> Reextracted:
     """Re-run the extractors over every archived page, oldest fetch first, in one transaction.
 
     Pages that now extract leave quarantine; pages that no longer do enter it.
@@ -35,9 +44,11 @@ def reextract(settings: Settings) -> LoadCounts:
         except BaseException as exc:
             finish_run(con, run_id, status="failed", counts={}, error=repr(exc))
             raise
-        finish_run(con, run_id, status="completed", counts=vars(counts))
+        still_open = queries.open_quarantine_count(con)
+        finish_run(con, run_id, status="incomplete" if still_open else "completed",
+                   counts={**vars(counts), "pages_quarantined": still_open})
     publish_snapshot(settings.warehouse_path)
-    return counts
+    return Reextracted(counts, still_open)
 
 
 def _batches(pages: pl.DataFrame, archive: RawArchive) -> Iterator[list[PageResult]]:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from flows.hf_render import render_daily_page
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FAULT_KINDS = ("status", "drip", "truncate", "disconnect", "malformed", "oversize")
+FAULT_KINDS = ("status", "drip", "stall", "truncate", "disconnect", "malformed", "oversize")
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Fault:
     times: int | None = None
     status: int = 503            # for kind="status"
     retry_after: str | None = None
-    delay: float = 0.5           # for kind="drip": seconds between chunks
+    delay: float = 0.5           # for kind="drip": seconds between chunks; "stall": before answering
     chunk: int = 64              # for kind="drip": bytes per chunk
     size: int = 50_000_000       # for kind="oversize": body bytes
 
@@ -49,7 +49,7 @@ class Fault:
         fault.match, fault.times = match, int(times) if times else None
         if arg and fault.kind == "status":
             fault.retry_after = arg
-        elif arg and fault.kind == "drip":
+        elif arg and fault.kind in ("drip", "stall"):
             fault.delay = float(arg)
         elif arg and fault.kind == "oversize":
             fault.size = int(arg)
@@ -57,12 +57,13 @@ class Fault:
 
 
 class Corpus:
-    """Read access to a corpus directory laid out as in docs/corpus.md."""
+    """Read access to a corpus directory (layout: docs/operations.md, "The replay server and faults")."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def api_body(self, day: str) -> bytes | None:
+        """The captured API body for `day` (decompressed), or None if the corpus has none."""
         for name in (f"{day}.json", f"{day}.json.gz"):
             path = self.root / "hf-daily-api" / name
             if path.is_file():
@@ -70,7 +71,8 @@ class Corpus:
                 return gzip.decompress(data) if name.endswith(".gz") else data
         return None
 
-    def page_body(self, day: str) -> bytes | None:
+    def page_body(self, day: str) -> bytes:
+        """A captured digest page for `day`, else one rendered from its API body (or from `[]`)."""
         captured = sorted((self.root / "hf-pages").glob(f"papers_date_{day}__*.html"))
         if captured:
             return captured[0].read_bytes()
@@ -78,6 +80,7 @@ class Corpus:
         return render_daily_page(api, day) if api is not None else render_daily_page(b"[]", day)
 
     def days(self) -> list[str]:
+        """Every day with an API capture, as YYYY-MM-DD, in order."""
         return sorted(p.name[:10] for p in (self.root / "hf-daily-api").glob("*.json*"))
 
 
@@ -108,10 +111,12 @@ class ReplayServer:
         return f"http://{host}:{port}"
 
     def start(self) -> "ReplayServer":
+        """Start serving in a daemon thread."""
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving and release the port."""
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
@@ -133,6 +138,7 @@ class ReplayServer:
         return None
 
     def body_for(self, path: str, query: dict[str, list[str]]) -> tuple[bytes, str] | None:
+        """(body, content type) for a request path, or None for a path the real sites do not serve."""
         if path == "/api/daily_papers":
             day = (query.get("date") or [""])[0]
             if not _DATE.match(day):
@@ -186,6 +192,9 @@ def _misbehave(handler: BaseHTTPRequestHandler, fault: Fault, body: bytes, conte
     if fault.kind == "status":
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         return handler._send(fault.status, b'{"error":"injected"}', "application/json", headers)
+    if fault.kind == "stall":         # silence before the status line
+        time.sleep(fault.delay)
+        return handler._send(200, body, content_type)
     if fault.kind == "truncate":      # a complete response whose body was cut short upstream
         return handler._send(200, body[: len(body) // 2], content_type)
     if fault.kind == "malformed":     # the page's structure is gone

@@ -65,6 +65,8 @@ def connect(path: Path | str, *, read_only: bool = False,
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open_with_retry(path, read_only=read_only, lock_wait=lock_wait)
     try:
+        # now() and TIMESTAMPTZ casts follow the session zone: make it UTC, as everything we store.
+        con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             migrate(con)
         yield con
@@ -108,15 +110,19 @@ def snapshot_path(path: Path | str) -> Path:
 
 
 def publish_snapshot(path: Path | str) -> Path:
-    """Copy the (closed) warehouse to its snapshot atomically, for readers while a flow writes.
+    """Copy the warehouse to its snapshot atomically, for readers while a flow writes.
 
     DuckDB lets no other process open a file a writer holds, not even
-    read-only, so SQL users fall back to this copy while a load is running.
+    read-only, so SQL users fall back to this copy during a load. We copy while
+    holding a write connection (after a checkpoint), so no other process can
+    change the file mid-copy.
     """
     path, target = Path(path), snapshot_path(path)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".snapshot-", delete=False) as tmp:
-        with open(path, "rb") as source:
-            shutil.copyfileobj(source, tmp, length=1 << 20)
+    with connect(path) as con:
+        con.execute("CHECKPOINT")
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".snapshot-", delete=False) as tmp:
+            with open(path, "rb") as source:
+                shutil.copyfileobj(source, tmp, length=1 << 20)
     os.replace(tmp.name, target)
     return target
 

@@ -156,8 +156,10 @@ def _frames(pairs: list[tuple[RawPage, PaperRecord]]) -> tuple[pl.DataFrame, pl.
     # Within one batch a key may occur twice (a page listing a paper twice, or
     # two fetches of one day): keep the newest observation, best rank first.
     order = ["observed_at", "digest_date"]
+    key = ["arxiv_id", "source", "digest_date"]
     sightings = (sightings.sort([*order, "rank"], descending=[False, False, True])
-                 .unique(["arxiv_id", "source", "digest_date"], keep="last", maintain_order=True))
+                 .with_columns(pl.col("observed_at").min().over(key).alias("first_observed_at"))
+                 .unique(key, keep="last", maintain_order=True))
     papers = _merge_paper_observations(papers.sort(order))
     return sightings, papers
 
@@ -266,9 +268,10 @@ def _sighting_changed(new: str, old: str, columns: tuple[str, ...] = (*_SIGHTING
 
 _UPSERT_SIGHTINGS = f"""
 INSERT INTO sightings BY NAME
-SELECT *, observed_at AS first_observed_at FROM incoming_sightings
+SELECT * FROM incoming_sightings
 ON CONFLICT DO UPDATE SET
-    {", ".join(f"{c} = excluded.{c}" for c in (*_SIGHTING_COUNTS, "raw_sha256", "observed_at"))}
+    {", ".join(f"{c} = excluded.{c}" for c in (*_SIGHTING_COUNTS, "raw_sha256", "observed_at"))},
+    first_observed_at = least(sightings.first_observed_at, excluded.first_observed_at)
 WHERE {_sighting_changed("excluded", "sightings")}
 """
 

@@ -15,10 +15,17 @@ _TABLE_KEYS = {
 }
 
 
-def loaded_digest_dates(con: duckdb.DuckDBPyConnection, source: str, start: date, end: date) -> set[date]:
-    """Digest dates of `source` in [start, end] that hold an extracted page (possibly empty)."""
-    rows = con.execute("SELECT digest_date FROM digests WHERE source = ? AND digest_date BETWEEN ? AND ?",
-                       [source, start, end]).fetchall()
+def loaded_digest_dates(con: duckdb.DuckDBPyConnection, source: str, start: date, end: date,
+                        *, settle_days: int = 1) -> set[date]:
+    """Digest dates of `source` in [start, end] that hold a final extracted page.
+
+    An empty page fetched less than `settle_days` after its date may only mean
+    the digest was not published yet, so it does not count as loaded.
+    """
+    rows = con.execute("""SELECT digest_date FROM digests
+                          WHERE source = ? AND digest_date BETWEEN ? AND ?
+                            AND (entries > 0 OR fetched_at >= digest_date + to_days(?::INTEGER + 1))""",
+                       [source, start, end, settle_days]).fetchall()
     return {row[0] for row in rows}
 
 
@@ -56,6 +63,11 @@ def source_freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                              count(*) AS digests, sum(entries) AS entries,
                              count(*) FILTER (WHERE entries = 0) AS empty_days
                       FROM digests GROUP BY source ORDER BY source""").pl()
+
+
+def open_quarantine_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many quarantined pages still lack a loaded digest for their day."""
+    return con.execute("SELECT count(*) FROM open_quarantine").fetchall()[0][0]
 
 
 def open_quarantine(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

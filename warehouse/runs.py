@@ -9,8 +9,8 @@ import duckdb
 
 from warehouse.db import transaction
 
-RUN_COUNTERS = ("pages_fetched", "pages_not_modified", "pages_failed", "pages_quarantined",
-                "new_papers", "new_sightings", "updated_sightings")
+RUN_COUNTERS = ("pages_fetched", "pages_not_modified", "pages_failed", "pages_quarantined", "pages_fallback",
+                "days_unfetched", "new_papers", "new_sightings", "updated_sightings")
 
 
 def start_run(con: duckdb.DuckDBPyConnection, flow: str, params: dict[str, Any]) -> str:

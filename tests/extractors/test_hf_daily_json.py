@@ -109,3 +109,21 @@ def test_bodies_of_the_wrong_shape_raise_malformed_payload(body, message):
 def test_an_entry_without_an_arxiv_id_names_its_rank():
     with pytest.raises(EntryInvalid, match="entry 2: not an arXiv id"):
         parse(b'[{"paper": {"id": "2406.01234", "title": "A"}}, {"paper": {"id": "", "title": "B"}}]')
+
+
+def test_odd_optional_values_become_none_and_never_fail_the_day():
+    entry = {"paper": {"id": "2406.01234", "title": "T", "publishedAt": "yesterday", "upvotes": float("nan"),
+                       "githubStars": 1e400, "githubRepo": {"url": "x"}, "ai_keywords": "agents",
+                       "authors": ["Ada Lovelace", {"name": "Alan Turing"}, 7]},
+             "numComments": True, "submittedBy": "someone", "organization": 5}
+    record = parse(json.dumps([entry]).encode())[0]
+    assert (record.published_at, record.upvotes, record.github_stars, record.github_repo) == (None, None, None, None)
+    assert (record.comments, record.submitter, record.organization) == (None, None, None)
+    assert record.ai_keywords == ("agents",) and record.authors == ("Ada Lovelace", "Alan Turing")
+
+
+def test_an_entry_that_is_not_an_object_inside_page_props_is_invalid():
+    from extractors.hf_daily_html import parse_daily_page
+    html = b'<div data-target="DailyPapers" data-props="{&quot;dailyPapers&quot;:[&quot;x&quot;]}"></div>'
+    with pytest.raises(EntryInvalid, match="entry 1 has no 'paper' object"):
+        parse_daily_page(html, digest_date=date(2026, 4, 10), observed_at=OBSERVED)

@@ -97,10 +97,13 @@ def test_a_later_good_load_closes_the_quarantine(warehouse):
     assert rows(warehouse, "SELECT count(*) FROM open_quarantine") == [(0,)]
 
 
-def test_an_empty_day_is_recorded_as_a_digest_with_no_entries(warehouse):
-    load_pages(warehouse, [PageResult(page(day=date(2026, 4, 11)), [])], run_id="r1")
-    assert rows(warehouse, "SELECT digest_date, entries FROM digests") == [(date(2026, 4, 11), 0)]
-    assert queries.loaded_digest_dates(warehouse, "hf", date(2026, 4, 1), date(2026, 4, 30)) == {date(2026, 4, 11)}
+def test_an_empty_day_is_recorded_and_counts_as_loaded_once_settled(warehouse):
+    weekend, early = date(2026, 4, 11), date(2026, 4, 12)
+    load_pages(warehouse, [PageResult(page(day=weekend, at=datetime(2026, 4, 20)), []),
+                           PageResult(page("b" * 64, day=early, at=datetime(2026, 4, 12, 23)), [])], run_id="r1")
+    assert rows(warehouse, "SELECT digest_date, entries FROM digests ORDER BY 1") == [(weekend, 0), (early, 0)]
+    # Fetched the same day, an empty digest may just not be published yet.
+    assert queries.loaded_digest_dates(warehouse, "hf", date(2026, 4, 1), date(2026, 4, 30)) == {weekend}
 
 
 def test_a_failing_load_leaves_the_warehouse_as_it_was(warehouse):

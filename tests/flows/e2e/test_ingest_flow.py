@@ -1,5 +1,5 @@
 import gzip
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -42,8 +42,8 @@ def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixt
     with open_warehouse(tmp_path) as con:
         assert queries.content_hash(con) == before
 
-    counts = reextract(Settings.load(**overrides))
-    assert (counts.new_papers, counts.new_sightings, counts.pages_quarantined) == (7875, 7876, 0)
+    result = reextract(Settings.load(**overrides))
+    assert (result.counts.new_papers, result.counts.new_sightings, result.open_quarantine) == (7875, 7876, 0)
     with open_warehouse(tmp_path) as con:
         assert queries.content_hash(con, EXTRACTED) == extracted
 
@@ -91,8 +91,8 @@ def test_a_cut_body_is_kept_quarantined_and_stays_so_on_reextract(site, tmp_path
     overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False, fetch_max_bytes=100_000)
     with pytest.raises(IngestIncomplete):
         backfill(FIRST, LAST, overrides=overrides)
-    counts = reextract(Settings.load(**overrides))
-    assert (counts.pages_quarantined, counts.new_sightings) == (1, 6)
+    result = reextract(Settings.load(**overrides))
+    assert (result.counts.pages_quarantined, result.open_quarantine, result.counts.new_sightings) == (1, 1, 6)
     with open_warehouse(tmp_path) as con:
         assert con.execute("SELECT error FROM open_quarantine").fetchall() == [(reason,)]
         assert count(con, "SELECT count(*) FROM raw_pages WHERE digest_date = '2026-04-07'") == 1
@@ -115,6 +115,43 @@ def test_the_digest_page_is_the_fallback_when_the_api_fails(site, tmp_path):
     with open_warehouse(tmp_path) as con:
         assert con.execute("SELECT digest_date, kind FROM digests ORDER BY 1").fetchall() == [
             (FIRST, "api"), (date(2026, 4, 7), "page"), (LAST, "api")]
+
+
+def test_an_api_page_that_does_not_extract_falls_back_and_the_run_completes(site, tmp_path):
+    arm(site, "malformed@/api/daily_papers?date=2026-04-07")
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    summary = backfill(FIRST, LAST, overrides=overrides)
+    assert (summary.pages_quarantined, summary.pages_fallback, summary.new_sightings) == (0, 1, 9)
+    with open_warehouse(tmp_path) as con:
+        assert count(con, "SELECT count(*) FROM quarantine") == 1          # kept, for the record
+        assert count(con, "SELECT count(*) FROM open_quarantine") == 0
+    assert reextract(Settings.load(**overrides)).open_quarantine == 0
+
+
+def test_a_host_that_rate_limits_us_stops_the_run_and_the_rest_resumes_later(site, tmp_path):
+    arm(site, "429:3600@2026-04-07")
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    with pytest.raises(IngestIncomplete, match="stopped: .*Retry-After 3600s exceeds") as caught:
+        backfill(FIRST, LAST, overrides=overrides)
+    assert (caught.value.summary.new_sightings, caught.value.summary.days_unfetched) == (3, 2)
+    assert not any("/papers/date/" in path for path, _ in site.requests)   # no fallback onto the same host
+    site.faults.clear()
+    resumed = backfill(FIRST, LAST, overrides=overrides)
+    assert (resumed.days_skipped, resumed.new_sightings) == (1, 6)
+
+
+def test_an_empty_day_fetched_before_publication_is_fetched_again(site, tmp_path, tiny_corpus):
+    from datetime import datetime, timezone
+    today = datetime.now(timezone.utc).date()
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    first = backfill(today, today, overrides=overrides)                  # not published yet: []
+    (tiny_corpus / "hf-daily-api" / f"{today}.json").write_text(
+        (tiny_corpus / "hf-daily-api" / f"{LAST}.json").read_text())
+    again = backfill(today, today, overrides=overrides)
+    assert (first.new_sightings, again.days_skipped, again.new_sightings) == (0, 0, 3)
+    old = backfill(FIRST - timedelta(1), FIRST - timedelta(1), overrides=overrides)   # an old empty day
+    assert backfill(FIRST - timedelta(1), FIRST - timedelta(1), overrides=overrides).days_skipped == 1
+    assert old.pages_fetched == 1
 
 
 def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
@@ -142,13 +179,19 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT max(upvotes) FROM sightings") == 99
         assert count(con, "SELECT count(*) FROM sightings") == 3
+        assert count(con, "SELECT count(*) FROM sightings WHERE first_observed_at < observed_at") == 3
+        extracted = queries.content_hash(con, EXTRACTED)
+    reextract(Settings.load(**overrides("http://unused")))
+    with open_warehouse(tmp_path) as con:
+        assert queries.content_hash(con, EXTRACTED) == extracted
 
 
 def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     from flows.demo import run_demo
     from flows.synthetic import generate_corpus
     expected = generate_corpus(tmp_path / "expected", days=6, papers_per_day=8)
-    report = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
+    report, summary = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
+    assert not summary.incomplete
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM papers") == expected.papers
         assert count(con, "SELECT count(*) FROM sightings") == expected.sightings
