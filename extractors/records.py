@@ -14,7 +14,7 @@ class PaperRecord:
     """
 
     arxiv_id: str                  # canonical, without version ("2406.01234", "astro-ph/0601001")
-    source: str                    # "hf" for Hugging Face Daily Papers
+    source: str                    # "hf" (HF Daily Papers), "arxiv" (/new listings), "arxiv-api" (Atom API)
     digest_date: date              # the date of the digest page it was listed on
     rank: int                      # 1-based position on that digest
     title: str
@@ -32,3 +32,8 @@ class PaperRecord:
     project_page: str | None = None
     ai_keywords: tuple[str, ...] = field(default=())
     organization: str | None = None
+    categories: tuple[str, ...] = ()       # arXiv categories, primary first
+    section: str | None = None             # arXiv listing section: "new" | "cross" | "replacement"
+    listings: tuple[str, ...] = ()         # arXiv category listings the entry was seen in
+    arxiv_comment: str | None = None       # arXiv's free-text "Comments:" line
+    updated_at: datetime | None = None     # arXiv time of the latest version

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from flows.arxiv_corpus import ArxivCorpus
+from flows.arxiv_replay import arxiv_response
 from flows.hf_render import render_daily_page
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -98,6 +100,7 @@ class ReplayServer:
 
     def __init__(self, corpus: Path, *, faults: list[Fault] | None = None, port: int = 0) -> None:
         self.corpus = Corpus(corpus)
+        self.arxiv = ArxivCorpus(corpus)
         self.faults = list(faults or [])
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -137,19 +140,19 @@ class ReplayServer:
                     return fault
         return None
 
-    def body_for(self, path: str, query: dict[str, list[str]]) -> tuple[bytes, str] | None:
-        """(body, content type) for a request path, or None for a path the real sites do not serve."""
+    def body_for(self, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, str] | None:
+        """(status, body, content type) for a request path, or None for a path the real sites do not serve."""
         if path == "/api/daily_papers":
             day = (query.get("date") or [""])[0]
             if not _DATE.match(day):
                 return None
-            return self.corpus.api_body(day) or b"[]", "application/json; charset=utf-8"
+            return 200, self.corpus.api_body(day) or b"[]", "application/json; charset=utf-8"
         match = re.fullmatch(r"/papers/date/(\d{4}-\d{2}-\d{2})", path)
         if match is None and path == "/papers" and _DATE.match((query.get("date") or [""])[0]):
             match = re.fullmatch(r"(.*)", query["date"][0])
         if match:
-            return self.corpus.page_body(match.group(1)), "text/html; charset=utf-8"
-        return None
+            return 200, self.corpus.page_body(match.group(1)), "text/html; charset=utf-8"
+        return arxiv_response(self.arxiv, path, query)
 
 
 def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
@@ -167,10 +170,12 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             found = server.body_for(parts.path, parse_qs(parts.query))
             if found is None:
                 return self._send(404, b'{"error":"Not Found"}', "application/json")
-            body, content_type = found
+            status, body, content_type = found
             fault = server.take_fault(self.path)
             if fault is not None:
                 return _misbehave(self, fault, body, content_type)
+            if status != 200:
+                return self._send(status, body, content_type)
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             if self.headers.get("If-None-Match") == etag:
                 return self._send(304, b"", content_type, {"ETag": etag})
