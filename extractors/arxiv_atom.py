@@ -100,3 +100,23 @@ def _counter(root: ET.Element, path: str, default: int, where: str) -> int:
     if not text.isdigit():
         raise MalformedPayload(f"{path} is {text!r}, not a number", source=where)
     return int(text)
+
+
+def feed_total(body: bytes) -> int | None:
+    """The feed's opensearch:totalResults, or None for a body that is not a readable feed."""
+    try:
+        root = ET.fromstring(body)
+        return _counter(root, "os:totalResults", 0, "arxiv-api")
+    except (ET.ParseError, ExtractError):
+        return None
+
+
+def error_message(body: bytes) -> str | None:
+    """The explanation in arXiv's error feed (sent with HTTP 400), or None if the body is not one."""
+    try:
+        parse_atom(body, observed_at=datetime.min)
+    except ApiErrorFeed as feed:
+        return feed.reason
+    except ExtractError:
+        return None
+    return None

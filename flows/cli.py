@@ -124,6 +124,36 @@ def backfill(start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
     _print_summary(summary)
 
 
+@app.command("arxiv-history")
+@friendly
+def arxiv_history(category: Annotated[str, typer.Argument(help="arXiv category, e.g. cs.LG")],
+                  start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+                  end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+                  force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
+                  data_dir: DataDir = None) -> None:
+    """Load a category's papers submitted from START to END through the arXiv API (3 s per request)."""
+    settings = _settings(data_dir)
+    from flows.arxiv_history import arxiv_history as history_flow
+    with _Bar():
+        summary = history_flow(category, start.date(), end.date(), force, overrides=_overrides(settings))
+    _print_summary(summary)
+
+
+@app.command("arxiv-lookup")
+@friendly
+def arxiv_lookup(ids: Annotated[list[str], typer.Argument(help="arXiv ids, any spelling (2406.01234v2, URLs)")],
+                 data_dir: DataDir = None) -> None:
+    """Fetch the current arXiv metadata of papers by id, 100 per request."""
+    settings = _settings(data_dir)
+    from extractors.ids import InvalidArxivId
+    from flows.arxiv_history import arxiv_lookup as lookup_flow
+    try:
+        summary = lookup_flow(ids, overrides=_overrides(settings))
+    except InvalidArxivId as exc:
+        _fail(str(exc), "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs", 2)
+    _print_summary(summary)
+
+
 @app.command()
 @friendly
 def reextract(data_dir: DataDir = None) -> None:
@@ -191,7 +221,7 @@ def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
 @app.command()
 @friendly
 def extract(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
-            source: Annotated[Optional[str], typer.Option(help="hf-api | hf-page (default: guessed)")] = None,
+            source: Annotated[Optional[str], typer.Option(help="hf-api | hf-page | arxiv-listing | arxiv-api (default: guessed)")] = None,
             day: Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"],
                                                             help="Digest date (default: from the file name)")] = None) -> None:
     """Run an extractor on a saved page or API response; print its records as JSON lines."""

@@ -5,6 +5,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from flows.arxiv_corpus import ArxivCorpus
 from flows.ingest import backfill
 from flows.summary import IngestIncomplete, IngestSummary
 from flows.replay import Corpus, ReplayServer
@@ -16,10 +17,17 @@ from warehouse.db import connect
 DEMO_SEED = 7
 
 
-def replay_overrides(settings: Settings, base_url: str) -> dict[str, object]:
-    """Settings that point HF at a local replay server with no politeness delay."""
+def replay_overrides(settings: Settings, base_url: str, corpus: Path | None = None) -> dict[str, object]:
+    """Settings that point every source at a local replay server, with no politeness delay.
+
+    arXiv is followed only when the corpus has arXiv listings, through the
+    replay's dated listing path (the real /new page has no date).
+    """
+    arxiv = ArxivCorpus(corpus) if corpus is not None else None
     return {"data_dir": str(settings.data_dir), "warehouse": str(settings.warehouse_path),
-            "hf_base_url": base_url, "hf_api_interval": 0.0, "hf_page_interval": 0.0}
+            "hf_base_url": base_url, "hf_api_interval": 0.0, "hf_page_interval": 0.0,
+            "arxiv_enabled": bool(arxiv and arxiv.days()), "arxiv_base_url": base_url, "arxiv_api_url": base_url,
+            "arxiv_interval": 0.0, "arxiv_listing_path": "/list/{category}/new?date={date}"}
 
 
 def run_demo(settings: Settings, *, corpus: Path | None, days: int,
@@ -28,26 +36,40 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int,
     if corpus is None:
         corpus = settings.data_dir / "demo-corpus"
         generate_corpus(corpus, days=days, papers_per_day=papers_per_day, seed=DEMO_SEED)
-    dates = Corpus(corpus).days()
-    if not dates:
-        raise FileNotFoundError(f"{corpus} holds no hf-daily-api/YYYY-MM-DD.json[.gz] files")
-    start, end = date.fromisoformat(dates[0]), date.fromisoformat(dates[-1])
-    began = time.monotonic()
+    hf_days = [date.fromisoformat(d) for d in Corpus(corpus).days()]
+    arxiv_days = ArxivCorpus(corpus).days()
+    if not hf_days and not arxiv_days:
+        raise FileNotFoundError(f"{corpus} holds neither hf-daily-api/ nor arxiv-listing-jsonl/ captures")
+    began, summary = time.monotonic(), IngestSummary()
     with ReplayServer(corpus) as server:
-        try:
-            summary = backfill(start, end, overrides=replay_overrides(settings, server.base_url))
-        except IngestIncomplete as exc:
-            summary = exc.summary
-    return _describe(settings, summary, start, end, time.monotonic() - began, corpus), summary
+        overrides = replay_overrides(settings, server.base_url, corpus)
+        # One pass per source: the HF days as a range, arXiv only on the days it was crawled.
+        passes = [(hf_days, {"arxiv_enabled": False}, None),
+                  (arxiv_days, {"hf_enabled": False}, arxiv_days)] if overrides["arxiv_enabled"] else \
+                 [(hf_days, {}, None)]
+        for pass_days, switch, only in passes:
+            if pass_days:
+                summary.add(_backfill_quietly(min(pass_days), max(pass_days), {**overrides, **switch}, only))
+    end = max(hf_days + arxiv_days)
+    return _describe(settings, summary, min(hf_days + arxiv_days), end, time.monotonic() - began, corpus), summary
+
+
+def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] | None) -> IngestSummary:
+    try:
+        return backfill(start, end, overrides=overrides, only_days=only)
+    except IngestIncomplete as exc:
+        return exc.summary
 
 
 def _describe(settings: Settings, summary: IngestSummary, start: date, end: date,
               seconds: float, corpus: Path) -> str:
     with connect(settings.warehouse_path, read_only=True) as con:
         counts = queries.table_counts(con)
+        counts_by_source = queries.digests_by_source(con)
         top = queries.top_papers(con, end - timedelta(6), end, limit=5)
     lines = [
         f"replayed {corpus} ({start} -> {end}) through HTTP in {seconds:.1f}s",
+        f"sources: {', '.join(f'{source} {n} digests' for source, n in counts_by_source.items())}",
         f"this run: {summary.pages_fetched} pages fetched, {summary.days_skipped} days already loaded, "
         f"{summary.new_papers} new papers, {summary.new_sightings} new sightings, "
         f"{summary.pages_quarantined} quarantined, {summary.pages_failed} failed",

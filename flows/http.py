@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+ERROR_BODY_BYTES = 65_536
 DEFAULT_USER_AGENT = "papertrend/0.1 (+https://github.com/papertrend/papertrend)"
 
 
@@ -36,6 +37,7 @@ class FetchPolicy:
     backoff_max: float = 60.0
     retry_after_max: float = 300.0     # a longer Retry-After means: give up and report
     max_bytes: int = 20_000_000        # per response body, decoded
+    max_connections: int | None = None  # arXiv asks for one connection at a time
     user_agent: str = DEFAULT_USER_AGENT
 
 
@@ -97,9 +99,10 @@ class BodyUndecodable(FetchError):
 class FetchRefused(FetchError):
     """The server answered with a status retrying will not fix (404, 403, 410, ...)."""
 
-    def __init__(self, message: str, *, url: str, status: int) -> None:
+    def __init__(self, message: str, *, url: str, status: int, body: bytes = b"") -> None:
         super().__init__(message, url=url)
         self.status = status
+        self.body = body        # the start of the error body: APIs explain themselves there
 
 
 class ResponseTooLarge(FetchError):
@@ -151,6 +154,7 @@ class Fetcher:
             # We decode bodies ourselves (see _read_capped), so only offer what we decode.
             headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
             follow_redirects=True, transport=self.transport,
+            limits=httpx.Limits(max_connections=self.policy.max_connections),
         )
 
     def close(self) -> None:
@@ -272,7 +276,13 @@ def _raise_for_status(response: httpx.Response) -> None:
         raise TransientFetchError(f"HTTP {status}", url=url, status=status,
                                   retry_after=parse_retry_after(response.headers.get("retry-after")))
     if status >= 400:
-        raise FetchRefused(f"HTTP {status} (not retried: the request itself is refused)", url=url, status=status)
+        body = b""
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) >= ERROR_BODY_BYTES:
+                break
+        raise FetchRefused(f"HTTP {status} (not retried: the request itself is refused)", url=url, status=status,
+                           body=body[:ERROR_BODY_BYTES])
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -1,22 +1,25 @@
-"""Prefect flows that fetch Hugging Face digests into the warehouse: `ingest` and `backfill`.
+"""Prefect flows that fetch digests (HF Daily Papers, arXiv /new listings) into the warehouse.
 
-Tasks work on batches of days (a Prefect task costs ~40 ms, so never one per
-paper, nor one per page by default); each batch loads in one transaction.
+`ingest` fetches a day and its refresh window; `backfill` a date range,
+resumably. Tasks work on batches of days (a Prefect task costs ~40 ms, so
+never one per paper, nor one per page); each batch loads in one transaction.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import progress
 from flows.archive import RawArchive
+from flows.calendar import missing_announcements
 from flows.http import shared_fetcher
 from flows.pages import DayOutcome, Validators, collect_day
 from flows.settings import Settings
-from flows.sources import HF_API, hf_kinds
+from flows.sources import WorkItem, work_items
 from flows.summary import IngestIncomplete, IngestSummary
 from warehouse import queries
 from warehouse.db import connect, publish_snapshot
@@ -25,24 +28,30 @@ from warehouse.runs import finish_run, start_run
 
 
 @task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
-def ingest_days(days: list[date], settings: Settings, run_id: str,
-                known: dict[date, Validators]) -> IngestSummary:
-    """Fetch, archive and extract a batch of HF days, then load them in one transaction."""
-    kinds = hf_kinds(settings.hf_mode, settings.hf_fallback)
+def ingest_items(items: list[WorkItem], settings: Settings, run_id: str, known: dict[str, Validators],
+                 stopped_hosts: set[str]) -> IngestSummary:
+    """Fetch, archive and extract a batch of digests, then load them in one transaction.
+
+    Items on a host that rate-limited us (here or in an earlier batch) are not fetched.
+    """
     archive = RawArchive(settings.raw_dir)
-    fetchers = {kind: shared_fetcher(settings.fetch_policy(kind)) for kind in ("api", "page")}
-    outcomes = []
-    for day in days:
-        outcome = collect_day(day, kinds, base_url=settings.hf_base_url, fetchers=fetchers,
-                              archive=archive, known=known.get(day))
-        outcomes.append(outcome)
+    fetchers = {kind: shared_fetcher(settings.fetch_policy(kind)) for kind in ("api", "page", "listing")}
+    outcomes, stopped, unfetched = [], set(stopped_hosts), 0
+    for item in items:
+        host = urlsplit(item.kinds[0].base_url).netloc
+        if host in stopped:
+            unfetched += 1
+        else:
+            outcome = collect_day(item, fetchers=fetchers, archive=archive, known=known)
+            outcomes.append(outcome)
+            if outcome.rate_limited:
+                stopped.add(host)
+                unfetched += 1
         progress.advance(1)
-        if outcome.rate_limited:
-            break                        # the host asked us to stop; what we have still loads
     with connect(settings.warehouse_path) as con:
         counts = load_pages(con, [r for o in outcomes for r in o.results], run_id=run_id)
     summary = _summarise(outcomes, counts)
-    summary.days_unfetched = len(days) - len(outcomes) + (1 if summary.stopped else 0)
+    summary.days_unfetched, summary.stopped_hosts = unfetched, stopped
     return summary
 
 
@@ -64,34 +73,37 @@ def _summarise(outcomes: list[DayOutcome], counts: LoadCounts) -> IngestSummary:
     )
 
 
-def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[str, Any],
-             *, skip_loaded: bool) -> IngestSummary:
-    """Run the batches for `days`, record the run, and raise IngestIncomplete if pages need a look.
+def run_days(flow_name: str, items: list[WorkItem], settings: Settings, params: dict[str, Any],
+             *, skip_loaded: bool, live_at: datetime | None = None) -> IngestSummary:
+    """Run the work in batches of `batch_days` days, record the run, raise IngestIncomplete if needed.
 
-    With `skip_loaded`, days that already hold a loaded digest are not fetched.
+    With `skip_loaded`, items whose digest is already loaded are not fetched.
+    With `live_at` (a scheduled run for "now"), arXiv listings older than the
+    calendar says they should be are reported as missing announcements.
     """
-    requested = len(days)
+    requested = len(items)
+    urls = [kind.url(item.day) for item in items for kind in item.kinds]
     with connect(settings.warehouse_path) as con:
-        if skip_loaded and days:
-            loaded = queries.loaded_digest_dates(con, HF_API.source, min(days), max(days),
-                                                 settle_days=settings.refresh_days)
-            days = [d for d in days if d not in loaded]
-        known = queries.digest_validators(con, HF_API.source, min(days), max(days)) if days else {}
+        if skip_loaded and items:
+            loaded = queries.loaded_urls(con, urls, settle_days=settings.refresh_days)
+            items = [i for i in items if not any(k.url(i.day) in loaded for k in i.kinds)]
+        known = queries.url_validators(con, urls) if items else {}
         run_id = start_run(con, flow_name, params)
-    summary = IngestSummary(run_id=run_id, days_requested=requested, days_skipped=requested - len(days))
-    progress.begin(len(days), f"{flow_name}: fetching {len(days)} day(s)")
+    summary = IngestSummary(run_id=run_id, days_requested=requested, days_skipped=requested - len(items))
+    progress.begin(len(items), f"{flow_name}: fetching {len(items)} digest(s)")
     try:
-        for start in range(0, len(days), settings.batch_days):
-            if summary.stopped:
-                summary.days_unfetched += len(days) - start
-                break
-            batch = days[start:start + settings.batch_days]
-            summary.add(ingest_days(batch, settings, run_id, {d: known[d] for d in batch if d in known}))
+        for batch in _batches(items, settings.batch_days):
+            summary.add(ingest_items(batch, settings, run_id, known, summary.stopped_hosts))
     except BaseException as exc:
         with connect(settings.warehouse_path) as con:
             finish_run(con, run_id, status="failed", counts=summary.counters(), error=repr(exc))
         raise
     with connect(settings.warehouse_path) as con:
+        if live_at is not None and settings.arxiv_enabled:
+            shown = queries.latest_listing_dates(con, settings.categories)
+            alerts = missing_announcements(shown, live_at, settings.holidays)
+            summary.failed += alerts
+            summary.pages_failed += len(alerts)
         finish_run(con, run_id, status="incomplete" if summary.incomplete else "completed",
                    counts=summary.counters(), error=summary.stopped)
     publish_snapshot(settings.warehouse_path)
@@ -100,13 +112,23 @@ def run_days(flow_name: str, days: list[date], settings: Settings, params: dict[
     return summary
 
 
+def _batches(items: list[WorkItem], days_per_batch: int) -> list[list[WorkItem]]:
+    # Whole days per batch, so a day's HF page and its arXiv listings load together.
+    days = sorted({item.day for item in items})
+    groups = [set(days[n:n + days_per_batch]) for n in range(0, len(days), days_per_batch)]
+    return [[item for item in items if item.day in group] for group in groups]
+
+
 @flow(name="backfill", validate_parameters=False)
-def backfill(start: date, end: date, force: bool = False,
-             overrides: dict[str, Any] | None = None) -> IngestSummary:
-    """Load every HF digest day in [start, end]; days already loaded are skipped unless `force`."""
+def backfill(start: date, end: date, force: bool = False, overrides: dict[str, Any] | None = None,
+             only_days: list[date] | None = None) -> IngestSummary:
+    """Load every digest day in [start, end] (or just `only_days` of it); loaded days are skipped unless `force`."""
     settings = Settings.load(**(overrides or {}))
-    days = [start + timedelta(n) for n in range((end - start).days + 1)]
-    return run_days("backfill", days, settings, {"start": start, "end": end, "force": force},
+    days = [d for d in (start + timedelta(n) for n in range((end - start).days + 1))
+            if only_days is None or d in set(only_days)]
+    # The real /new page shows only today's listing: history comes from the API (arxiv_history).
+    items = work_items(settings, days, with_arxiv="{date}" in settings.arxiv_listing_path)
+    return run_days("backfill", items, settings, {"start": start, "end": end, "force": force},
                     skip_loaded=not force)
 
 
@@ -118,7 +140,9 @@ def ingest(day: date | None = None, refresh_days: int | None = None,
     Re-fetching lets upvote counts mature; unchanged pages cost a conditional GET and change nothing.
     """
     settings = Settings.load(**(overrides or {}))
+    live_at = datetime.now(timezone.utc) if day is None else None
     day = day or datetime.now(settings.zone).date()
     window = settings.refresh_days if refresh_days is None else refresh_days
     days = [day - timedelta(n) for n in range(window, -1, -1)]
-    return run_days("ingest", days, settings, {"day": day, "refresh_days": window}, skip_loaded=False)
+    return run_days("ingest", work_items(settings, days), settings, {"day": day, "refresh_days": window},
+                    skip_loaded=False, live_at=live_at)

@@ -7,12 +7,12 @@ from datetime import date
 from extractors import extract
 from extractors.errors import ExtractError
 from flows.archive import RawArchive
-from flows.http import Fetched, FetchError, Fetcher, RateLimited, ResponseTooLarge
-from flows.sources import DigestKind
+from flows.http import Fetched, FetchError, Fetcher, FetchRefused, RateLimited, ResponseTooLarge
+from flows.sources import DigestKind, WorkItem
 from warehouse.load import PageResult, RawPage
 
-# (url, sha256, etag, last_modified) of the page a day was loaded from.
-Validators = tuple[str, str, str | None, str | None]
+# (sha256, etag, last_modified) of the page currently loaded from a URL.
+Validators = tuple[str, str | None, str | None]
 
 
 @dataclass
@@ -42,27 +42,31 @@ class DayOutcome:
         return [] if self.loaded else [r for r in self.results if r.error]
 
 
-def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: dict[str, Fetcher],
-                archive: RawArchive, known: Validators | None = None) -> DayOutcome:
-    """Try each kind in order until one yields records (or the day is unchanged).
+def collect_day(item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArchive,
+                known: dict[str, Validators]) -> DayOutcome:
+    """Try the item's kinds in order until one yields records (or the digest is unchanged).
 
     Every body received is archived before it is parsed, so a page that fails
-    extraction is kept and named in quarantine.
+    extraction is kept and named in quarantine. `known` maps URLs to the
+    validators of the page currently loaded from them.
     """
-    outcome = DayOutcome(day)
-    for kind in kinds:
-        url = kind.url(base_url, day)
-        # Validators only apply to the URL they came from.
-        etag, modified = known[2:] if known is not None and known[0] == url else (None, None)
+    outcome = DayOutcome(item.day)
+    for kind in item.kinds:
+        url = kind.url(item.day)
+        sha256, etag, modified = known.get(url, (None, None, None))
         try:
             fetched = fetchers[kind.kind].get(url, etag=etag, last_modified=modified)
         except ResponseTooLarge as exc:
             outcome.fetched += 1
-            outcome.results.append(_quarantined(exc.partial, kind, day, archive,
+            outcome.results.append(_quarantined(exc.partial, kind, item.day, archive,
                                                 truncation_reason(len(exc.partial.body)), truncated=True))
             continue
-        except RateLimited as exc:
-            # Every kind lives on the same host: falling back would only hit it again.
+        except (RateLimited, FetchRefused) as exc:
+            if isinstance(exc, FetchRefused) and exc.status != 403:
+                outcome.failures.append(str(exc))
+                continue
+            # The host told us to stop (arXiv answers 403 to clients that ignore its
+            # terms); every kind of this item lives on it, so falling back would only hit it again.
             outcome.rate_limited = str(exc)
             return outcome
         except FetchError as exc:
@@ -72,11 +76,11 @@ def collect_day(day: date, kinds: list[DigestKind], *, base_url: str, fetchers: 
             outcome.not_modified = True
             return outcome
         outcome.fetched += 1
-        sha256 = archive.put(fetched.body)
-        if known is not None and known[1] == sha256:
+        stored = archive.put(fetched.body)
+        if stored == sha256:
             outcome.not_modified = True       # same bytes as what is loaded: nothing to do
             return outcome
-        result = _extracted(fetched, kind, day, sha256)
+        result = extract_page(fetched.body, raw_page(fetched, kind, item.day, stored), kind.extractor)
         outcome.results.append(result)
         if result.error is None:
             return outcome
@@ -88,7 +92,7 @@ def raw_page(fetched: Fetched, kind: DigestKind, day: date, sha256: str, *, trun
     return RawPage(url=fetched.url, sha256=sha256, source=kind.source, kind=kind.kind, digest_date=day,
                    status=fetched.status, fetched_at=fetched.fetched_at, size=len(fetched.body),
                    content_type=fetched.content_type, etag=fetched.etag,
-                   last_modified=fetched.last_modified, truncated=truncated)
+                   last_modified=fetched.last_modified, truncated=truncated, listing=kind.listing)
 
 
 def truncation_reason(size: int) -> str:
@@ -100,16 +104,15 @@ def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
     """Extract a kept body; an extraction error becomes the page's quarantine reason."""
     try:
         records = extract(body, source=extractor, digest_date=page.digest_date,
-                          observed_at=page.fetched_at, where=page.url)
+                          observed_at=page.fetched_at, where=page.url, listing=page.listing)
     except ExtractError as exc:
         return PageResult(page, error=f"{type(exc).__name__}: {exc.reason}")
     except Exception as exc:  # noqa: BLE001 - an extractor bug must quarantine one page, not sink the batch
         return PageResult(page, error=f"ExtractorCrashed: {type(exc).__name__}: {exc}")
-    return PageResult(page, records=records)
-
-
-def _extracted(fetched: Fetched, kind: DigestKind, day: date, sha256: str) -> PageResult:
-    return extract_page(fetched.body, raw_page(fetched, kind, day, sha256), kind.extractor)
+    # A page that dates itself (arXiv's announcement heading) is that day's digest.
+    dates = {r.digest_date for r in records}
+    stated = dates.pop() if len(dates) == 1 and extractor != "arxiv-api" else None
+    return PageResult(page, records=records, digest_date=stated if stated != page.digest_date else None)
 
 
 def _quarantined(fetched: Fetched, kind: DigestKind, day: date, archive: RawArchive, error: str,

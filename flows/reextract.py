@@ -10,13 +10,12 @@ from flows import progress
 from flows.archive import RawArchive
 from flows.pages import extract_page, truncation_reason
 from flows.settings import Settings
-from flows.sources import HF_API, HF_PAGE
+from flows.sources import EXTRACTOR_BY_KIND
 from warehouse import queries
 from warehouse.db import connect, publish_snapshot
 from warehouse.load import LoadCounts, PageResult, RawPage, rebuild_from_pages
 from warehouse.runs import finish_run, start_run
 
-_EXTRACTOR_BY_KIND = {(k.source, k.kind): k.extractor for k in (HF_API, HF_PAGE)}
 BATCH_PAGES = 200
 
 
@@ -66,4 +65,4 @@ def _result(page: RawPage, archive: RawArchive) -> PageResult:
     body = archive.get(page.sha256)
     if page.truncated:
         return PageResult(page, error=truncation_reason(page.size))
-    return extract_page(body, page, _EXTRACTOR_BY_KIND[(page.source, page.kind)])
+    return extract_page(body, page, EXTRACTOR_BY_KIND[(page.source, page.kind)])

@@ -103,6 +103,7 @@ class ReplayServer:
         self.arxiv = ArxivCorpus(corpus)
         self.faults = list(faults or [])
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.arrivals: list[float] = []          # time.monotonic() of each request, for politeness tests
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
         # A short poll keeps stop() quick: shutdown waits for the next poll.
@@ -167,6 +168,7 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             with server._lock:
                 server.requests.append((self.path, dict(self.headers.items())))
+                server.arrivals.append(time.monotonic())
             found = server.body_for(parts.path, parse_qs(parts.query))
             if found is None:
                 return self._send(404, b'{"error":"Not Found"}', "application/json")

@@ -10,6 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +35,7 @@ class Settings:
     refresh_days: int = 7                   # days before the digest date re-fetched by ingest
     batch_days: int = 30                    # pages per Prefect task (a task costs ~40 ms)
     contact: str = ""                       # e-mail or URL put in the User-Agent
+    hf_enabled: bool = True
     hf_base_url: str = "https://huggingface.co"
     hf_mode: str = "api"                    # api | page
     hf_fallback: bool = True                # fall back to the digest page when the API fails
@@ -46,6 +48,14 @@ class Settings:
     fetch_deadline: float = 60.0
     fetch_max_bytes: int = 20_000_000
     schedule_cron: str = "30 6 * * *"       # daily ingest, in `timezone`
+    arxiv_enabled: bool = True
+    arxiv_categories: str = "cs.LG,cs.CL,cs.CV,cs.AI"   # comma-separated /new listings to follow
+    arxiv_base_url: str = "https://arxiv.org"
+    arxiv_api_url: str = "https://export.arxiv.org"
+    arxiv_listing_path: str = "/list/{category}/new"    # a replay serves "...?date={date}" too
+    arxiv_interval: float = 3.0             # arXiv's terms: one request every 3 s, one connection
+    arxiv_api_page_size: int = 200
+    arxiv_holidays: str = ""                # extra listing dates without announcements, comma-separated
 
     @property
     def warehouse_path(self) -> Path:
@@ -59,11 +69,21 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def categories(self) -> list[str]:
+        return [c.strip() for c in self.arxiv_categories.split(",") if c.strip()]
+
+    @property
+    def holidays(self) -> set[date]:
+        return {date.fromisoformat(d.strip()) for d in self.arxiv_holidays.split(",") if d.strip()}
+
     def fetch_policy(self, kind: str) -> FetchPolicy:
-        """The politeness policy for HF's API (`api`) or its pages (`page`)."""
+        """The politeness policy for a kind of request: HF `api`/`page`, arXiv `listing`/`arxiv-api`."""
         contact = f"; {self.contact}" if self.contact else ""
+        intervals = {"api": self.hf_api_interval, "page": self.hf_page_interval}
         return FetchPolicy(
-            min_interval=self.hf_api_interval if kind == "api" else self.hf_page_interval,
+            min_interval=intervals.get(kind, self.arxiv_interval),
+            max_connections=None if kind in intervals else 1,
             connect_timeout=self.fetch_connect_timeout, read_timeout=self.fetch_read_timeout,
             deadline=self.fetch_deadline, attempts=self.fetch_attempts, backoff=self.fetch_backoff,
             max_bytes=self.fetch_max_bytes,
@@ -131,6 +151,12 @@ def _validate(settings: Settings) -> Settings:
         settings.zone
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"timezone {settings.timezone!r} is not an IANA zone such as 'Europe/Berlin'")
+    try:
+        settings.holidays
+    except ValueError:
+        problems.append(f"arxiv_holidays must be YYYY-MM-DD dates, not {settings.arxiv_holidays!r}")
+    if "{category}" not in settings.arxiv_listing_path:
+        problems.append("arxiv_listing_path must contain {category}")
     if settings.fetch_attempts < 1 or settings.refresh_days < 0 or settings.batch_days < 1:
         problems.append("fetch_attempts and batch_days must be >= 1, refresh_days >= 0")
     if problems:

@@ -4,25 +4,63 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flows.settings import Settings
+
 
 @dataclass(frozen=True)
 class DigestKind:
-    """One way to read a source's digest for a date: a URL shape and an extractor."""
+    """One way to read a digest: a URL shape, the extractor for its body, the politeness class."""
 
-    source: str        # warehouse source name, e.g. "hf"
-    kind: str          # "api" | "page"
-    extractor: str     # key in extractors.EXTRACTORS
-    path: str          # URL path with {date}
+    source: str          # warehouse source name: "hf", "arxiv", "arxiv-api"
+    kind: str            # "api" | "page" | "listing"; also picks the fetch policy
+    extractor: str       # key in extractors.EXTRACTORS
+    base_url: str
+    path: str            # with {date} and/or {category}
+    listing: str = ""    # arXiv category of a listing
 
-    def url(self, base_url: str, day: date) -> str:
-        return base_url.rstrip("/") + self.path.format(date=day.isoformat())
-
-
-HF_API = DigestKind(source="hf", kind="api", extractor="hf-api", path="/api/daily_papers?date={date}")
-HF_PAGE = DigestKind(source="hf", kind="page", extractor="hf-page", path="/papers/date/{date}")
+    def url(self, day: date) -> str:
+        return self.base_url.rstrip("/") + self.path.format(date=day.isoformat(), category=self.listing)
 
 
-def hf_kinds(mode: str, fallback: bool) -> list[DigestKind]:
+@dataclass(frozen=True)
+class WorkItem:
+    """One digest to fetch for one day: kinds tried in order until one loads."""
+
+    day: date
+    kinds: tuple[DigestKind, ...]
+
+
+# (source, kind) of a raw page -> the extractor that reads it (reextract uses this).
+EXTRACTOR_BY_KIND = {("hf", "api"): "hf-api", ("hf", "page"): "hf-page",
+                     ("arxiv", "listing"): "arxiv-listing", ("arxiv-api", "api"): "arxiv-api"}
+
+
+def hf_kinds(settings: Settings) -> tuple[DigestKind, ...]:
     """The kinds to try for an HF day, in order: the configured one, then the fallback."""
-    first, second = (HF_API, HF_PAGE) if mode == "api" else (HF_PAGE, HF_API)
-    return [first, second] if fallback and mode == "api" else [first]
+    api = DigestKind("hf", "api", "hf-api", settings.hf_base_url, "/api/daily_papers?date={date}")
+    page = DigestKind("hf", "page", "hf-page", settings.hf_base_url, "/papers/date/{date}")
+    if settings.hf_mode == "page":
+        return (page,)
+    return (api, page) if settings.hf_fallback else (api,)
+
+
+def arxiv_listing_kinds(settings: Settings) -> list[DigestKind]:
+    """One /new listing per configured category (none when arXiv is switched off)."""
+    if not settings.arxiv_enabled:
+        return []
+    return [DigestKind("arxiv", "listing", "arxiv-listing", settings.arxiv_base_url, settings.arxiv_listing_path,
+                       listing=category) for category in settings.categories]
+
+
+def work_items(settings: Settings, days: list[date], *, with_arxiv: bool = True) -> list[WorkItem]:
+    """Everything to fetch for `days`: each HF day, then each arXiv category listing per day.
+
+    A listing path without {date} (the real /new page) shows only the latest
+    announcement, so it is fetched once, not once per day.
+    """
+    items = [WorkItem(day, hf_kinds(settings)) for day in days] if settings.hf_enabled else []
+    listings = arxiv_listing_kinds(settings) if with_arxiv else []
+    dated = "{date}" in settings.arxiv_listing_path
+    for day in (days if dated else days[-1:]):
+        items += [WorkItem(day, (kind,)) for kind in listings]
+    return items

@@ -37,6 +37,7 @@ class IngestSummary:
     quarantined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     stopped: str | None = None          # why the run stopped early (a host rate-limited us)
+    stopped_hosts: set[str] = field(default_factory=set)
 
     @property
     def incomplete(self) -> bool:
@@ -45,6 +46,7 @@ class IngestSummary:
     def add(self, other: "IngestSummary") -> None:
         """Fold a batch's summary into the run's."""
         self.stopped = self.stopped or other.stopped
+        self.stopped_hosts |= other.stopped_hosts
         for name, value in asdict(other).items():
             if isinstance(value, int) and name not in ("days_requested", "days_skipped"):
                 setattr(self, name, getattr(self, name) + value)

@@ -14,7 +14,7 @@ BEFORE_SHARE = 0.005       # a trace before the surge, so "rising" is a ratio, n
 AFTER_SHARE = 0.04         # surged topics settle instead of vanishing
 RESIGHT_RATE = 0.01        # real digests list about 1% of papers a second time, 4-8 days later
 RESIGHT_DAYS = (4, 8)
-MAX_ARXIV_NUMBER = 99_999
+MAX_ARXIV_NUMBER = 79_999  # 80000 and up are arXiv-only papers (flows/synthetic_arxiv.py)
 GZIP_LEVEL = 1             # higher levels add ~0.2 s per 10k papers to save ~25% of a few MB
 
 BACKGROUND_TOPICS = {
@@ -99,10 +99,11 @@ class CorpusSummary:
     first_date: date
     last_date: date
     planted: tuple[PlantedTrend, ...]
+    arxiv_papers: int = 0  # distinct ids in the arXiv listings (0 when arxiv=False)
 
 
 def generate_corpus(root: Path, *, days: int = 90, papers_per_day: int = 20, seed: int = 7,
-                    end: date = DEFAULT_END) -> CorpusSummary:
+                    end: date = DEFAULT_END, arxiv: bool = True) -> CorpusSummary:
     """Write `days` weekday digests ending at `end` under root/hf-daily-api plus root/PLANTED.json.
 
     Raises ValueError when days or papers_per_day is below 1 or the corpus would exhaust 5-digit arXiv numbers.
@@ -121,8 +122,12 @@ def generate_corpus(root: Path, *, days: int = 90, papers_per_day: int = 20, see
         _write_digest(folder / f"{day.isoformat()}.json.gz", entries)
     _write_planted(Path(root) / "PLANTED.json", planted)
     sightings = [entry["paper"]["id"] for entries in digests.values() for entry in entries]
+    arxiv_papers = 0
+    if arxiv:
+        from flows.synthetic_arxiv import write_arxiv_days   # it builds on this module's vocabulary
+        arxiv_papers = write_arxiv_days(root, digests, seed)
     return CorpusSummary(root=Path(root), days=len(dates), papers=len(set(sightings)), sightings=len(sightings),
-                         first_date=dates[0], last_date=dates[-1], planted=planted)
+                         first_date=dates[0], last_date=dates[-1], planted=planted, arxiv_papers=arxiv_papers)
 
 
 def iso_week(day: date) -> str:

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 SCHEMA_VERSION_TABLE = "schema_version"
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
@@ -89,6 +90,18 @@ def _open_with_retry(path: Path, *, read_only: bool, lock_wait: float) -> duckdb
                     "retry when it finishes, or query the published snapshot") from exc
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterator[None]:
+    """Expose polars frames to SQL by name for the block (zero-copy through Arrow)."""
+    for name, frame in frames.items():
+        con.register(name, frame)
+    yield
+    # Not in a finally: an aborted transaction refuses unregister, and a later
+    # register of the same name replaces the view anyway.
+    for name in frames:
+        con.unregister(name)
 
 
 @contextmanager

@@ -1,14 +1,13 @@
 """Bulk, idempotent loads: raw page rows, digests, papers and sightings, one transaction per batch."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
-from warehouse.db import transaction
+from warehouse.db import registered, transaction
 from warehouse.dedup import mark_repeats
 from warehouse.frames import (PAPER_ATTRIBUTES, SECTION_PRIORITY, Batch, PageResult, RawPage, batch_frames,
                               digest_frame, quarantine_frame, raw_frame, utc_naive)
@@ -83,18 +82,6 @@ def apply_pages(con: duckdb.DuckDBPyConnection, results: Sequence[PageResult], *
     return counts
 
 
-@contextmanager
-def registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterator[None]:
-    """Expose polars frames to SQL by name for the block (zero-copy through Arrow)."""
-    for name, frame in frames.items():
-        con.register(name, frame)
-    yield
-    # Not in a finally: an aborted transaction refuses unregister, and a later
-    # register of the same name replaces the view anyway.
-    for name in frames:
-        con.unregister(name)
-
-
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame,
             extra: dict[str, str] | None = None) -> None:
     constants = "".join(f", ${name} AS {name}" for name in extra or {})
@@ -110,8 +97,7 @@ def _upsert_digests(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None
                            sha256 = excluded.sha256, entries = excluded.entries,
                            fetched_at = excluded.fetched_at, content_hash = excluded.content_hash,
                            repeat_of = excluded.repeat_of
-                       WHERE excluded.fetched_at >= digests.fetched_at
-                         AND excluded.sha256 <> digests.sha256""")
+                       WHERE excluded.fetched_at > digests.fetched_at""")
 
 
 def _upsert_sightings_and_papers(con: duckdb.DuckDBPyConnection, batch: Batch) -> LoadCounts:
@@ -150,17 +136,20 @@ def _all_listings(new: str, old: str) -> str:
     return f"CASE WHEN len({merged}) > 0 THEN {merged} END"
 
 
-def _sighting_changed(new: str, old: str, columns: tuple[str, ...] = (*_SIGHTING_COUNTS, "raw_sha256")) -> str:
-    # A newer observation replaces the counts (an older or identical one changes
-    # nothing); section and listings merge whatever the order.
-    newer = (f"{new}.observed_at >= {old}.observed_at AND "
-             f"({', '.join(f'{new}.{c}' for c in columns)}) IS DISTINCT FROM "
-             f"({', '.join(f'{old}.{c}' for c in columns)})")
+def _sighting_changed(new: str, old: str, columns: tuple[str, ...] | None = None) -> str:
+    # A newer observation replaces the counts and the observation time (the same
+    # one again changes nothing); section and listings merge whatever the order.
+    # With `columns`, "changed" means those columns differ (what the counts report).
+    newer = f"{new}.observed_at > {old}.observed_at"
+    if columns:
+        newer = (f"{new}.observed_at >= {old}.observed_at AND "
+                 f"({', '.join(f'{new}.{c}' for c in columns)}) IS DISTINCT FROM "
+                 f"({', '.join(f'{old}.{c}' for c in columns)})")
     return (f"({newer}) OR ({_best_section(new, old)}) IS DISTINCT FROM {old}.section "
             f"OR ({_all_listings(new, old)}) IS DISTINCT FROM {old}.listings")
 
 
-_NEWER_SIGHTING = "excluded.observed_at >= sightings.observed_at"
+_NEWER_SIGHTING = "excluded.observed_at > sightings.observed_at"
 _UPSERT_SIGHTINGS = f"""
 INSERT INTO sightings BY NAME SELECT * FROM incoming_sightings
 ON CONFLICT DO UPDATE SET

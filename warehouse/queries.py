@@ -7,36 +7,45 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from warehouse.db import registered
+
 # The tables whose content defines the warehouse (runs are bookkeeping).
 CONTENT_TABLES = ("raw_pages", "digests", "papers", "sightings", "quarantine")
 _TABLE_KEYS = {
-    "raw_pages": "url, sha256", "digests": "source, digest_date", "papers": "arxiv_id",
+    "raw_pages": "url, sha256", "digests": "source, listing, digest_date", "papers": "arxiv_id",
     "sightings": "arxiv_id, source, digest_date", "quarantine": "url, sha256",
 }
 
 
-def loaded_digest_dates(con: duckdb.DuckDBPyConnection, source: str, start: date, end: date,
-                        *, settle_days: int = 1) -> set[date]:
-    """Digest dates of `source` in [start, end] that hold a final extracted page.
+def loaded_urls(con: duckdb.DuckDBPyConnection, urls: list[str], *, settle_days: int = 1) -> set[str]:
+    """The URLs among `urls` that have given a page which extracted.
 
-    An empty page fetched less than `settle_days` after its date may only mean
-    the digest was not published yet, so it does not count as loaded.
+    An empty page fetched less than `settle_days` after its digest date may only
+    mean the digest was not published yet, so it does not count as loaded.
     """
-    rows = con.execute("""SELECT digest_date FROM digests
-                          WHERE source = ? AND digest_date BETWEEN ? AND ?
-                            AND (entries > 0 OR fetched_at >= digest_date + to_days(?::INTEGER + 1))""",
-                       [source, start, end, settle_days]).fetchall()
+    with registered(con, wanted=pl.DataFrame({"url": urls}, schema={"url": pl.String})):
+        rows = con.execute(f"""SELECT DISTINCT r.url FROM raw_pages r SEMI JOIN wanted USING (url)
+                               WHERE {_EXTRACTED_PAGE}
+                                 AND NOT EXISTS (SELECT 1 FROM digests d
+                                                 WHERE d.url = r.url AND d.sha256 = r.sha256 AND d.entries = 0
+                                                   AND d.fetched_at < d.digest_date + to_days(?::INTEGER + 1))""",
+                           [settle_days]).fetchall()
     return {row[0] for row in rows}
 
 
-def digest_validators(con: duckdb.DuckDBPyConnection, source: str, start: date,
-                      end: date) -> dict[date, tuple[str, str, str | None, str | None]]:
-    """Per loaded digest date: (url, sha256, etag, last_modified) of the page it was loaded from."""
-    rows = con.execute("""SELECT d.digest_date, d.url, d.sha256, r.etag, r.last_modified
-                          FROM digests d JOIN raw_pages r ON r.url = d.url AND r.sha256 = d.sha256
-                          WHERE d.source = ? AND d.digest_date BETWEEN ? AND ?""",
-                       [source, start, end]).fetchall()
-    return {d: tuple(rest) for d, *rest in rows}
+def url_validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
+    """Per URL: (sha256, etag, last_modified) of the newest page fetched from it that extracted."""
+    with registered(con, wanted=pl.DataFrame({"url": urls}, schema={"url": pl.String})):
+        rows = con.execute(f"""SELECT r.url, arg_max(r.sha256, r.fetched_at), arg_max(r.etag, r.fetched_at),
+                                      arg_max(r.last_modified, r.fetched_at)
+                               FROM raw_pages r SEMI JOIN wanted USING (url)
+                               WHERE {_EXTRACTED_PAGE} GROUP BY r.url""").fetchall()
+    return {url: (sha, etag, modified) for url, sha, etag, modified in rows}
+
+
+# A raw page that extracted: fetched whole and never quarantined.
+_EXTRACTED_PAGE = """NOT r.truncated AND NOT EXISTS (SELECT 1 FROM quarantine q
+                                            WHERE q.url = r.url AND q.sha256 = r.sha256)"""
 
 
 def raw_pages(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -96,3 +105,25 @@ def content_hash(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = CONTE
         digest.update(rows.encode())
     return digest.hexdigest()
 
+
+
+def latest_listing_dates(con: duckdb.DuckDBPyConnection, categories: list[str]) -> dict[str, date]:
+    """Per arXiv category followed: the newest listing date loaded (missing categories are absent)."""
+    rows = con.execute("""SELECT listing, max(digest_date) FROM digests
+                          WHERE source = 'arxiv' AND list_contains(?, listing) GROUP BY listing""",
+                       [categories]).fetchall()
+    return dict(rows)
+
+
+def loaded_api_days(con: duckdb.DuckDBPyConnection, category: str) -> set[date]:
+    """Submission days of `category` already loaded from the arXiv API (non-empty first page)."""
+    rows = con.execute("""SELECT DISTINCT r.digest_date FROM raw_pages r
+                          JOIN digests d ON d.url = r.url AND d.sha256 = r.sha256
+                          WHERE r.source = 'arxiv-api' AND r.listing = ? AND d.entries > 0""",
+                       [category]).fetchall()
+    return {row[0] for row in rows}
+
+
+def digests_by_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many digests (day pages, category listings, API pages) each source holds."""
+    return dict(con.execute("SELECT source, count(*) FROM digests GROUP BY 1 ORDER BY 1").fetchall())

@@ -193,10 +193,13 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     report, summary = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
     assert not summary.incomplete
     with open_warehouse(tmp_path) as con:
-        assert count(con, "SELECT count(*) FROM papers") == expected.papers
-        assert count(con, "SELECT count(*) FROM sightings") == expected.sightings
-    assert f"{expected.papers} papers, {expected.sightings} sightings" in report
-    assert "top papers of the week ending" in report
+        assert count(con, "SELECT count(DISTINCT arxiv_id) FROM sightings WHERE source = 'hf'") == expected.papers
+        assert count(con, "SELECT count(*) FROM sightings WHERE source = 'hf'") == expected.sightings
+        assert count(con, "SELECT count(DISTINCT arxiv_id) FROM sightings WHERE source = 'arxiv'") == expected.arxiv_papers
+        papers = count(con, "SELECT count(*) FROM papers")
+        both = count(con, "SELECT count(*) FROM (SELECT arxiv_id FROM sightings GROUP BY 1 HAVING count(DISTINCT source) = 2)")
+    assert papers == expected.papers + expected.arxiv_papers - both and both > 0
+    assert f"{papers} papers" in report and "top papers of the week ending" in report
 
 
 def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):

@@ -1,0 +1,164 @@
+import gzip
+import json
+from datetime import date
+
+import pytest
+
+from flows.arxiv_corpus import ArxivCorpus
+from flows.arxiv_history import arxiv_history, arxiv_lookup, fetch_query
+from flows.archive import RawArchive
+from flows.http import FetchPolicy, Fetcher, HostThrottle
+from flows.ingest import backfill, ingest
+from flows.reextract import reextract
+from flows.replay import ReplayServer
+from flows.settings import Settings
+from flows.summary import IngestIncomplete
+from tests.flows.conftest import arm
+from tests.flows.e2e.conftest import overrides_for
+from warehouse import queries
+from warehouse.db import connect
+
+EXTRACTED = ("digests", "papers", "sightings", "quarantine")
+
+
+def scalar(con, sql):
+    return con.execute(sql).fetchall()[0][0]
+
+
+def listing_ids(fixtures):
+    ids = set()
+    for path in (fixtures / "arxiv-listing-jsonl").glob("*.jsonl.gz"):
+        ids |= {json.loads(line)["id"] for line in gzip.decompress(path.read_bytes()).splitlines() if line.strip()}
+    return ids
+
+
+def hf_ids(fixtures):
+    from extractors.hf_daily_json import decode_daily_api
+    return {e["paper"]["id"] for p in (fixtures / "hf-daily-api").glob("*.json.gz")
+            for e in decode_daily_api(gzip.decompress(p.read_bytes()))}
+
+
+def backfill_crawl_days(corpus, overrides):
+    """One backfill per run of consecutive crawl days; returns {day: summary}."""
+    days, summaries = corpus.days(), {}
+    runs = [[days[0]]]
+    for day in days[1:]:
+        runs[-1].append(day) if (day - runs[-1][-1]).days == 1 else runs.append([day])
+    for run in runs:
+        summary = backfill(run[0], run[-1], overrides=overrides)
+        summaries.update({day: summary for day in run})
+    return summaries
+
+
+@pytest.mark.slow
+def test_the_whole_real_archive_dedups_across_sources_listings_and_repeats(fixtures, fixture_site, tmp_path):
+    corpus = ArxivCorpus(fixtures)
+    primaries = sorted({row["categories"][0] for day in corpus.days() for row in corpus.rows(day)})
+    base = overrides_for(tmp_path / "data", fixture_site.base_url)
+    base["arxiv_listing_path"] = "/list/{category}/new?date={date}"
+    hf = {**base, "arxiv_enabled": False}
+    arxiv = {**base, "hf_enabled": False, "arxiv_enabled": True, "arxiv_base_url": fixture_site.base_url,
+             "arxiv_categories": ",".join(primaries)}
+    backfill(date(2024, 5, 27), date(2026, 4, 30), overrides=hf)
+    first = {id(s): s for s in backfill_crawl_days(corpus, arxiv).values()}.values()
+    assert sum(s.pages_quarantined + s.pages_failed for s in first) == 0
+
+    expected_arxiv, expected_hf = listing_ids(fixtures), hf_ids(fixtures)
+    path = tmp_path / "data" / "warehouse.duckdb"
+    with connect(path, read_only=True) as con:
+        arxiv_papers = {r[0] for r in con.execute("SELECT DISTINCT arxiv_id FROM sightings WHERE source = 'arxiv'").fetchall()}
+        assert arxiv_papers == expected_arxiv                       # 6,085 ids, computed from the files
+        assert scalar(con, "SELECT count(*) FROM papers") == len(expected_arxiv | expected_hf)
+        assert scalar(con, """SELECT count(*) FROM (SELECT arxiv_id FROM sightings
+                               WHERE source = 'arxiv' AND section = 'new' GROUP BY 1 HAVING count(*) > 1)""") == 0
+        both = expected_arxiv & expected_hf
+        assert both and scalar(con, f"""SELECT count(*) FROM (SELECT arxiv_id FROM sightings
+                 WHERE arxiv_id IN ({",".join(repr(i) for i in both)})
+                 GROUP BY 1 HAVING count(DISTINCT source) = 2)""") == len(both)
+        assert scalar(con, "SELECT max(len(listings)) FROM sightings WHERE source = 'arxiv'") > 1
+        before, extracted = queries.content_hash(con), queries.content_hash(con, EXTRACTED)
+    # Weekend copies, a crawl before the announcement, a partial re-crawl: no sightings.
+    repeats = [date(2026, 3, 3), date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 14), date(2026, 3, 15)]
+    assert all(corpus.announcements[d] != d for d in repeats)
+    with connect(path, read_only=True) as con:
+        assert scalar(con, f"""SELECT count(*) FROM sightings WHERE source = 'arxiv'
+                               AND digest_date IN ({",".join(f"DATE '{d}'" for d in repeats)})""") == 0
+
+    again = {id(s): s for s in backfill_crawl_days(corpus, arxiv).values()}.values()
+    assert sum(s.pages_fetched for s in again) == 0 and sum(s.days_skipped for s in again) > 0
+    with connect(path, read_only=True) as con:
+        assert queries.content_hash(con) == before
+    assert reextract(Settings.load(**arxiv)).open_quarantine == 0
+    with connect(path, read_only=True) as con:
+        assert queries.content_hash(con, EXTRACTED) == extracted
+
+
+def arxiv_overrides(tmp_path, site, **extra):
+    return {**overrides_for(tmp_path / "data", site.base_url), "hf_enabled": False, "arxiv_enabled": True,
+            "arxiv_base_url": site.base_url, "arxiv_api_url": site.base_url, "arxiv_interval": 0.0,
+            "arxiv_listing_path": "/list/{category}/new?date={date}", **extra}
+
+
+def test_api_history_pages_through_a_category_and_resumes(fixture_site, tmp_path):
+    overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_api_page_size=40)
+    first = arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 5), overrides=overrides)
+    queries_sent = [p for p, _ in fixture_site.requests if p.startswith("/api/query")]
+    assert len(queries_sent) > 2 and any("start=40" in p for p in queries_sent)      # paged
+    with connect(tmp_path / "data" / "warehouse.duckdb", read_only=True) as con:
+        loaded = scalar(con, "SELECT count(*) FROM sightings WHERE source = 'arxiv-api'")
+        assert loaded == first.new_sightings > 40
+        assert scalar(con, "SELECT count(*) FROM papers WHERE categories IS NULL OR primary_category IS NULL") == 0
+    again = arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 5), overrides=overrides)
+    assert (again.days_skipped, again.pages_fetched) == (2, 0)
+
+
+def test_an_empty_first_page_on_a_weekday_is_suspicious_not_quiet(fixture_site, tmp_path):
+    with pytest.raises(IngestIncomplete, match="first results page is empty for a weekday"):
+        arxiv_history("cs.CL", date(2024, 1, 9), date(2024, 1, 9), overrides=arxiv_overrides(tmp_path, fixture_site))
+    quiet_sunday = arxiv_history("cs.CL", date(2024, 1, 7), date(2024, 1, 7), overrides=arxiv_overrides(tmp_path, fixture_site))
+    assert quiet_sunday.pages_failed == 0
+
+
+def test_lookups_enrich_papers_and_bad_ids_fail_before_any_request(fixture_site, tmp_path):
+    from extractors.ids import InvalidArxivId
+    overrides = arxiv_overrides(tmp_path, fixture_site)
+    with pytest.raises(InvalidArxivId):
+        arxiv_lookup(["2603.01234", "abc"], overrides=overrides)
+    assert not fixture_site.requests
+    some = sorted(listing_ids(fixture_site.corpus.root))[:3]
+    summary = arxiv_lookup([f"https://arxiv.org/abs/{i}v1" for i in some], overrides=overrides)
+    assert summary.new_papers == 3
+
+
+def test_the_api_error_feed_surfaces_as_a_clear_error(fixture_site, tmp_path):
+    settings = Settings.load(**arxiv_overrides(tmp_path, fixture_site))
+    with Fetcher(settings.fetch_policy("arxiv-api"), throttle=HostThrottle()) as fetcher:
+        outcome = fetch_query(fetcher, RawArchive(tmp_path / "raw"), settings, {"id_list": "abc"},
+                              day=date(2026, 3, 4), listing="id_list")
+    assert "arXiv API error: incorrect query" in outcome.failure and outcome.results == []
+
+
+def test_a_403_stops_the_history_run(fixture_site, tmp_path):
+    arm(fixture_site, "403@/api/query")
+    with pytest.raises(IngestIncomplete, match="arXiv refused us \\(HTTP 403\\)"):
+        arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 6), overrides=arxiv_overrides(tmp_path, fixture_site))
+    assert len([p for p, _ in fixture_site.requests if p.startswith("/api/query")]) == 1
+
+
+def test_the_real_rate_limit_spaces_api_calls_three_seconds_apart(fixture_site, tmp_path):
+    settings = Settings.load(**{**arxiv_overrides(tmp_path, fixture_site), "arxiv_interval": 3.0})
+    policy = settings.fetch_policy("arxiv-api")
+    assert (policy.min_interval, policy.max_connections) == (3.0, 1)
+    with Fetcher(policy, throttle=HostThrottle()) as fetcher:
+        for n in range(3):
+            fetcher.get(f"{fixture_site.base_url}/api/query?id_list=2603.0000{n}")
+    gaps = [b - a for a, b in zip(fixture_site.arrivals, fixture_site.arrivals[1:])]
+    assert len(gaps) == 2 and min(gaps) >= 2.95
+
+
+def test_a_live_ingest_alerts_when_a_listing_is_older_than_the_calendar_says(fixture_site, tmp_path):
+    overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_categories="cs.CL", refresh_days=0)
+    with pytest.raises(IngestIncomplete, match="arXiv cs.CL: /new still shows the listing of 2026-07-01"):
+        ingest(overrides=overrides)                      # "now": the replay's newest crawl is months old
+    past = ingest(date(2026, 3, 10), overrides=overrides)  # a given day is history: no alarm
+    assert past.pages_failed == 0
