@@ -15,7 +15,7 @@ help:
 	@echo "make demo-real  the same on the real captures in ../shared/fixtures"
 	@echo "make test       the whole test suite"
 	@echo "make test-fast  everything except the slow whole-archive tests"
-	@echo "make bench      ingest benchmark: default path, page path, naive baseline"
+	@echo "make bench      benchmarks: HF ingest (api, page, naive) and arXiv listing extraction/reextract"
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -42,6 +42,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/listing_bench.py
 
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
