@@ -27,6 +27,7 @@ TARGET_BYTES = 6_000_000
 
 
 def busy_page(corpus: Path) -> tuple[bytes, int]:
+    """A >= 2,000-entry, ~6 MB /new page rendered from the real listing content."""
     from flows.arxiv_corpus import ArxivCorpus
     from flows.arxiv_render import render_listing
     arxiv = ArxivCorpus(corpus)
@@ -56,6 +57,7 @@ def naive_extract(page: bytes) -> int:
 
 
 def timed(fn, *args, repeat: int = 3) -> tuple[float, object]:
+    """Best wall time of `repeat` calls, and the last result."""
     best, result = float("inf"), None
     for _ in range(repeat):
         began = time.perf_counter()
@@ -65,6 +67,7 @@ def timed(fn, *args, repeat: int = 3) -> tuple[float, object]:
 
 
 def extraction(corpus: Path) -> None:
+    """Print our extractor's throughput next to the naive one's."""
     from extractors.arxiv_listing import parse_listing
     page, entries = busy_page(corpus)
     observed = datetime.now(timezone.utc)
@@ -79,6 +82,7 @@ def extraction(corpus: Path) -> None:
 
 
 def reextract_archive(corpus: Path) -> None:
+    """Backfill every arXiv crawl day through the replay, then time reextract."""
     work = Path(tempfile.mkdtemp(prefix="papertrend-listing-bench-"))
     os.environ.update(PREFECT_HOME=str(work / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                       DO_NOT_TRACK="1", PREFECT_LOGGING_LEVEL="WARNING")
@@ -90,6 +94,7 @@ def reextract_archive(corpus: Path) -> None:
     from flows.replay import ReplayServer
     from flows.settings import Settings
     from warehouse.db import connect
+    from warehouse.queries import archive_size
     arxiv = ArxivCorpus(corpus)
     primaries = sorted({row["categories"][0] for day in arxiv.days() for row in arxiv.rows(day)})
     with ReplayServer(corpus) as server:
@@ -101,7 +106,7 @@ def reextract_archive(corpus: Path) -> None:
         loaded = time.perf_counter() - began
     settings = Settings.load(**overrides)
     with connect(settings.warehouse_path, read_only=True) as con:
-        pages, mb = con.execute("SELECT count(*), sum(size) / 1e6 FROM raw_pages").fetchall()[0]
+        pages, mb = archive_size(con)
     began = time.perf_counter()
     result = reextract(settings)
     seconds = time.perf_counter() - began

@@ -12,6 +12,7 @@ categories' 6 MB pages; see docs/benchmarks.md. Other pages stay on bs4.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -26,25 +27,41 @@ _SECTION = re.compile(r"^\s*(New|Cross|Replacement)\w*\s+submissions\s*\(showing
                       re.I)
 _CATEGORY = re.compile(r"\(([a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?)\)")
 _SECTIONS = {"new": "new", "cross": "cross", "replacement": "replacement"}
+_TOTAL = re.compile(r"Total of (\d+) entries", re.I)
 
 
 class ListingIncomplete(ExtractError):
     """The page announces more entries than it holds (the "silently missing papers" failure)."""
 
 
+@dataclass(frozen=True)
+class ListingPage:
+    """A /new page: the announcement it shows, its category, its entries."""
+
+    announced: date
+    category: str | None
+    records: list[PaperRecord]
+
+
 def parse_listing(body: bytes, *, digest_date: date, observed_at: datetime, where: str = "arxiv-listing",
                   category: str | None = None) -> list[PaperRecord]:
-    """Return the listing's entries in page order, dated by the page's announcement heading.
+    """The listing's entries in page order (see parse_listing_page)."""
+    return parse_listing_page(body, observed_at=observed_at, where=where, category=category).records
 
-    `digest_date` is only the fallback for a page without a heading date.
-    Raises StructureMissing when the heading or the sections are gone and
-    ListingIncomplete when a section holds fewer entries than it claims.
+
+def parse_listing_page(body: bytes, *, observed_at: datetime, where: str = "arxiv-listing",
+                       category: str | None = None) -> ListingPage:
+    """Parse a /new page; every entry is dated by the page's announcement heading.
+
+    Raises StructureMissing when the heading or the sections are gone, and
+    ListingIncomplete when a section, or the page's "Total of N entries", holds
+    fewer entries than it claims (a page cut short).
     """
     tree = LexborHTMLParser(body.decode("utf-8", errors="replace"))
     page = tree.css_first("#dlpage") or tree.body
     if page is None:
         raise StructureMissing("no page body", source=where)
-    announced = _announcement_date(page, where=where) or digest_date
+    announced = _announcement_date(page, where=where)
     listing = category or _listing_category(page)
     records: list[PaperRecord] = []
     sections = page.css("dl#articles")
@@ -53,10 +70,19 @@ def parse_listing(body: bytes, *, digest_date: date, observed_at: datetime, wher
                             first_rank=len(records) + 1, where=where)
     if not sections and "No updates today" not in page.text(deep=True):
         raise StructureMissing("no dl#articles sections; has the listing layout changed?", source=where)
-    return records
+    _check_total(page, len(records), where=where)
+    return ListingPage(announced, listing, records)
 
 
-def _announcement_date(page: LexborNode, *, where: str) -> date | None:
+def _check_total(page: LexborNode, found: int, *, where: str) -> None:
+    paging = page.css_first("div.paging")
+    match = _TOTAL.search(paging.text()) if paging else None
+    if match and int(match.group(1)) > found:
+        raise ListingIncomplete(f"the page announces {match.group(1)} entries but holds {found}; "
+                                "is the body truncated?", source=where)
+
+
+def _announcement_date(page: LexborNode, *, where: str) -> date:
     for h3 in page.css("h3"):
         match = _ANNOUNCED.search(h3.text())
         if match:

@@ -2,12 +2,13 @@
 
 The API asks for one request every 3 seconds and one connection at a time; a
 403 means stop. Each results page is archived and loaded like any digest page
-(source `arxiv-api`, one raw page per results page).
+(source `arxiv-api`); a window (category x submission day) counts as loaded
+only once every page of it came in.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,26 +20,36 @@ from extractors.ids import canonical_arxiv_id
 from flows import progress
 from flows.archive import RawArchive
 from flows.calendar import is_listing_day
-from flows.http import FetchError, Fetcher, FetchRefused, RateLimited, shared_fetcher
+from flows.http import Fetched, FetchError, Fetcher, FetchRefused, RateLimited, shared_fetcher
 from flows.pages import extract_page, raw_page
+from flows.recording import recorded_run
 from flows.settings import Settings
 from flows.sources import DigestKind
-from flows.summary import IngestIncomplete, IngestSummary
+from flows.summary import IngestSummary
 from warehouse import queries
-from warehouse.db import connect, publish_snapshot
+from warehouse.db import connect
 from warehouse.load import PageResult, load_pages
-from warehouse.runs import finish_run, start_run
+from warehouse.runs import record_api_window
 
 ID_BATCH = 100
 
 
 @dataclass
 class ApiOutcome:
-    """What the pages of one query produced."""
+    """What the pages of one query produced, and whether they are all of it."""
 
     results: list[PageResult]
+    total: int = 0
     failure: str | None = None
     stop: str | None = None
+
+    @property
+    def loaded(self) -> int:
+        return sum(len(r.records) for r in self.results)
+
+    @property
+    def complete(self) -> bool:
+        return self.failure is None and self.stop is None and self.loaded >= self.total
 
 
 def api_kind(settings: Settings, listing: str) -> DigestKind:
@@ -47,42 +58,50 @@ def api_kind(settings: Settings, listing: str) -> DigestKind:
 
 
 def query_url(settings: Settings, params: dict[str, Any]) -> str:
+    """The API URL for a query."""
     return f"{settings.arxiv_api_url.rstrip('/')}/api/query?{urlencode(params)}"
 
 
 def fetch_query(fetcher: Fetcher, archive: RawArchive, settings: Settings, params: dict[str, Any], *,
                 day: date, listing: str) -> ApiOutcome:
     """Every page of one API query, archived and extracted; stops at the first failure."""
-    outcome, start = ApiOutcome([]), 0
+    outcome, kind = ApiOutcome([]), api_kind(settings, listing)
     while True:
-        url = query_url(settings, {**params, "start": start, "max_results": settings.arxiv_api_page_size})
+        url = query_url(settings, {**params, "start": outcome.loaded, "max_results": settings.arxiv_api_page_size})
         try:
             fetched = fetcher.get(url)
-        except RateLimited as exc:
-            outcome.stop = str(exc)
-            return outcome
-        except FetchRefused as exc:
-            if exc.status == 403:
-                outcome.stop = f"arXiv refused us (HTTP 403): stop and check the User-Agent and rate ({exc})"
-            else:
-                outcome.failure = _api_error(exc)
-            return outcome
         except FetchError as exc:
-            outcome.failure = str(exc)
+            _refused(outcome, exc, archive, kind, day)
             return outcome
-        page = raw_page(fetched, api_kind(settings, listing), day, archive.put(fetched.body))
-        result = extract_page(fetched.body, page, "arxiv-api")
+        result = extract_page(fetched.body, raw_page(fetched, kind, day, archive.put(fetched.body)), "arxiv-api")
         outcome.results.append(result)
-        total = feed_total(fetched.body) if result.error is None else None
-        start += len(result.records)
-        if total is None or not result.records or start >= total:
+        if result.error is not None:
+            outcome.failure = f"{url}: {result.error}"
+            return outcome
+        if len(outcome.results) == 1:
+            outcome.total = feed_total(fetched.body) or 0
+        if outcome.loaded >= outcome.total:
+            return outcome
+        if not result.records:
+            # The API sometimes ends a result set early with an empty page.
+            outcome.failure = f"{url}: an empty page at {outcome.loaded} of {outcome.total} results"
             return outcome
 
 
-def _api_error(exc: FetchRefused) -> str:
-    # arXiv explains a 400 in an Atom error feed; say what it said.
-    message = error_message(exc.body)
-    return f"{exc.url}: arXiv API error: {message}" if message else str(exc)
+def _refused(outcome: ApiOutcome, exc: FetchError, archive: RawArchive, kind: DigestKind, day: date) -> None:
+    if isinstance(exc, RateLimited):
+        outcome.stop = str(exc)
+    elif isinstance(exc, FetchRefused) and exc.status == 403:
+        outcome.stop = f"arXiv refused us (HTTP 403): stop and check the User-Agent and rate ({exc})"
+    elif isinstance(exc, FetchRefused) and exc.body:
+        # arXiv explains a 400 in an Atom error feed: keep it, and say what it said.
+        message = error_message(exc.body)
+        outcome.failure = f"{exc.url}: {message or exc}"
+        error_page = Fetched(url=exc.url, status=exc.status, body=exc.body, fetched_at=datetime.now(timezone.utc))
+        page = raw_page(error_page, kind, day, archive.put(exc.body))
+        outcome.results.append(PageResult(page, error=f"ApiErrorFeed: {message or f'HTTP {exc.status}'}"))
+    else:
+        outcome.failure = str(exc)
 
 
 @task(name="arxiv-history-days", cache_policy=NO_CACHE, persist_result=False)
@@ -95,7 +114,15 @@ def history_days(category: str, days: list[date], settings: Settings, run_id: st
         outcome = fetch_query(fetcher, archive, settings, {"search_query": f"cat:{category} AND submittedDate:{window}",
                                                            "sortBy": "submittedDate", "sortOrder": "ascending"},
                               day=day, listing=category)
-        _fold(summary, outcome, settings, run_id, suspicious=is_listing_day(day, settings.holidays))
+        _fold(summary, outcome, settings, run_id)
+        with connect(settings.warehouse_path) as con:
+            record_api_window(con, listing=category, window_date=day, total=outcome.total,
+                              loaded=outcome.loaded, complete=outcome.complete)
+        if outcome.complete and outcome.total == 0 and is_listing_day(day, settings.holidays):
+            # A weekday without a single submission in a followed category is far
+            # likelier an API hiccup than a quiet day: report it, once it settles it is kept.
+            summary.pages_failed += 1
+            summary.failed.append(f"{category} {day}: the API lists no submissions for a weekday; suspicious")
         progress.advance(1)
         if outcome.stop:
             summary.stopped, summary.days_unfetched = outcome.stop, len(days) - n
@@ -103,24 +130,16 @@ def history_days(category: str, days: list[date], settings: Settings, run_id: st
     return summary
 
 
-def _fold(summary: IngestSummary, outcome: ApiOutcome, settings: Settings, run_id: str, *, suspicious: bool) -> None:
+def _fold(summary: IngestSummary, outcome: ApiOutcome, settings: Settings, run_id: str) -> None:
     with connect(settings.warehouse_path) as con:
         counts = load_pages(con, outcome.results, run_id=run_id)
     summary.pages_fetched += len(outcome.results)
     summary.new_papers += counts.new_papers
     summary.new_sightings += counts.new_sightings
     summary.updated_sightings += counts.updated_sightings
-    summary.pages_quarantined += counts.pages_quarantined
-    summary.quarantined += counts.quarantined
-    first = outcome.results[0] if outcome.results else None
     if outcome.failure:
         summary.pages_failed += 1
         summary.failed.append(outcome.failure)
-    elif first is not None and first.error is None and not first.records and suspicious:
-        # A weekday with no submissions at all in a busy category is far likelier
-        # an API hiccup than a quiet day: report it, do not record "no papers".
-        summary.pages_failed += 1
-        summary.failed.append(f"{first.page.url}: the first results page is empty for a weekday; suspicious")
 
 
 @flow(name="arxiv-history", validate_parameters=False)
@@ -129,26 +148,20 @@ def arxiv_history(category: str, start: date, end: date, force: bool = False,
     """Load `category`'s papers submitted in [start, end] from the Atom API; resumable per day."""
     settings = Settings.load(**(overrides or {}))
     days = [start + timedelta(n) for n in range((end - start).days + 1)]
+    if not force:
+        with connect(settings.warehouse_path) as con:
+            loaded = queries.loaded_api_days(con, category, settle_days=settings.refresh_days)
+        days = [d for d in days if d not in loaded]
     params = {"category": category, "start": start, "end": end, "force": force}
-    with connect(settings.warehouse_path) as con:
-        if not force:
-            loaded = queries.loaded_api_days(con, category)
-            days = [d for d in days if d not in loaded]
-        run_id = start_run(con, "arxiv-history", params)
-    summary = IngestSummary(run_id=run_id, days_requested=(end - start).days + 1)
-    summary.days_skipped = summary.days_requested - len(days)
-    progress.begin(len(days), f"arxiv-history {category}: {len(days)} day(s)")
-    for n in range(0, len(days), settings.batch_days):
-        if summary.stopped:
-            summary.days_unfetched += len(days) - n
-            break
-        summary.add(history_days(category, days[n:n + settings.batch_days], settings, run_id))
-    with connect(settings.warehouse_path) as con:
-        finish_run(con, run_id, status="incomplete" if summary.incomplete else "completed",
-                   counts=summary.counters(), error=summary.stopped)
-    publish_snapshot(settings.warehouse_path)
-    if summary.incomplete:
-        raise IngestIncomplete(summary)
+    with recorded_run(settings, "arxiv-history", params) as summary:
+        summary.days_requested = (end - start).days + 1
+        summary.days_skipped = summary.days_requested - len(days)
+        progress.begin(len(days), f"arxiv-history {category}: {len(days)} day(s)")
+        for n in range(0, len(days), settings.batch_days):
+            if summary.stopped:
+                summary.days_unfetched += len(days) - n
+                break
+            summary.add(history_days(category, days[n:n + settings.batch_days], settings, summary.run_id))
     return summary
 
 
@@ -160,20 +173,14 @@ def arxiv_lookup(ids: list[str], overrides: dict[str, Any] | None = None) -> Ing
     """
     settings = Settings.load(**(overrides or {}))
     wanted = list(dict.fromkeys(canonical_arxiv_id(i) for i in ids))
-    with connect(settings.warehouse_path) as con:
-        run_id = start_run(con, "arxiv-lookup", {"ids": len(wanted)})
     fetcher, archive = shared_fetcher(settings.fetch_policy("arxiv-api")), RawArchive(settings.raw_dir)
-    summary, today = IngestSummary(run_id=run_id, days_requested=len(wanted)), date.today()
-    for n in range(0, len(wanted), ID_BATCH):
-        outcome = fetch_query(fetcher, archive, settings, {"id_list": ",".join(wanted[n:n + ID_BATCH])},
-                              day=today, listing="id_list")
-        _fold(summary, outcome, settings, run_id, suspicious=False)
-        if outcome.stop:
-            summary.stopped = outcome.stop
-            break
-    with connect(settings.warehouse_path) as con:
-        finish_run(con, run_id, status="incomplete" if summary.incomplete else "completed",
-                   counts=summary.counters(), error=summary.stopped)
-    if summary.incomplete:
-        raise IngestIncomplete(summary)
+    with recorded_run(settings, "arxiv-lookup", {"ids": len(wanted)}) as summary:
+        summary.days_requested = len(wanted)
+        for n in range(0, len(wanted), ID_BATCH):
+            outcome = fetch_query(fetcher, archive, settings, {"id_list": ",".join(wanted[n:n + ID_BATCH])},
+                                  day=date.today(), listing="id_list")
+            _fold(summary, outcome, settings, summary.run_id)
+            if outcome.stop:
+                summary.stopped = outcome.stop
+                break
     return summary

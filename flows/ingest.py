@@ -20,11 +20,11 @@ from flows.http import shared_fetcher
 from flows.pages import DayOutcome, Validators, collect_day
 from flows.settings import Settings
 from flows.sources import WorkItem, work_items
-from flows.summary import IngestIncomplete, IngestSummary
+from flows.recording import recorded_run
+from flows.summary import IngestSummary
 from warehouse import queries
-from warehouse.db import connect, publish_snapshot
+from warehouse.db import connect
 from warehouse.load import LoadCounts, load_pages
-from warehouse.runs import finish_run, start_run
 
 
 @task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
@@ -75,7 +75,7 @@ def _summarise(outcomes: list[DayOutcome], counts: LoadCounts) -> IngestSummary:
 
 def run_days(flow_name: str, items: list[WorkItem], settings: Settings, params: dict[str, Any],
              *, skip_loaded: bool, live_at: datetime | None = None) -> IngestSummary:
-    """Run the work in batches of `batch_days` days, record the run, raise IngestIncomplete if needed.
+    """Run the work in batches of `batch_days` days, recorded as one run; raises IngestIncomplete if needed.
 
     With `skip_loaded`, items whose digest is already loaded are not fetched.
     With `live_at` (a scheduled run for "now"), arXiv listings older than the
@@ -88,28 +88,22 @@ def run_days(flow_name: str, items: list[WorkItem], settings: Settings, params: 
             loaded = queries.loaded_urls(con, urls, settle_days=settings.refresh_days)
             items = [i for i in items if not any(k.url(i.day) in loaded for k in i.kinds)]
         known = queries.url_validators(con, urls) if items else {}
-        run_id = start_run(con, flow_name, params)
-    summary = IngestSummary(run_id=run_id, days_requested=requested, days_skipped=requested - len(items))
-    progress.begin(len(items), f"{flow_name}: fetching {len(items)} digest(s)")
-    try:
+    with recorded_run(settings, flow_name, params) as summary:
+        summary.days_requested, summary.days_skipped = requested, requested - len(items)
+        progress.begin(len(items), f"{flow_name}: fetching {len(items)} digest(s)")
         for batch in _batches(items, settings.batch_days):
-            summary.add(ingest_items(batch, settings, run_id, known, summary.stopped_hosts))
-    except BaseException as exc:
-        with connect(settings.warehouse_path) as con:
-            finish_run(con, run_id, status="failed", counts=summary.counters(), error=repr(exc))
-        raise
-    with connect(settings.warehouse_path) as con:
+            summary.add(ingest_items(batch, settings, summary.run_id, known, summary.stopped_hosts))
         if live_at is not None and settings.arxiv_enabled:
-            shown = queries.latest_listing_dates(con, settings.categories)
-            alerts = missing_announcements(shown, live_at, settings.holidays)
-            summary.failed += alerts
-            summary.pages_failed += len(alerts)
-        finish_run(con, run_id, status="incomplete" if summary.incomplete else "completed",
-                   counts=summary.counters(), error=summary.stopped)
-    publish_snapshot(settings.warehouse_path)
-    if summary.incomplete:
-        raise IngestIncomplete(summary)
+            _check_announcements(settings, summary, live_at)
     return summary
+
+
+def _check_announcements(settings: Settings, summary: IngestSummary, now: datetime) -> None:
+    with connect(settings.warehouse_path) as con:
+        shown = queries.latest_listing_dates(con, settings.categories)
+    alerts = missing_announcements(shown, now, settings.holidays)
+    summary.failed += alerts
+    summary.pages_failed += len(alerts)
 
 
 def _batches(items: list[WorkItem], days_per_batch: int) -> list[list[WorkItem]]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from extractors import extract
+from extractors.arxiv_listing import parse_listing_page
 from extractors.errors import ExtractError
 from flows.archive import RawArchive
 from flows.http import Fetched, FetchError, Fetcher, FetchRefused, RateLimited, ResponseTooLarge
@@ -56,21 +57,9 @@ def collect_day(item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArc
         sha256, etag, modified = known.get(url, (None, None, None))
         try:
             fetched = fetchers[kind.kind].get(url, etag=etag, last_modified=modified)
-        except ResponseTooLarge as exc:
-            outcome.fetched += 1
-            outcome.results.append(_quarantined(exc.partial, kind, item.day, archive,
-                                                truncation_reason(len(exc.partial.body)), truncated=True))
-            continue
-        except (RateLimited, FetchRefused) as exc:
-            if isinstance(exc, FetchRefused) and exc.status != 403:
-                outcome.failures.append(str(exc))
-                continue
-            # The host told us to stop (arXiv answers 403 to clients that ignore its
-            # terms); every kind of this item lives on it, so falling back would only hit it again.
-            outcome.rate_limited = str(exc)
-            return outcome
         except FetchError as exc:
-            outcome.failures.append(str(exc))
+            if _record_failure(outcome, exc, kind, archive):
+                return outcome
             continue
         if fetched.not_modified:
             outcome.not_modified = True
@@ -85,6 +74,22 @@ def collect_day(item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArc
         if result.error is None:
             return outcome
     return outcome
+
+
+def _record_failure(outcome: DayOutcome, exc: FetchError, kind: DigestKind, archive: RawArchive) -> bool:
+    """Note why a fetch failed; True when the host told us to stop (try no other kind)."""
+    if isinstance(exc, ResponseTooLarge):
+        outcome.fetched += 1
+        outcome.results.append(_quarantined(exc.partial, kind, outcome.day, archive,
+                                            truncation_reason(len(exc.partial.body)), truncated=True))
+        return False
+    if isinstance(exc, RateLimited) or (isinstance(exc, FetchRefused) and exc.status == 403):
+        # arXiv answers 403 to clients that ignore its terms. Every kind of an item
+        # lives on one host, so falling back would only hit it again.
+        outcome.rate_limited = str(exc)
+        return True
+    outcome.failures.append(str(exc))
+    return False
 
 
 def raw_page(fetched: Fetched, kind: DigestKind, day: date, sha256: str, *, truncated: bool = False) -> RawPage:
@@ -103,15 +108,19 @@ def truncation_reason(size: int) -> str:
 def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
     """Extract a kept body; an extraction error becomes the page's quarantine reason."""
     try:
-        records = extract(body, source=extractor, digest_date=page.digest_date,
-                          observed_at=page.fetched_at, where=page.url, listing=page.listing)
+        if extractor == "arxiv-listing":
+            # A listing dates itself (its announcement heading), even when empty.
+            listing = parse_listing_page(body, observed_at=page.fetched_at, where=page.url,
+                                         category=page.listing or None)
+            records, stated = listing.records, listing.announced
+        else:
+            records = extract(body, source=extractor, digest_date=page.digest_date,
+                              observed_at=page.fetched_at, where=page.url)
+            stated = page.digest_date
     except ExtractError as exc:
         return PageResult(page, error=f"{type(exc).__name__}: {exc.reason}")
     except Exception as exc:  # noqa: BLE001 - an extractor bug must quarantine one page, not sink the batch
         return PageResult(page, error=f"ExtractorCrashed: {type(exc).__name__}: {exc}")
-    # A page that dates itself (arXiv's announcement heading) is that day's digest.
-    dates = {r.digest_date for r in records}
-    stated = dates.pop() if len(dates) == 1 and extractor != "arxiv-api" else None
     return PageResult(page, records=records, digest_date=stated if stated != page.digest_date else None)
 
 

@@ -7,17 +7,22 @@ overrides (CLI flags). Every setting is listed in the README's table.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
 
 ENV_PREFIX = "PAPERTREND_"
+ARXIV_MIN_INTERVAL = 3.0
+_ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_CONFIG_FILE = "papertrend.toml"
 
 
@@ -71,10 +76,12 @@ class Settings:
 
     @property
     def categories(self) -> list[str]:
+        """The arXiv categories followed."""
         return [c.strip() for c in self.arxiv_categories.split(",") if c.strip()]
 
     @property
     def holidays(self) -> set[date]:
+        """Extra listing dates without an arXiv announcement."""
         return {date.fromisoformat(d.strip()) for d in self.arxiv_holidays.split(",") if d.strip()}
 
     def fetch_policy(self, kind: str) -> FetchPolicy:
@@ -157,6 +164,13 @@ def _validate(settings: Settings) -> Settings:
         problems.append(f"arxiv_holidays must be YYYY-MM-DD dates, not {settings.arxiv_holidays!r}")
     if "{category}" not in settings.arxiv_listing_path:
         problems.append("arxiv_listing_path must contain {category}")
+    bad = [c for c in settings.categories if not _ARXIV_CATEGORY.match(c)]
+    if bad:
+        problems.append(f"arxiv_categories must be comma-separated arXiv categories like cs.LG, not {bad}")
+    local = all(urlsplit(u).hostname in _LOOPBACK for u in (settings.arxiv_base_url, settings.arxiv_api_url))
+    if settings.arxiv_interval < ARXIV_MIN_INTERVAL and not local:
+        problems.append(f"arxiv_interval {settings.arxiv_interval:g}s breaks arXiv's terms (one request every "
+                        f"{ARXIV_MIN_INTERVAL:g}s); shorter intervals are for a local replay only")
     if settings.fetch_attempts < 1 or settings.refresh_days < 0 or settings.batch_days < 1:
         problems.append("fetch_attempts and batch_days must be >= 1, refresh_days >= 0")
     if problems:

@@ -19,6 +19,7 @@ class DigestKind:
     listing: str = ""    # arXiv category of a listing
 
     def url(self, day: date) -> str:
+        """The URL of this kind's digest for `day`."""
         return self.base_url.rstrip("/") + self.path.format(date=day.isoformat(), category=self.listing)
 
 

@@ -100,6 +100,7 @@ class CorpusSummary:
     last_date: date
     planted: tuple[PlantedTrend, ...]
     arxiv_papers: int = 0  # distinct ids in the arXiv listings (0 when arxiv=False)
+    shared_papers: int = 0  # ids both on HF days and in arXiv listings
 
 
 def generate_corpus(root: Path, *, days: int = 90, papers_per_day: int = 20, seed: int = 7,
@@ -122,12 +123,13 @@ def generate_corpus(root: Path, *, days: int = 90, papers_per_day: int = 20, see
         _write_digest(folder / f"{day.isoformat()}.json.gz", entries)
     _write_planted(Path(root) / "PLANTED.json", planted)
     sightings = [entry["paper"]["id"] for entries in digests.values() for entry in entries]
-    arxiv_papers = 0
+    arxiv_ids: set[str] = set()
     if arxiv:
         from flows.synthetic_arxiv import write_arxiv_days   # it builds on this module's vocabulary
-        arxiv_papers = write_arxiv_days(root, digests, seed)
+        arxiv_ids = write_arxiv_days(root, digests, seed)
     return CorpusSummary(root=Path(root), days=len(dates), papers=len(set(sightings)), sightings=len(sightings),
-                         first_date=dates[0], last_date=dates[-1], planted=planted, arxiv_papers=arxiv_papers)
+                         first_date=dates[0], last_date=dates[-1], planted=planted, arxiv_papers=len(arxiv_ids),
+                         shared_papers=len(arxiv_ids & set(sightings)))
 
 
 def iso_week(day: date) -> str:

@@ -28,8 +28,8 @@ CATEGORY_BY_WORD = {"vision": "cs.CV", "image": "cs.CV", "video": "cs.CV", "3d":
 FOLLOWED = ("cs.LG", "cs.CL", "cs.CV", "cs.AI")
 
 
-def write_arxiv_days(root: Path, digests: dict[date, list[dict]], seed: int) -> int:
-    """Write one listing crawl per HF day; return the number of distinct arXiv ids written."""
+def write_arxiv_days(root: Path, digests: dict[date, list[dict]], seed: int) -> set[str]:
+    """Write one listing crawl per HF day; return the distinct arXiv ids written."""
     rng, folder = random.Random(seed * 7919 + 1), Path(root) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     listed: list[tuple[date, dict]] = []
@@ -47,7 +47,7 @@ def write_arxiv_days(root: Path, digests: dict[date, list[dict]], seed: int) -> 
         listed += [(day, row) for row in rows]
         body = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
         (folder / f"{day.isoformat()}.jsonl.gz").write_bytes(gzip.compress(body, GZIP_LEVEL, mtime=0))
-    return len({row["id"] for _, row in listed})
+    return {row["id"] for _, row in listed}
 
 
 def _row(rng: random.Random, paper: dict) -> dict:

@@ -41,6 +41,7 @@ class PageResult:
 
     @property
     def day(self) -> date:
+        """The digest date this page holds: its own stated date, else the day asked for."""
         return self.digest_date or self.page.digest_date
 
 

@@ -76,6 +76,10 @@ def apply_pages(con: duckdb.DuckDBPyConnection, results: Sequence[PageResult], *
     if digests:
         _upsert_digests(con, digest_frame(digests))
     counts = _upsert_sightings_and_papers(con, batch)
+    if not batch.papers.is_empty():
+        with registered(con, incoming_papers=batch.papers):
+            counts.new_sightings -= len(con.execute(_DROP_LATER_NEW).fetchall())
+            con.execute(_DIGEST_DATES)
     counts.pages_loaded, counts.pages_quarantined = len(good), len(bad)
     counts.pages_repeated = len(digests) - len(fresh)
     counts.quarantined = [f"{r.page.url} ({r.error})" for r in bad]
@@ -159,6 +163,30 @@ ON CONFLICT DO UPDATE SET
     listings = {_all_listings("excluded", "sightings")},
     first_observed_at = least(sightings.first_observed_at, excluded.first_observed_at)
 WHERE {_sighting_changed("excluded", "sightings")}
+"""
+
+# A paper is a new submission on arXiv once: a later "new" sighting of it is a
+# repeated announcement (identical listings are caught earlier, by content hash;
+# this catches the rest, whatever order pages load in).
+_DROP_LATER_NEW = """
+DELETE FROM sightings s
+WHERE s.source = 'arxiv' AND s.section = 'new'
+  AND s.arxiv_id IN (SELECT arxiv_id FROM incoming_papers)
+  AND EXISTS (SELECT 1 FROM sightings e WHERE e.arxiv_id = s.arxiv_id AND e.source = 'arxiv'
+                                          AND e.section = 'new' AND e.digest_date < s.digest_date)
+RETURNING 1
+"""
+
+# A paper's first/last digest dates come from digests (HF days, arXiv listings);
+# API results only date papers that no digest has listed yet.
+_DIGEST_DATES = """
+UPDATE papers SET first_digest_date = d.first, last_digest_date = d.last
+FROM (SELECT arxiv_id,
+             coalesce(min(digest_date) FILTER (WHERE source <> 'arxiv-api'), min(digest_date)) AS first,
+             coalesce(max(digest_date) FILTER (WHERE source <> 'arxiv-api'), max(digest_date)) AS last
+      FROM sightings WHERE arxiv_id IN (SELECT arxiv_id FROM incoming_papers) GROUP BY arxiv_id) d
+WHERE papers.arxiv_id = d.arxiv_id
+  AND (papers.first_digest_date, papers.last_digest_date) IS DISTINCT FROM (d.first, d.last)
 """
 
 _NEWER = "excluded.observed_at >= papers.observed_at"

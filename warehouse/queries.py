@@ -115,15 +115,20 @@ def latest_listing_dates(con: duckdb.DuckDBPyConnection, categories: list[str]) 
     return dict(rows)
 
 
-def loaded_api_days(con: duckdb.DuckDBPyConnection, category: str) -> set[date]:
-    """Submission days of `category` already loaded from the arXiv API (non-empty first page)."""
-    rows = con.execute("""SELECT DISTINCT r.digest_date FROM raw_pages r
-                          JOIN digests d ON d.url = r.url AND d.sha256 = r.sha256
-                          WHERE r.source = 'arxiv-api' AND r.listing = ? AND d.entries > 0""",
-                       [category]).fetchall()
+def loaded_api_days(con: duckdb.DuckDBPyConnection, category: str, *, settle_days: int = 1) -> set[date]:
+    """Submission days of `category` whose API query came in whole (an empty day once it has settled)."""
+    rows = con.execute("""SELECT window_date FROM api_windows
+                          WHERE source = 'arxiv-api' AND listing = ? AND complete
+                            AND (total > 0 OR fetched_at >= window_date + to_days(?::INTEGER + 1))""",
+                       [category, settle_days]).fetchall()
     return {row[0] for row in rows}
-
 
 def digests_by_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """How many digests (day pages, category listings, API pages) each source holds."""
     return dict(con.execute("SELECT source, count(*) FROM digests GROUP BY 1 ORDER BY 1").fetchall())
+
+
+def archive_size(con: duckdb.DuckDBPyConnection) -> tuple[int, float]:
+    """(raw pages, megabytes) kept in the raw archive."""
+    pages, size = con.execute("SELECT count(*), coalesce(sum(size), 0) FROM raw_pages").fetchall()[0]
+    return pages, size / 1e6

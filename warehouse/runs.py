@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -31,3 +32,13 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str,
     with transaction(con):
         con.execute(f"""UPDATE runs SET status = ?, finished_at = now()::TIMESTAMP, error = ?, {assignments}
                         WHERE run_id = ?""", [status, error, *values, run_id])
+
+
+def record_api_window(con: duckdb.DuckDBPyConnection, *, listing: str, window_date: date, total: int,
+                      loaded: int, complete: bool) -> None:
+    """Note how much of an API query window (category x submission day) came in."""
+    with transaction(con):
+        con.execute("""INSERT INTO api_windows VALUES ('arxiv-api', ?, ?, ?, ?, ?, now()::TIMESTAMP)
+                       ON CONFLICT DO UPDATE SET total = excluded.total, loaded = excluded.loaded,
+                           complete = excluded.complete, fetched_at = excluded.fetched_at""",
+                    [listing, window_date, total, loaded, complete])

@@ -81,3 +81,16 @@ def test_the_extractor_keeps_up_with_a_busy_listing(fixtures):
     rows = [(row, "new") for day in corpus.days() for row in corpus.rows(day)][:2000]
     records = parse(render_listing("cs.XX", date(2026, 3, 10), rows))
     assert len(records) == 2000
+
+
+def test_a_page_cut_before_a_whole_section_is_incomplete():
+    body = SAMPLE.read_bytes()
+    cut = body[:body.index(b"<dl id='articles'>\n    <h3>Cross")] + b"</div></body></html>"
+    with pytest.raises(ListingIncomplete, match="announces 4 entries but holds 2"):
+        parse(cut)
+
+
+def test_an_empty_listing_still_states_its_announcement():
+    from extractors.arxiv_listing import parse_listing_page
+    page = b"<div id='dlpage'><h3>Showing new listings for Tuesday, 10 March 2026</h3><p>No updates today.</p></div>"
+    assert parse_listing_page(page, observed_at=OBSERVED).announced == date(2026, 3, 10)

@@ -30,3 +30,12 @@ def test_an_unknown_key_in_the_file_is_an_error_not_silence(tmp_path):
 def test_the_user_agent_carries_the_contact():
     policy = Settings.load(env={"PAPERTREND_CONTACT": "mailto:team@example.org"}).fetch_policy("page")
     assert policy.user_agent.endswith("; mailto:team@example.org)") and policy.min_interval == 3.0
+
+
+def test_arxiv_settings_are_guarded():
+    with pytest.raises(SettingsInvalid) as caught:
+        Settings.load(env={"PAPERTREND_ARXIV_CATEGORIES": "['cs.LG']", "PAPERTREND_ARXIV_INTERVAL": "1"})
+    assert "arxiv_categories" in str(caught.value) and "breaks arXiv's terms" in str(caught.value)
+    local = Settings.load(env={"PAPERTREND_ARXIV_INTERVAL": "0", "PAPERTREND_ARXIV_BASE_URL": "http://127.0.0.1:9",
+                               "PAPERTREND_ARXIV_API_URL": "http://127.0.0.1:9"})
+    assert local.arxiv_interval == 0 and local.categories == ["cs.LG", "cs.CL", "cs.CV", "cs.AI"]

@@ -149,3 +149,10 @@ def test_planted_json_matches_the_summary(corpus):
 def test_rejects_an_empty_corpus(tmp_path):
     with pytest.raises(ValueError, match="days"):
         generate_corpus(tmp_path, days=0)
+
+
+def test_arxiv_listings_share_papers_with_the_hf_days(tmp_path):
+    summary = generate_corpus(tmp_path, days=10, papers_per_day=10)
+    assert sorted(p.name[:10] for p in (tmp_path / "arxiv-listing-jsonl").iterdir()) == \
+           sorted(p.name[:10] for p in (tmp_path / "hf-daily-api").iterdir())
+    assert 0 < summary.shared_papers < summary.papers < summary.arxiv_papers

@@ -112,11 +112,26 @@ def test_api_history_pages_through_a_category_and_resumes(fixture_site, tmp_path
     assert (again.days_skipped, again.pages_fetched) == (2, 0)
 
 
-def test_an_empty_first_page_on_a_weekday_is_suspicious_not_quiet(fixture_site, tmp_path):
-    with pytest.raises(IngestIncomplete, match="first results page is empty for a weekday"):
-        arxiv_history("cs.CL", date(2024, 1, 9), date(2024, 1, 9), overrides=arxiv_overrides(tmp_path, fixture_site))
-    quiet_sunday = arxiv_history("cs.CL", date(2024, 1, 7), date(2024, 1, 7), overrides=arxiv_overrides(tmp_path, fixture_site))
-    assert quiet_sunday.pages_failed == 0
+def test_an_empty_weekday_is_suspicious_once_and_a_sunday_is_quiet(fixture_site, tmp_path):
+    overrides = arxiv_overrides(tmp_path, fixture_site)
+    with pytest.raises(IngestIncomplete, match="cs.CL 2024-01-09: the API lists no submissions for a weekday"):
+        arxiv_history("cs.CL", date(2024, 1, 9), date(2024, 1, 9), overrides=overrides)
+    assert arxiv_history("cs.CL", date(2024, 1, 6), date(2024, 1, 7), overrides=overrides).pages_failed == 0
+    # Long past, the empty days have settled: later runs ask for none of them.
+    assert arxiv_history("cs.CL", date(2024, 1, 9), date(2024, 1, 9), overrides=overrides).days_skipped == 1
+    assert arxiv_history("cs.CL", date(2024, 1, 6), date(2024, 1, 7), overrides=overrides).days_skipped == 2
+
+
+def test_a_window_cut_off_mid_paging_is_fetched_again_in_full(fixture_site, tmp_path):
+    overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_api_page_size=40)
+    arm(fixture_site, "500@start=40")
+    with pytest.raises(IngestIncomplete, match="gave up after 2 attempt"):
+        arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 4), overrides=overrides)
+    fixture_site.faults.clear()
+    resumed = arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 4), overrides=overrides)
+    assert resumed.days_skipped == 0 and resumed.new_sightings > 0
+    with connect(tmp_path / "data" / "warehouse.duckdb", read_only=True) as con:
+        assert scalar(con, "SELECT complete FROM api_windows") is True
 
 
 def test_lookups_enrich_papers_and_bad_ids_fail_before_any_request(fixture_site, tmp_path):
@@ -135,7 +150,10 @@ def test_the_api_error_feed_surfaces_as_a_clear_error(fixture_site, tmp_path):
     with Fetcher(settings.fetch_policy("arxiv-api"), throttle=HostThrottle()) as fetcher:
         outcome = fetch_query(fetcher, RawArchive(tmp_path / "raw"), settings, {"id_list": "abc"},
                               day=date(2026, 3, 4), listing="id_list")
-    assert "arXiv API error: incorrect query" in outcome.failure and outcome.results == []
+    assert "arXiv API error: incorrect query" in outcome.failure and not outcome.complete
+    kept = outcome.results[0]                    # the error feed itself is archived and quarantined
+    assert kept.error.startswith("ApiErrorFeed: arXiv API error") and kept.page.status == 400
+    assert b"incorrect query" in RawArchive(tmp_path / "raw").get(kept.page.sha256)
 
 
 def test_a_403_stops_the_history_run(fixture_site, tmp_path):
