@@ -105,13 +105,13 @@ def test_a_drip_fed_body_hits_the_total_deadline(site):
 
 def test_a_server_that_stalls_before_answering_is_cut_off_at_the_deadline(site):
     import time
-    arm(site, f"stall:3@{API}")
+    arm(site, f"stall:10@{API}")
     policy = FetchPolicy(min_interval=0, attempts=1, deadline=0.5, read_timeout=30)
     started = time.monotonic()
     with fetcher(policy) as f, pytest.raises(RetriesExhausted) as caught:
         f.get(site.base_url + API)
     assert isinstance(caught.value.__cause__, DeadlineExceeded)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 5          # cut at the 0.5 s deadline, not after the 10 s stall
 
 
 def test_an_oversize_body_is_cut_at_the_cap(site):
