@@ -47,10 +47,11 @@ class PageResult:
 
 @dataclass
 class Batch:
-    """A batch's records as frames: one row per sighting key and one per paper."""
+    """A batch's records as frames: one row per sighting key and one per paper, and every observation."""
 
     sightings: pl.DataFrame
     papers: pl.DataFrame
+    observations: pl.DataFrame
 
 
 def utc_naive(moment: datetime | None) -> datetime | None:
@@ -108,8 +109,11 @@ def frame(pairs: Sequence[tuple[RawPage, PaperRecord]], columns: dict[str, Colum
 def batch_frames(pairs: Sequence[tuple[RawPage, PaperRecord]]) -> Batch:
     """One row per sighting key and per paper, merging repeated observations within the batch."""
     order = ["observed_at", "digest_date"]
-    return Batch(sightings=_merge_sightings(frame(pairs, SIGHTING_COLUMNS).sort([*order, "rank"])),
-                 papers=_merge_papers(frame(pairs, PAPER_COLUMNS).sort(order)))
+    sightings = frame(pairs, SIGHTING_COLUMNS).sort([*order, "rank"])
+    observations = (sightings.select([*SIGHTING_KEY, "observed_at", "rank", "upvotes", "comments", "raw_sha256"])
+                    .unique([*SIGHTING_KEY, "observed_at"], keep="first", maintain_order=True))
+    return Batch(sightings=_merge_sightings(sightings), papers=_merge_papers(frame(pairs, PAPER_COLUMNS).sort(order)),
+                 observations=observations)
 
 
 def _merge_sightings(rows: pl.DataFrame) -> pl.DataFrame:

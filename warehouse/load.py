@@ -16,7 +16,7 @@ __all__ = ["EXTRACTED_TABLES", "LoadCounts", "PageResult", "RawPage", "apply_pag
            "rebuild_from_pages", "utc_naive"]
 
 # Tables derived from the raw archive; `reextract` rebuilds exactly these.
-EXTRACTED_TABLES = ("sightings", "papers", "digests", "quarantine")
+EXTRACTED_TABLES = ("sightings", "papers", "digests", "quarantine", "observations")
 
 
 @dataclass
@@ -76,6 +76,8 @@ def apply_pages(con: duckdb.DuckDBPyConnection, results: Sequence[PageResult], *
     if digests:
         _upsert_digests(con, digest_frame(digests))
     counts = _upsert_sightings_and_papers(con, batch)
+    if not batch.observations.is_empty():
+        _insert(con, "observations", batch.observations)
     if not batch.papers.is_empty():
         with registered(con, incoming_papers=batch.papers):
             counts.new_sightings -= len(con.execute(_DROP_LATER_NEW).fetchall())

@@ -10,10 +10,11 @@ import polars as pl
 from warehouse.db import registered
 
 # The tables whose content defines the warehouse (runs are bookkeeping).
-CONTENT_TABLES = ("raw_pages", "digests", "papers", "sightings", "quarantine")
+CONTENT_TABLES = ("raw_pages", "digests", "papers", "sightings", "quarantine", "observations")
 _TABLE_KEYS = {
     "raw_pages": "url, sha256", "digests": "source, listing, digest_date", "papers": "arxiv_id",
     "sightings": "arxiv_id, source, digest_date", "quarantine": "url, sha256",
+    "observations": "arxiv_id, source, digest_date, observed_at",
 }
 
 

@@ -136,3 +136,12 @@ def test_a_second_process_waits_then_reports_the_lock(tmp_path):
     with held_by_another_process(path), pytest.raises(WarehouseLocked, match="locked by another papertrend process"):
         with connect(path, read_only=True, lock_wait=0.3):
             pass
+
+
+def test_every_observation_of_the_counts_is_kept_for_upvote_gains(warehouse):
+    later = T0 + timedelta(days=1)
+    load_pages(warehouse, [PageResult(page(), [record(upvotes=3)])], run_id="r1")
+    load_pages(warehouse, [PageResult(page("b" * 64, at=later), [record(upvotes=40, at=later)])], run_id="r2")
+    load_pages(warehouse, [PageResult(page("b" * 64, at=later), [record(upvotes=40, at=later)])], run_id="r3")
+    assert rows(warehouse, "SELECT upvotes FROM observations ORDER BY observed_at") == [(3,), (40,)]
+    assert rows(warehouse, "SELECT first_upvotes, last_upvotes, gain, observations FROM upvote_gains") == [(3, 40, 37, 2)]

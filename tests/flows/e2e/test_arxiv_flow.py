@@ -18,7 +18,7 @@ from tests.flows.e2e.conftest import overrides_for
 from warehouse import queries
 from warehouse.db import connect
 
-EXTRACTED = ("digests", "papers", "sightings", "quarantine")
+EXTRACTED = ("digests", "papers", "sightings", "quarantine", "observations")
 
 
 def scalar(con, sql):

@@ -15,7 +15,7 @@ from warehouse import queries
 from warehouse.db import connect
 
 FIRST, LAST = date.fromisoformat(DAYS[0]), date.fromisoformat(DAYS[-1])
-EXTRACTED = ("digests", "papers", "sightings", "quarantine")
+EXTRACTED = ("digests", "papers", "sightings", "quarantine", "observations")
 
 
 def open_warehouse(tmp_path):
@@ -180,6 +180,7 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
         assert count(con, "SELECT max(upvotes) FROM sightings") == 99
         assert count(con, "SELECT count(*) FROM sightings") == 3
         assert count(con, "SELECT count(*) FROM sightings WHERE first_observed_at < observed_at") == 3
+        assert count(con, "SELECT max(gain) FROM upvote_gains") == 89          # 10 -> 99 between two fetches
         extracted = queries.content_hash(con, EXTRACTED)
     reextract(Settings.load(**overrides("http://127.0.0.1:9")))   # no network: any loopback address
     with open_warehouse(tmp_path) as con:
