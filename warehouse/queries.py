@@ -133,3 +133,13 @@ def archive_size(con: duckdb.DuckDBPyConnection) -> tuple[int, float]:
     """(raw pages, megabytes) kept in the raw archive."""
     pages, size = con.execute("SELECT count(*), coalesce(sum(size), 0) FROM raw_pages").fetchall()[0]
     return pages, size / 1e6
+
+
+def papers_first_listed(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
+    """Papers whose first digest date is in [since, until], with their text and best upvotes (for trends)."""
+    return con.sql("""SELECT p.arxiv_id, p.first_digest_date, p.title, coalesce(p.abstract, '') AS abstract,
+                             max(s.upvotes) AS upvotes, list_sort(list_distinct(list(s.source))) AS sources
+                      FROM papers p JOIN sightings s USING (arxiv_id)
+                      WHERE p.first_digest_date BETWEEN $since AND $until
+                      GROUP BY ALL ORDER BY p.first_digest_date, p.arxiv_id""",
+                   params={"since": since, "until": until}).pl()
