@@ -287,6 +287,27 @@ def demo(corpus: Annotated[Optional[Path], typer.Option(exists=True, file_okay=F
 
 @app.command()
 @friendly
+def report(week: Annotated[Optional[str], typer.Option(help="ISO week, e.g. 2025-W22 (default: the last complete week)")] = None,
+           as_json: Annotated[bool, typer.Option("--json", help="Print the week's trends as one JSON object")] = False,
+           data_dir: DataDir = None) -> None:
+    """Compute the weekly trends report: Markdown, HTML and charts under <data dir>/reports, rows in the warehouse."""
+    settings = _settings(data_dir)
+    from flows.weekly import weekly_report
+    if week is not None and not re.fullmatch(r"\d{4}-W\d{2}", week):
+        _fail(f"not an ISO week: {week!r}", "use YYYY-Www, e.g. 2025-W22", 2)
+    result = weekly_report(week, overrides=_overrides(settings))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
+    else:
+        out = settings.data_dir / "reports" / result.week
+        typer.echo(f"{result.week}: {result.papers} papers, {len(result.topics)} topic trends, "
+                   f"{len(result.rising_terms)} rising and {len(result.new_terms)} new terms")
+        typer.echo(f"report at {(out / 'report.html').resolve()} (and report.md); index at "
+                   f"{(settings.data_dir / 'reports' / 'index.html').resolve()}")
+
+
+@app.command()
+@friendly
 def serve(data_dir: DataDir = None) -> None:
     """Run the daily ingest on its schedule (schedule_cron in timezone) until stopped."""
     settings = _settings(data_dir)

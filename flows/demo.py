@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flows.arxiv_corpus import ArxivCorpus
 from flows.ingest import backfill
+from flows.weekly import last_complete_week_of, weekly_report
 from flows.summary import IngestIncomplete, IngestSummary
 from flows.replay import Corpus, ReplayServer
 from flows.settings import Settings
@@ -51,7 +52,13 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int,
             if pass_days:
                 summary.add(_backfill_quietly(min(pass_days), max(pass_days), {**overrides, **switch}, only))
     end = max(hf_days + arxiv_days)
-    return _describe(settings, summary, min(hf_days + arxiv_days), end, time.monotonic() - began, corpus), summary
+    description = _describe(settings, summary, min(hf_days + arxiv_days), end, time.monotonic() - began, corpus)
+    report = weekly_report(last_complete_week_of(end), overrides=replay_overrides(settings, "http://127.0.0.1:9"))
+    out = (settings.data_dir / "reports" / report.week).resolve()
+    description += (f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "
+                    f"{', '.join(t.term for t in report.rising_terms[:5]) or 'none'}"
+                    f"\n  {out / 'report.html'}  (Markdown: report.md; all weeks: {out.parent / 'index.html'})")
+    return description, summary
 
 
 def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] | None) -> IngestSummary:

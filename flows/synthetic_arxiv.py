@@ -14,7 +14,7 @@ import random
 from datetime import date
 from pathlib import Path
 
-from flows.synthetic import ADJECTIVES, BACKGROUND_TOPICS, GZIP_LEVEL, LAST_NAMES, FIRST_NAMES, TASKS
+from flows.synthetic import BACKGROUND_TOPICS, GZIP_LEVEL, _entry, _submitter
 
 FOLDER = "arxiv-listing-jsonl"
 SHARED_RATE = 0.6          # share of a day's HF papers that arXiv lists that day
@@ -67,13 +67,11 @@ def _categories(rng: random.Random, title: str) -> list[str]:
 
 
 def _arxiv_only(rng: random.Random, day: date, number: int) -> dict:
-    topic = rng.choice(list(BACKGROUND_TOPICS))
-    term = rng.choice(BACKGROUND_TOPICS[topic])
-    arxiv_id = f"{day:%y%m}.{number:05d}"
-    title = f"{rng.choice(ADJECTIVES)} {term.title()} for {rng.choice(TASKS)}: Study {number}"
-    authors = [{"name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"} for _ in range(rng.randint(2, 6))]
-    summary = f"We study {term} for {rng.choice(TASKS).lower()} and report results on standard benchmarks."
-    return _row(rng, {"id": arxiv_id, "title": title, "authors": authors, "summary": summary})
+    # Written like the HF papers (same generator, background topics only), so
+    # arXiv-only volume adds topic noise, not template noise.
+    terms = BACKGROUND_TOPICS[rng.choice(sorted(BACKGROUND_TOPICS))]
+    entry = _entry(rng, day, terms, f"{day:%y%m}.{number:05d}", _submitter(rng, "arxiv"))
+    return _row(rng, entry["paper"])
 
 
 def _replacements(rng: random.Random, day: date, listed: list[tuple[date, dict]]) -> list[dict]:

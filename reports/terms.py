@@ -43,6 +43,10 @@ github com|https github com|code is available|code available|publicly available|
 |highlighting the potential|presents significant challenges|comprehensive review|fill this gap|remains an open
 |average improvement|critical challenges|systematic evaluation|achieves performance comparable|offers a promising
 |capabilities of llms|struggle with complex|significant challenges|promising direction|extensive evaluations
+|designed to evaluate|experiments demonstrate|extensive experiments demonstrate|demonstrate the effectiveness
+|revolutionized natural language|training strategy|real-world scenarios|real-world applications
+|address these challenges|recent advancements|real-world|future research|address these limitations
+|to address these|paving the way|state-of-the-art performance|superior performance|significantly outperforms
 """.replace("\n", "").split("|"))
 PRIOR_STRENGTH = 500.0     # a0 of the Dirichlet prior, in documents
 BACKGROUND_WEEK_SHARE = 0.35 # a phrase present in this share of all weeks is background

@@ -138,8 +138,26 @@ def archive_size(con: duckdb.DuckDBPyConnection) -> tuple[int, float]:
 def papers_first_listed(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
     """Papers whose first digest date is in [since, until], with their text and best upvotes (for trends)."""
     return con.sql("""SELECT p.arxiv_id, p.first_digest_date, p.title, coalesce(p.abstract, '') AS abstract,
-                             max(s.upvotes) AS upvotes, list_sort(list_distinct(list(s.source))) AS sources
+                             max(s.upvotes) AS upvotes, list_sort(list_distinct(list(s.source))) AS sources,
+                             p.github_repo, p.primary_category
                       FROM papers p JOIN sightings s USING (arxiv_id)
                       WHERE p.first_digest_date BETWEEN $since AND $until
                       GROUP BY ALL ORDER BY p.first_digest_date, p.arxiv_id""",
                    params={"since": since, "until": until}).pl()
+
+
+def weekly_source_volume(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
+    """Distinct papers per ISO week (Monday) and source, by digest date, in [since, until]."""
+    return con.sql("""SELECT date_trunc('week', digest_date)::DATE AS week, source,
+                             count(DISTINCT arxiv_id) AS papers
+                      FROM sightings WHERE digest_date BETWEEN $since AND $until AND source <> 'arxiv-api'
+                      GROUP BY ALL ORDER BY week, source""", params={"since": since, "until": until}).pl()
+
+
+def upvote_gainers(con: duckdb.DuckDBPyConnection, since: date, until: date, limit: int = 10) -> pl.DataFrame:
+    """Sightings on digests of [since, until] that gained the most upvotes between observations."""
+    return con.sql("""SELECT g.arxiv_id, p.title, g.last_upvotes AS upvotes, g.gain, p.github_repo
+                      FROM upvote_gains g JOIN papers p USING (arxiv_id)
+                      WHERE g.digest_date BETWEEN $since AND $until AND g.gain > 0
+                      ORDER BY g.gain DESC, g.arxiv_id LIMIT $limit""",
+                   params={"since": since, "until": until, "limit": limit}).pl()

@@ -1,0 +1,209 @@
+"""Turns a WeekReport into Markdown, a self-contained HTML page and chart files; also the archive index.
+
+Output is deterministic: the same report gives the same bytes for every file (no timestamps, sorted
+mappings, PNGs without metadata), so re-running a week rewrites nothing that a diff would show.
+"""
+from __future__ import annotations
+
+import base64
+import math
+import os
+import re
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from reports import charts, templates
+from reports.model import TopicTrend, WeekReport
+from reports.terms import HORIZONS
+
+BASELINE_WEEKS = 8                  # WeekReport.baseline_mean is the mean over the 8 weeks before
+WEEK_LABEL = re.compile(r"^\d{4}-W\d{2}$")
+GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
+# Markdown punctuation that could start a link, emphasis, HTML or a table cell inside a text.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+# Characters kept as-is in Markdown link targets; spaces, parentheses and brackets would end the link.
+_URL_SAFE = ":/?#@!$&'*+,;=%-._~"
+
+
+def render_markdown(report: WeekReport, charts: dict[str, str]) -> str:
+    """The report as Markdown; `charts` maps chart names (topics, volume, spark-…) to relative paths."""
+    return _environment(html=False).from_string(templates.MARKDOWN).render(_context(report, charts))
+
+
+def render_html(report: WeekReport, charts_png: dict[str, bytes]) -> str:
+    """The report as one self-contained HTML page: inline CSS, charts as data: URIs, text escaped."""
+    context = _context(report, charts_png) | {"title": f"Trending papers, {report.week}"}
+    return _environment(html=True).from_string(templates.HTML).render(context)
+
+
+def render_index(weeks: list[tuple[str, str]]) -> str:
+    """A self-contained index page linking each (week label, summary) to '<week>/report.html', newest first.
+
+    Raises ValueError for a week that is not an ISO week label like '2025-W22'.
+    """
+    wrong = [week for week, _ in weeks if not WEEK_LABEL.match(week)]
+    if wrong:
+        raise ValueError(f"not ISO week labels (expected like '2025-W22'): {wrong}")
+    ordered = sorted(weeks, key=lambda item: item[0], reverse=True)
+    return _environment(html=True).from_string(templates.INDEX).render(
+        weeks=ordered, title="Trending papers: weekly reports")
+
+
+def write_report_files(report: WeekReport, out_dir: Path) -> dict[str, Path]:
+    """Write report.md, report.html and charts/*.png under `out_dir` atomically; return paths by name.
+
+    Names are "markdown", "html" and the chart names ("topics", "volume", "spark-<topic_id>-<horizon>").
+    Sparkline files left by an earlier run of the week that are no longer in the report are removed.
+    """
+    chart_dir = Path(out_dir) / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    pngs = chart_pngs(report)
+    paths = {name: chart_dir / f"{name}.png" for name in pngs}
+    for name, data in pngs.items():
+        _write_atomic(paths[name], data)
+    for stale in sorted(set(chart_dir.glob("spark-*.png")) - set(paths.values())):
+        stale.unlink()
+    relative = {name: f"charts/{path.name}" for name, path in paths.items()}
+    paths["markdown"] = _write_atomic(Path(out_dir) / "report.md", render_markdown(report, relative).encode())
+    paths["html"] = _write_atomic(Path(out_dir) / "report.html", render_html(report, pngs).encode())
+    return paths
+
+
+def chart_pngs(report: WeekReport) -> dict[str, bytes]:
+    """Every chart of the report by name: topics, volume and one sparkline per topic and horizon."""
+    pngs = {"topics": charts.topic_share_chart(report), "volume": charts.volume_chart(report)}
+    for topic in report.topics:
+        pngs[spark_name(topic)] = charts.sparkline(topic.series)
+    return pngs
+
+
+def spark_name(topic: TopicTrend) -> str:
+    """The chart name of a topic's sparkline, also its file stem: 'spark-<topic_id>-<horizon>'."""
+    horizon = re.sub(r"[^A-Za-z0-9_-]", "_", topic.horizon)    # it becomes part of a file name
+    return f"spark-{topic.topic_id}-{horizon}"
+
+
+def github_url(repo: str | None) -> str | None:
+    """A safe https link for a stored GitHub repo (URL or 'owner/name'); None for anything else."""
+    repo = (repo or "").strip()
+    if re.match(r"^https?://", repo, re.I):
+        # Only http(s): a scraped 'javascript:' or 'data:' link must never reach an href.
+        return repo
+    return f"https://github.com/{repo}" if GITHUB_REPO.match(repo) else None
+
+
+def _environment(*, html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=html, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(md=_md, mdurl=_md_url, pct=_pct, num=_num, growth=_growth, count=_count,
+                       signed=_signed, count_change=_count_change, datauri=_data_uri)
+    env.globals.update(github_url=github_url, spark_name=spark_name)
+    return env
+
+
+def _context(report: WeekReport, chart_refs: dict) -> dict:
+    return {"r": report, "charts": chart_refs, "headline": _headline(report), "horizons": _horizons(report),
+            "categories": _categories(report)}
+
+
+def _headline(report: WeekReport) -> list[dict]:
+    """All sources from the report's own totals, then each source with last week and baseline from volume."""
+    rows = [{"source": "All sources", "now": report.papers, "last": report.last_week_papers,
+             "baseline": report.baseline_mean}]
+    volume = {(week, source): papers for week, source, papers in report.volume}
+    before = [_iso_week(report.week_start - timedelta(weeks=n)) for n in range(1, BASELINE_WEEKS + 1)]
+    sources = sorted(set(report.papers_by_source) | {source for _, source in volume})
+    for source in sources:
+        # Without volume there is nothing to compare with; a missing week inside volume counts as 0.
+        last = volume.get((before[0], source), 0) if volume else None
+        baseline = sum(volume.get((w, source), 0) for w in before) / BASELINE_WEEKS if volume else None
+        rows.append({"source": source, "now": report.papers_by_source.get(source, 0), "last": last,
+                     "baseline": baseline})
+    return rows
+
+
+def _horizons(report: WeekReport) -> list[tuple[str, str, list[TopicTrend]]]:
+    known = [h for h in HORIZONS if any(t.horizon == h for t in report.topics)]
+    others = sorted({t.horizon for t in report.topics} - set(HORIZONS))
+    return [(h, _horizon_title(h), [t for t in report.topics if t.horizon == h]) for h in known + others]
+
+
+def _horizon_title(horizon: str) -> str:
+    if horizon not in HORIZONS:
+        return f"Horizon: {horizon}"
+    target, baseline, _ = HORIZONS[horizon]
+    recent = "This week" if target == 1 else f"The last {target} weeks"
+    return f"{recent} against the {baseline} weeks before ({horizon})"
+
+
+def _categories(report: WeekReport) -> list[tuple[str, int, float]]:
+    total = sum(report.category_mix.values())
+    ordered = sorted(report.category_mix.items(), key=lambda item: (-item[1], item[0]))
+    return [(category, papers, papers / total if total else 0.0) for category, papers in ordered]
+
+
+def _iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _md(text: object) -> str:
+    """Text safe inside Markdown (and its tables): one line, punctuation that means something escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _md_url(url: str) -> str:
+    return quote(url, safe=_URL_SAFE)
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _num(value: float) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.1f}"
+
+
+def _growth(value: float) -> str:
+    # trends.py caps growth for topics absent from the baseline, but inf/nan must still print sensibly.
+    if math.isnan(value):
+        return "–"
+    return "new" if math.isinf(value) else f"{value:.1f}×"
+
+
+def _count(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def _signed(value: int | None) -> str:
+    return "–" if value is None else f"{value:+d}"
+
+
+def _count_change(value: float | None, now: int) -> str:
+    """'380 (+8%)': a comparison number with the change from it to `now`; '–' when unknown."""
+    if value is None:
+        return "–"
+    shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+    return f"{shown} ({(now - value) / value:+.0%})" if value else shown
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    """Write via a temporary file in the same directory and os.replace, so readers never see half a file."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, 0o644)           # mkstemp's 0600 would hide the report from a web server
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,61 @@
+import hashlib
+import json
+from datetime import date
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.demo import replay_overrides
+from flows.ingest import backfill
+from flows.replay import ReplayServer
+from flows.settings import Settings
+from flows.synthetic import generate_corpus
+from flows.weekly import last_complete_week_of, weekly_report
+from warehouse.db import connect
+from warehouse.report_store import REPORT_TABLES
+
+
+def tables(path):
+    with connect(path, read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in REPORT_TABLES}
+
+
+def digests(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
+    summary = generate_corpus(tmp_path / "corpus", days=40, papers_per_day=20, arxiv=False)
+    settings = Settings.load(data_dir=tmp_path / "data")
+    with ReplayServer(tmp_path / "corpus") as server:
+        backfill(summary.first_date, summary.last_date, overrides=replay_overrides(settings, server.base_url))
+    week = last_complete_week_of(summary.last_date)
+    overrides = replay_overrides(settings, "http://127.0.0.1:9")
+    first = weekly_report(week, overrides=overrides)
+    folder = tmp_path / "data" / "reports" / week
+    before_files, before_tables = digests(folder), tables(settings.warehouse_path)
+    second = weekly_report(week, overrides=overrides)
+    assert json.dumps(first.to_json(), default=str) == json.dumps(second.to_json(), default=str)
+    assert digests(folder) == before_files and tables(settings.warehouse_path) == before_tables
+    assert {"report.md", "report.html", "charts/topics.png", "charts/volume.png"} <= set(before_files)
+    assert before_tables["reports"][0][0] == week and before_tables["rising_terms"]
+    assert (tmp_path / "data" / "reports" / "index.html").is_file()
+
+    result = CliRunner().invoke(app, ["report", "--week", week, "--json", "--data-dir", str(tmp_path / "data")],
+                                env={"PAPERTREND_HF_BASE_URL": "http://127.0.0.1:9"})
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and data["week"] == week and data["papers"] == first.papers
+    assert {"label", "terms", "papers", "share", "baseline_share", "growth", "score"} <= set(data["topics"][0])
+    assert {"term", "count", "baseline_count", "score", "horizon"} <= set(data["rising_terms"][0])
+    assert "top_papers" in data and "new_terms" in data
+
+
+def test_a_bad_week_label_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(app, ["report", "--week", "2025-22", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "not an ISO week" in result.stderr
+
+
+def test_the_last_complete_week_of_a_corpus():
+    assert last_complete_week_of(date(2026, 4, 30)) == "2026-W17"      # a Thursday
+    assert last_complete_week_of(date(2026, 4, 26)) == "2026-W17"      # a Sunday completes its week

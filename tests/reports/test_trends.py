@@ -1,0 +1,105 @@
+import gzip
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from extractors.hf_daily_json import parse_daily_api
+from flows.synthetic import BACKGROUND_TOPICS, RISING_TOPICS, generate_corpus
+from reports.trends import build_week_report, iso_week, week_start
+from warehouse.db import connect
+from warehouse.load import PageResult, RawPage, load_pages
+
+
+def load_corpus(root, path):
+    """Load a generated corpus straight into a warehouse (the flows are tested elsewhere)."""
+    results = []
+    for file in sorted((root / "hf-daily-api").glob("*.json.gz")):
+        day = date.fromisoformat(file.name[:10])
+        body = gzip.decompress(file.read_bytes())
+        at = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=20)
+        page = RawPage(url=f"http://hf/{day}", sha256=f"{day}".ljust(64, "0"), source="hf", kind="api",
+                       digest_date=day, status=200, fetched_at=at, size=len(body))
+        results.append(PageResult(page, parse_daily_api(body, digest_date=day, observed_at=at)))
+    with connect(path) as con:
+        load_pages(con, results, run_id="test")
+
+
+@pytest.fixture(scope="module")
+def planted_warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    summary = generate_corpus(root, days=130, papers_per_day=30, seed=11, arxiv=False)
+    path = root / "warehouse.duckdb"
+    load_corpus(root, path)
+    return path, summary
+
+
+def reported_terms(report):
+    return {t.term for t in report.rising_terms[:10] + report.new_terms[:10]}
+
+
+def test_planted_trends_are_reported_in_their_weeks_and_background_is_not(planted_warehouse):
+    path, summary = planted_warehouse
+    planted_terms = {term: trend for trend in summary.planted for term in trend.terms}
+    background = {term for terms in BACKGROUND_TOPICS.values() for term in terms}
+    first = week_start(iso_week(summary.first_date)) + timedelta(weeks=9)
+    weeks = []
+    with connect(path, read_only=True) as con:
+        monday = first
+        while monday + timedelta(days=6) <= summary.last_date:
+            weeks.append((monday, build_week_report(con, monday)[0]))
+            monday += timedelta(weeks=1)
+    found, hits, noise = set(), 0, []
+    for monday, report in weeks:
+        label = iso_week(monday)
+        for term in reported_terms(report):
+            trend = planted_terms.get(term)
+            in_window = trend is not None and trend.start_week <= label <= _after(trend.end_week, 1)
+            if in_window:
+                found.add(trend.label)
+                hits += 1
+            elif term in background or trend is not None:
+                noise.append((label, term))
+        print(label, sorted(reported_terms(report))[:12])
+    recall = len(found) / len(summary.planted)
+    precision = hits / max(hits + len(noise), 1)
+    print("recall", recall, "precision", precision, "noise", noise)
+    assert recall >= 0.9 and precision >= 0.9
+
+
+def _after(week: str, n: int) -> str:
+    return iso_week(week_start(week) + timedelta(weeks=n))
+
+
+def test_a_week_with_too_little_data_says_so(planted_warehouse):
+    path, summary = planted_warehouse
+    with connect(path, read_only=True) as con:
+        report, _ = build_week_report(con, week_start(iso_week(summary.first_date)))
+    assert any("baseline holds only" in note for note in report.notes)
+    with connect(path, read_only=True) as con:
+        empty, _ = build_week_report(con, week_start(iso_week(summary.last_date)) + timedelta(weeks=5))
+    assert empty.papers == 0 and any("too few to call trends" in note for note in empty.notes)
+
+
+def test_reports_are_deterministic(planted_warehouse):
+    path, summary = planted_warehouse
+    monday = week_start(iso_week(summary.last_date)) - timedelta(weeks=1)
+    with connect(path, read_only=True) as con:
+        first, _ = build_week_report(con, monday)
+        second, _ = build_week_report(con, monday)
+    assert json.dumps(first.to_json(), default=str) == json.dumps(second.to_json(), default=str)
+
+
+def test_the_markdown_report_of_a_fixed_corpus_matches_its_golden_snapshot(planted_warehouse):
+    import os
+    from pathlib import Path
+    from reports.render import render_markdown
+    path, summary = planted_warehouse
+    monday = week_start(iso_week(summary.last_date)) - timedelta(weeks=1)
+    with connect(path, read_only=True) as con:
+        report, _ = build_week_report(con, monday)
+    markdown = render_markdown(report, {"topics": "charts/topics.png", "volume": "charts/volume.png"})
+    golden = Path(__file__).resolve().parents[1] / "golden" / "reports" / f"{report.week}.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(markdown, encoding="utf-8")
+    assert markdown == golden.read_text(encoding="utf-8")
