@@ -1,44 +1,47 @@
 """Weekly report benchmark: one report of the last complete week over a 5-year, arXiv-sized warehouse.
 
-Builds (in a child process, so its memory does not count) a deterministic
-synthetic warehouse: by default 261 weeks x 5,100 papers = 1,331,100 papers,
-each with 3 sightings (arxiv-api submission day, arxiv 'new' listing, then an
-HF listing with upvotes for 4% or an arxiv replacement), one observation per
-sighting plus a later one for HF sightings. Text is calibrated on the real
-arXiv listings in ../shared/fixtures (~1,300 chars and ~100 key phrases per
-paper, ~400k distinct phrases per 5,000 papers): the flows.synthetic title and
-abstract templates, plus sentences of Zipf-drawn pseudo-words for the long tail
-of real vocabularies. Two trends are planted in the last weeks.
+Builds, in a child process (its memory is not counted), a deterministic warehouse: by default
+261 weeks x 5,100 papers = 1,331,100 papers with 3 sightings each (arxiv-api submission day,
+arxiv 'new' listing, then HF with upvotes for 4% or an arxiv replacement) and their observations.
+Text is calibrated on the real arXiv listings in ../shared/fixtures (real: 1,440 chars, 109 key
+phrases a paper, 418k distinct phrases per 5,000 papers; here about 1,220, 117 and 380k): the
+flows.synthetic templates plus sentences of Zipf-drawn pseudo-words, for a real vocabulary's long
+tail. Two trends are planted in the last four weeks.
 
-Then times one weekly report as the `weekly_report` flow runs it (minus
-Prefect): `build_week_report`, `write_report_files`, `save_report`, with each
-stage timed in place by wrapping the functions it calls (one run, no repeats):
-queries, topic fitting, weekly term counts, term scoring, trends assembly,
-charts, text rendering, storing rows. Prints peak RSS of the measuring process,
-the issue's targets next to the figures, and fit_topics on a 20,000-paper
-sample of the window (what a cached or smaller fit would cost).
+Then runs one report as the `weekly_report` flow does (minus Prefect): build_week_report,
+write_report_files, save_report, timing each stage in place by wrapping the functions it calls
+(one run, nothing repeated). Prints the breakdown, peak RSS of the measuring process, the issue's
+targets, and fit_topics on a 20,000-paper sample of the window (what a smaller fit would cost).
 
     .venv/bin/python bench/report_bench.py [--papers N] [--weeks W] [--keep DIR]
 """
 from __future__ import annotations
 
 import argparse
-import bisect
 import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import polars as pl
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from flows.synthetic import (BACKGROUND_TERMS, BACKGROUND_WEIGHTS, NAME_HEADS, NAME_TAILS,  # noqa: E402
+                             RISING_TOPICS, _abstract, _pick, _some, _title)
+from reports import render, trends  # noqa: E402
+from reports.rows import report_rows  # noqa: E402
+from reports.terms import STOPWORDS, WeeklyTerms  # noqa: E402
+from reports.topics import fit_topics  # noqa: E402
+from warehouse import queries  # noqa: E402
+from warehouse.db import connect, registered, transaction  # noqa: E402
+from warehouse.report_store import save_report  # noqa: E402
 
 END = date(2026, 4, 26)            # a Sunday: the last week of the corpus is complete
 DEFAULT_WEEKS, DEFAULT_PAPERS = 261, 261 * 5_100
@@ -46,8 +49,7 @@ HF_RATE, CHUNK_WEEKS, SAMPLE = 0.04, 6, 20_000
 LEXICON, ZIPF_S, FILLER_SENTENCES = 60_000, 0.85, 6
 TARGETS = {"total": 10.0, "queries": 1.0, "rss_mb": 1536.0}
 # Filler sentences: ten content words in runs of 4, 3 and 3, as key phrases sit between stopwords.
-FILLERS = ("{} {} {} {} of {} {} {} and {} {} {}.", "{} {} {} {} for {} {} {} with {} {} {}.",
-           "{} {} {} {} in {} {} {} to {} {} {}.")
+FILLERS = tuple("{} {} {} {} %s {} {} {} %s {} {} {}." % pair for pair in (("of", "and"), ("for", "with"), ("in", "to")))
 # Stopword-only sentences: the length real abstracts have between their phrases.
 ASIDES = ("This is not the case for all of them, as we show in what follows and in the appendix.",
           "All of this is done without any of the extra cost that such a change would otherwise have.",
@@ -56,7 +58,6 @@ ASIDES = ("This is not the case for all of them, as we show in what follows and 
 
 def lexicon(rng: random.Random) -> np.ndarray:
     """LEXICON distinct lower-case pseudo-words, none of them a stopword."""
-    from reports.terms import STOPWORDS
     syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
     endings = ("", "al", "ive", "ing", "ion", "ed", "ic", "ity")
     words: set[str] = set()
@@ -71,7 +72,6 @@ def lexicon(rng: random.Random) -> np.ndarray:
 
 def topic_of(rng: random.Random, weeks_left: int) -> tuple[str, ...]:
     """A paper's topic terms: planted trends in the last weeks, else a weighted background topic."""
-    from flows.synthetic import BACKGROUND_TERMS, BACKGROUND_WEIGHTS, RISING_TOPICS
     draw = rng.random()
     if weeks_left < 4 and draw < 0.02 * (4 - weeks_left):       # momentum: ramps over 4 weeks to 8%
         return RISING_TOPICS["test-time compute"]
@@ -82,7 +82,6 @@ def topic_of(rng: random.Random, weeks_left: int) -> tuple[str, ...]:
 
 def texts(rng: random.Random, words: np.ndarray, n: int, weeks_left: np.ndarray) -> tuple[list[str], list[str]]:
     """Titles and abstracts of n papers (flows.synthetic templates plus Zipf filler sentences)."""
-    from flows.synthetic import NAME_HEADS, NAME_TAILS, _abstract, _pick, _some, _title
     weights = 1.0 / np.arange(1, len(words) + 1) ** ZIPF_S
     cdf = np.cumsum(weights) / weights.sum()
     picks = words[np.searchsorted(cdf, np.random.default_rng(rng.getrandbits(32)).random((n, FILLER_SENTENCES * 10)))]
@@ -103,46 +102,49 @@ def week_frames(rng: random.Random, words: np.ndarray, mondays: list[date], per_
     """papers, sightings and observations of the papers first listed in `mondays`' weeks."""
     gen = np.random.default_rng(rng.getrandbits(32))
     n = per_week * len(mondays)
-    monday = np.repeat(np.array(mondays, dtype="datetime64[D]"), per_week)
-    listed = np.sort(monday + gen.integers(0, 5, n))                      # weekday announcements, in order
+    listed = np.sort(np.repeat(np.array(mondays, dtype="datetime64[D]"), per_week) + gen.integers(0, 5, n))
     ids = []
-    for day in listed.tolist():
+    for day in listed.tolist():                           # arXiv numbers run per month of announcement
         key = f"{day:%y%m}"
         months[key] = months.get(key, 0) + 1
         ids.append(f"{key}.{months[key]:05d}")
     titles, abstracts = texts(rng, words, n, (np.datetime64(END) - listed).astype(int) // 7)
-    submitted = listed - np.where((listed.astype(int) - 4) % 7 == 0, 3, 1)  # the weekday before (day 4 = Monday)
     later = listed + np.minimum(gen.integers(1, 61, n), (np.datetime64(END) - listed).astype(int))
     hf = gen.random(n) < HF_RATE
     papers = pl.DataFrame({
         "arxiv_id": ids, "version": np.ones(n, np.int32), "title": titles, "abstract": abstracts,
         "first_digest_date": listed, "last_digest_date": np.where(hf, listed, later),
-        "observed_at": listed.astype("datetime64[us]"),
-        "github_repo": pl.Series(ids).str.replace(".", "-", literal=True).str.replace(r"^", "lab/"),
+        "observed_at": listed.astype("datetime64[us]"), "github_repo": [f"lab/{i}" for i in ids],
         "primary_category": np.array(["cs.LG", "cs.CL", "cs.CV", "cs.AI", "cs.RO"])[gen.integers(0, 5, n)],
     }).with_columns(github_repo=pl.when(pl.Series(gen.random(n) < 0.15)).then("github_repo"))
     third = pl.DataFrame({"arxiv_id": ids, "digest_date": np.where(hf, listed, later), "hf": hf,
                           "upvotes": np.minimum(2000, (gen.pareto(1.2, n) * 6)).astype(np.int32)})
-    sightings = pl.concat([
-        pl.DataFrame({"arxiv_id": ids, "digest_date": submitted}).with_columns(source=pl.lit("arxiv-api")),
-        pl.DataFrame({"arxiv_id": ids, "digest_date": listed}).with_columns(source=pl.lit("arxiv"), section=pl.lit("new")),
-        third.select("arxiv_id", "digest_date", source=pl.when("hf").then(pl.lit("hf")).otherwise(pl.lit("arxiv")),
-                     section=pl.when("hf").then(None).otherwise(pl.lit("replacement")),
-                     upvotes=pl.when("hf").then("upvotes"))], how="diagonal")
-    sightings = sightings.with_columns(
-        rank=pl.int_range(1, pl.len() + 1).over("source", "digest_date").cast(pl.Int32), comments=pl.lit(0, pl.Int32),
-        observed_at=pl.col("digest_date").cast(pl.Datetime("us")) + pl.duration(hours=20), raw_sha256=pl.lit("bench"),
-        listings=pl.when(pl.col("source") == "arxiv").then(pl.concat_list(pl.lit("cs.LG"))),
-    ).with_columns(first_observed_at=pl.col("observed_at"))
+    submitted = listed - np.where((listed.astype(int) - 4) % 7 == 0, 3, 1)   # the weekday before (day 4: a Monday)
+    sightings = sighting_frame(ids, submitted, listed, third)
     kept = ["arxiv_id", "source", "digest_date", "observed_at", "rank", "upvotes", "comments", "raw_sha256"]
-    refresh = sightings.filter(pl.col("source") == "hf").with_columns(  # re-observed 2 days later: upvote gains
+    refresh = sightings.filter(pl.col("source") == "hf").with_columns(   # re-observed 2 days later: upvote gains
         observed_at=pl.col("observed_at") + pl.duration(days=2), upvotes=pl.col("upvotes") * 2 + 3)
     return papers, sightings, pl.concat([sightings.select(kept), refresh.select(kept)])
 
 
+def sighting_frame(ids: list[str], submitted: np.ndarray, listed: np.ndarray, third: pl.DataFrame) -> pl.DataFrame:
+    """Three sightings a paper: API submission day, arXiv 'new' listing, then HF (with upvotes) or a replacement."""
+    hf = pl.col("hf")
+    frame = pl.concat([
+        pl.DataFrame({"arxiv_id": ids, "digest_date": submitted}).with_columns(source=pl.lit("arxiv-api")),
+        pl.DataFrame({"arxiv_id": ids, "digest_date": listed}).with_columns(source=pl.lit("arxiv"), section=pl.lit("new")),
+        third.select("arxiv_id", "digest_date", source=pl.when(hf).then(pl.lit("hf")).otherwise(pl.lit("arxiv")),
+                     section=pl.when(hf).then(None).otherwise(pl.lit("replacement")), upvotes=pl.when(hf).then("upvotes"))],
+        how="diagonal")
+    return frame.with_columns(
+        rank=pl.int_range(1, pl.len() + 1).over("source", "digest_date").cast(pl.Int32), comments=pl.lit(0, pl.Int32),
+        observed_at=pl.col("digest_date").cast(pl.Datetime("us")) + pl.duration(hours=20), raw_sha256=pl.lit("bench"),
+        listings=pl.when(pl.col("source") == "arxiv").then(pl.concat_list(pl.lit("cs.LG"))),
+    ).with_columns(first_observed_at=pl.col("observed_at"))
+
+
 def build(path: Path, papers: int, weeks: int, seed: int) -> None:
     """Write the synthetic warehouse at `path`, CHUNK_WEEKS weeks per transaction."""
-    from warehouse.db import connect, registered, transaction
     rng, months = random.Random(seed), {}
     words, per_week = lexicon(rng), papers // weeks
     first = END - timedelta(days=6, weeks=weeks - 1)
@@ -153,9 +155,9 @@ def build(path: Path, papers: int, weeks: int, seed: int) -> None:
             with transaction(con), registered(con, **dict(zip(("new_p", "new_s", "new_o"), frames))):
                 for table, name in (("papers", "new_p"), ("sightings", "new_s"), ("observations", "new_o")):
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {name}")
-            print(f"  built weeks {start + 1}-{min(start + CHUNK_WEEKS, weeks)} of {weeks}", end="\r", flush=True)
+            if start % (10 * CHUNK_WEEKS) == 0:
+                print(f"  building: week {start + 1} of {weeks}", flush=True)
         con.execute("CHECKPOINT")
-    print()
 
 
 class Stopwatch:
@@ -180,7 +182,6 @@ class Stopwatch:
     @contextmanager
     def wrapping(self, owner: object, name: str, stage):
         """Time every call of owner.name under `stage` (a name, or a function of the call's arguments)."""
-        from unittest import mock
         original = getattr(owner, name)
 
         def timed(*args, **kwargs):
@@ -194,24 +195,13 @@ class Stopwatch:
             yield
 
 
-def _window(con, since: date, until: date) -> str:
-    return f"query papers_first_listed, {((until - since).days + 1) // 7} weeks"
-
-
 def measure(path: Path, out_dir: Path, seed: int) -> None:
     """Time one weekly report of the last complete week, stage by stage, and print the figures."""
-    from contextlib import ExitStack
-    from reports import render, trends
-    from reports.rows import report_rows
-    from reports.terms import WeeklyTerms
-    from reports.topics import fit_topics
-    from warehouse import queries
-    from warehouse.db import connect
-    from warehouse.report_store import save_report
     clock = Stopwatch()
     with ExitStack() as patches:
         for owner, name, stage in (
-                (queries, "papers_first_listed", _window), (queries, "weekly_source_volume", "query weekly_source_volume"),
+                (queries, "papers_first_listed", lambda con, since, until:
+                 f"query papers_first_listed, {((until - since).days + 1) // 7} weeks"), (queries, "weekly_source_volume", "query weekly_source_volume"),
                 (queries, "upvote_gainers", "query upvote_gainers"), (trends, "fit_topics", "topics: fit_topics"),
                 (WeeklyTerms, "from_frame", "terms: WeeklyTerms.from_frame"),
                 (WeeklyTerms, "rising", "terms: rising, both horizons"), (render, "chart_pngs", "charts (PNG)")):
