@@ -39,7 +39,3 @@ def missing_announcements(shown: dict[str, date], now: datetime,
             f"(announced {ANNOUNCEMENT_TIME:%H:%M} US Eastern the evening before)"
             for category, day in sorted(shown.items()) if day < expected]
 
-
-def announced_at(listing: date) -> datetime:
-    """When the listing dated `listing` was announced (20:00 Eastern the day before)."""
-    return datetime.combine(listing - timedelta(1), ANNOUNCEMENT_TIME, tzinfo=EASTERN)

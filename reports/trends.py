@@ -12,7 +12,7 @@ import polars as pl
 
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
 from reports.terms import HORIZONS, PRIOR_STRENGTH, WeeklyTerms
-from reports.topics import OTHER, TopicModel, fit_topics
+from reports.topics import TopicModel, fit_topics
 from warehouse import queries
 
 WINDOW_WEEKS = 16           # the longest horizon: 4 target weeks + 12 baseline weeks
@@ -38,8 +38,9 @@ def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int
     """Compute the report of the ISO week starting `monday`, and the topic model behind it."""
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
-    docs = _with_week(queries.papers_first_listed(con, first, sunday))
+    # One query: the topic window is the tail of the term history.
     history = _with_week(queries.papers_first_listed(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), sunday))
+    docs = history.filter(pl.col("first_digest_date") >= first)
     model = fit_topics(docs, seed=seed)
     docs = docs.join(model.assignments, on="arxiv_id", how="left")
     week = docs.filter(pl.col("week") == monday)
@@ -137,7 +138,3 @@ def _notes(report: WeekReport, docs: pl.DataFrame, monday: date) -> list[str]:
         notes.append(f"The baseline holds only {weeks_with_data} week(s) of data: growth figures are unreliable.")
     return notes
 
-
-def assigned_topics(model: TopicModel) -> pl.DataFrame:
-    """Paper -> topic rows of a model, "other" included (for the paper_topics table)."""
-    return model.assignments.with_columns((pl.col("topic_id") == OTHER).alias("other"))

@@ -31,12 +31,12 @@ class ReportRows:
 
 def save_report(con: duckdb.DuckDBPyConnection, rows: ReportRows) -> None:
     """Replace everything stored for `rows.week`; atomic."""
-    data_as_of = con.execute("SELECT max(fetched_at) FROM raw_pages").fetchall()[0][0]
+    as_of = data_as_of(con)
     with transaction(con):
         for table in REPORT_TABLES:
             con.execute(f"DELETE FROM {table} WHERE week = ?", [rows.week])
         con.execute("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [rows.week, rows.week_start, data_as_of, rows.papers, rows.summary,
+                    [rows.week, rows.week_start, as_of, rows.papers, rows.summary,
                      rows.markdown_path, rows.html_path])
         frames = {"report_topics": rows.topics, "paper_topics": rows.assignments, "topic_trends": rows.trends,
                   "topic_weeks": rows.series, "rising_terms": rows.terms}
