@@ -1,4 +1,4 @@
-"""Every flow run is recorded the same way: a `runs` row, its outcome, a fresh snapshot."""
+"""Every flow run is recorded the same way: a `runs` row, its outcome, a current phrase index, a fresh snapshot."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,6 +7,7 @@ from typing import Any
 
 from flows.settings import Settings
 from flows.summary import IngestIncomplete, IngestSummary
+from flows.term_index import refresh_term_index
 from warehouse.db import connect, publish_snapshot
 from warehouse.runs import finish_run, start_run
 
@@ -28,6 +29,7 @@ def recorded_run(settings: Settings, flow: str, params: dict[str, Any]) -> Itera
             finish_run(con, summary.run_id, status="failed", counts=summary.counters(), error=repr(exc))
         raise
     with connect(settings.warehouse_path) as con:
+        refresh_term_index(con)          # what was loaded, the weekly report will not re-read
         finish_run(con, summary.run_id, status="incomplete" if summary.incomplete else "completed",
                    counts=summary.counters(), error=summary.stopped)
     publish_snapshot(settings.warehouse_path)

@@ -11,6 +11,7 @@ from flows.archive import RawArchive
 from flows.pages import extract_page, truncation_reason
 from flows.settings import Settings
 from flows.sources import EXTRACTOR_BY_KIND
+from flows.term_index import refresh_term_index
 from warehouse import queries
 from warehouse.db import connect, publish_snapshot
 from warehouse.load import LoadCounts, PageResult, RawPage, rebuild_from_pages
@@ -43,6 +44,7 @@ def reextract(settings: Settings) -> Reextracted:
         except BaseException as exc:
             finish_run(con, run_id, status="failed", counts={}, error=repr(exc))
             raise
+        refresh_term_index(con)
         still_open = queries.open_quarantine_count(con)
         finish_run(con, run_id, status="incomplete" if still_open else "completed",
                    counts={**vars(counts), "pages_quarantined": still_open})

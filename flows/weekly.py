@@ -9,10 +9,11 @@ from prefect import flow
 
 from flows.recording import recorded_run
 from flows.settings import Settings
+from flows.term_index import refresh_term_index
 from reports.model import WeekReport
 from reports.render import render_index, write_report_files
 from reports.rows import report_rows
-from reports.trends import build_week_report, iso_week, week_start
+from reports.trends import TERM_HISTORY_WEEKS, build_week_report, iso_week, week_start
 from warehouse.db import connect
 from warehouse.report_store import report_weeks, save_report
 
@@ -35,7 +36,9 @@ def weekly_report(week: str | None = None, overrides: dict[str, Any] | None = No
     out = settings.data_dir / "reports" / label
     with recorded_run(settings, "weekly-report", {"week": label}):
         with connect(settings.warehouse_path) as con:
-            report, model = build_week_report(con, week_start(label))
+            monday = week_start(label)
+            refresh_term_index(con, since=monday - timedelta(weeks=TERM_HISTORY_WEEKS), until=monday + timedelta(days=6))
+            report, model = build_week_report(con, monday)
             paths = write_report_files(report, out)
             save_report(con, report_rows(report, model, markdown_path=str(paths["markdown"]),
                                          html_path=str(paths["html"])))

@@ -9,12 +9,8 @@ in most weeks of the history are not news).
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -51,6 +47,8 @@ github com|https github com|code is available|code available|publicly available|
 PRIOR_STRENGTH = 500.0     # a0 of the Dirichlet prior, in documents
 BACKGROUND_WEEK_SHARE = 0.35 # a phrase present in this share of all weeks is background
 PART_OF_PHRASE = 0.6       # drop a term when a longer phrase holds this share of its count
+BACKGROUND_MIN_WEEKS = 8   # with less history than this, there is no background model
+PHRASES_VERSION = 1        # bump when phrases() changes: the stored phrase index is then rebuilt
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,17 @@ class TermScore:
     new: bool              # absent from the baseline
 
 
-def phrases(text: str, max_n: int = 3) -> set[str]:
+@dataclass(frozen=True)
+class WindowTotals:
+    """Document totals behind a horizon's counts."""
+
+    target: int            # documents in the target weeks
+    baseline: int          # documents in the baseline weeks
+    history: int           # documents in the history (the weeks before the report's week)
+    history_weeks: int     # weeks of the history holding any document
+
+
+def phrases(text: str) -> set[str]:
     """The 1-3 word phrases of a text, not crossing punctuation, not starting or ending on a stopword.
 
     A single word counts only when it looks like a name (GRPO, DeepSeek-R1,
@@ -76,15 +84,17 @@ def phrases(text: str, max_n: int = 3) -> set[str]:
     for chunk in _BREAK.split(text):
         originals = _TOKEN_ANY_CASE.findall(chunk)
         words = [w.lower() for w in originals]
-        for n in range(1, max_n + 1):
-            for i in range(len(words) - n + 1):
-                gram = words[i:i + n]
-                if gram[0] in STOPWORDS or gram[-1] in STOPWORDS or all(w.isdigit() for w in gram):
-                    continue
-                if n == 1 and not _name_like(originals[i]):
-                    continue
-                found.add(" ".join(gram))
-    return {p for p in found if p not in BOILERPLATE}
+        content = [w not in STOPWORDS for w in words]     # a phrase starts and ends on a content word
+        digits = [w.isdigit() for w in words]
+        for i, word in enumerate(words):
+            if content[i] and not digits[i] and _name_like(originals[i]):
+                found.add(word)
+            if i + 1 < len(words) and content[i] and content[i + 1] and not (digits[i] and digits[i + 1]):
+                found.add(f"{word} {words[i + 1]}")
+            if i + 2 < len(words) and content[i] and content[i + 2] \
+                    and not (digits[i] and digits[i + 1] and digits[i + 2]):
+                found.add(f"{word} {words[i + 1]} {words[i + 2]}")
+    return found - BOILERPLATE
 
 
 def _name_like(word: str) -> bool:
@@ -92,95 +102,47 @@ def _name_like(word: str) -> bool:
                                or (word.isupper() and len(word) >= 3))
 
 
-def document_frequencies(texts: Iterable[str]) -> Counter[str]:
-    """In how many texts each phrase occurs."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(phrases(text))
-    return counts
+def score_terms(counts: pl.DataFrame, totals: WindowTotals, *, min_count: int) -> list[TermScore]:
+    """Rising phrases of the target window, strongest first (see the module docstring).
+
+    `counts` has one row per phrase: term, count, baseline_count,
+    history_count, weeks_present (weeks of the history it appears in).
+    """
+    background = BACKGROUND_WEEK_SHARE * totals.history_weeks if totals.history_weeks >= BACKGROUND_MIN_WEEKS \
+        else float("inf")
+    y_i, y_j = pl.col("count").cast(pl.Float64), pl.col("baseline_count").cast(pl.Float64)
+    alpha = PRIOR_STRENGTH * (pl.col("history_count") + 1) / (totals.history + 1)
+    scored = (counts.filter((pl.col("count") >= min_count) & (pl.col("weeks_present") < background))
+              .with_columns(alpha.alias("alpha"))
+              .with_columns(((_log_odds(y_i, totals.target) - _log_odds(y_j, totals.baseline))
+                             / (1 / (y_i + pl.col("alpha")) + 1 / (y_j + pl.col("alpha"))).sqrt())
+                            .alias("score"))
+              .filter(pl.col("score") > 0)
+              .with_columns(pl.col("score").round(4))
+              .sort(["score", "term"], descending=[True, False]))
+    return _prefer_phrases([TermScore(term, count, base, score, base == 0) for term, count, base, score in
+                            scored.select("term", "count", "baseline_count", "score").iter_rows()])
 
 
-def background_terms(weekly: list[Counter[str]], min_weeks: int = 8) -> set[str]:
-    """Phrases present in most weeks of the history: always there, so never news."""
-    if len(weekly) < min_weeks:
-        return set()
-    present: Counter[str] = Counter()
-    for week in weekly:
-        present.update(week.keys())
-    return {term for term, weeks in present.items() if weeks >= BACKGROUND_WEEK_SHARE * len(weekly)}
-
-
-def score_terms(target: Counter[str], n_target: int, baseline: Counter[str], n_baseline: int,
-                history: Counter[str], n_history: int, *, background: set[str], min_count: int) -> list[TermScore]:
-    """Rising phrases of the target window, strongest first (see the module docstring)."""
-    scored = []
-    for term, y_i in target.items():
-        if y_i < min_count or term in background:
-            continue
-        y_j = baseline.get(term, 0)
-        alpha = PRIOR_STRENGTH * (history.get(term, 0) + 1) / (n_history + 1)
-        delta = (_log_odds(y_i, n_target, alpha) - _log_odds(y_j, n_baseline, alpha))
-        score = delta / math.sqrt(1 / (y_i + alpha) + 1 / (y_j + alpha))
-        if score > 0:
-            scored.append(TermScore(term, y_i, y_j, round(score, 4), y_j == 0))
-    return _prefer_phrases(sorted(scored, key=lambda t: (-t.score, t.term)))
-
-
-def _log_odds(count: int, total: int, alpha: float) -> float:
-    return math.log((count + alpha) / max(total + PRIOR_STRENGTH - count - alpha, 1e-9))
+def _log_odds(count: pl.Expr, total: int) -> pl.Expr:
+    alpha = pl.col("alpha")
+    return ((count + alpha) / (total + PRIOR_STRENGTH - count - alpha).clip(lower_bound=1e-9)).log()
 
 
 def _prefer_phrases(scored: list[TermScore]) -> list[TermScore]:
     # "test-time compute", not "test-time" and "compute": drop a term that is
     # mostly seen inside a longer rising phrase.
-    kept = []
+    inside: dict[str, int] = {}
     for term in scored:
-        longer = [t for t in scored if len(t.term) > len(term.term) and f" {term.term} " in f" {t.term} "]
-        if any(t.count >= PART_OF_PHRASE * term.count for t in longer):
-            continue
-        kept.append(term)
-    return kept
+        words = term.term.split()
+        for n in range(1, len(words)):
+            for i in range(len(words) - n + 1):
+                part = " ".join(words[i:i + n])
+                inside[part] = max(inside.get(part, 0), term.count)
+    return [t for t in scored if inside.get(t.term, 0) < PART_OF_PHRASE * t.count]
 
 
 # (target weeks, baseline weeks, minimum target documents) per horizon: "week"
 # is W against the 8 weeks before; "momentum" the 4 weeks ending W against the
 # 12 before, which catches a surge that builds over a month.
 HORIZONS = {"week": (1, 8, 3), "momentum": (4, 12, 5)}
-
-
-@dataclass
-class WeeklyTerms:
-    """Phrase document frequencies per ISO week (weeks start on Monday), computed once."""
-
-    weeks: dict[date, tuple[Counter[str], int]] = field(default_factory=dict)
-
-    @classmethod
-    def from_frame(cls, docs: pl.DataFrame) -> "WeeklyTerms":
-        """`docs` has one row per paper: first_digest_date, title, abstract."""
-        weekly = cls()
-        frame = docs.with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
-        for (week,), group in frame.group_by("week", maintain_order=True):
-            texts = (group["title"] + ". " + group["abstract"].fill_null("")).to_list()
-            weekly.weeks[week] = (document_frequencies(texts), group.height)
-        return weekly
-
-    def rising(self, week: date, horizon: str = "week") -> list[TermScore]:
-        """Rising phrases of `week` (a Monday) at a horizon; history is only what precedes it."""
-        target_weeks, baseline_weeks, min_count = HORIZONS[horizon]
-        target = self._window(week, target_weeks)
-        baseline = self._window(week - timedelta(weeks=target_weeks), baseline_weeks)
-        past = [counts for start, (counts, _) in self.weeks.items() if start < week]
-        history, n_history = self._sum([w for w in self.weeks if w < week])
-        return score_terms(target[0], target[1], baseline[0], baseline[1], history, n_history,
-                           background=background_terms(past), min_count=min_count)
-
-    def _window(self, last_week: date, weeks: int) -> tuple[Counter[str], int]:
-        return self._sum([last_week - timedelta(weeks=n) for n in range(weeks)])
-
-    def _sum(self, weeks: list[date]) -> tuple[Counter[str], int]:
-        total, docs = Counter(), 0
-        for week in weeks:
-            counts, n = self.weeks.get(week, (Counter(), 0))
-            total.update(counts)
-            docs += n
-        return total, docs

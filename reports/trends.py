@@ -11,9 +11,9 @@ import duckdb
 import polars as pl
 
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
-from reports.terms import HORIZONS, PRIOR_STRENGTH, WeeklyTerms
-from reports.topics import TopicModel, fit_topics
-from warehouse import queries
+from reports.terms import HORIZONS, PRIOR_STRENGTH, WindowTotals, score_terms
+from reports.topics import OTHER, DocTerms, TopicModel, fit_topics, vocabulary_limits
+from warehouse import queries, term_index
 
 WINDOW_WEEKS = 16           # the longest horizon: 4 target weeks + 12 baseline weeks
 TERM_HISTORY_WEEKS = 52     # prior and background model for terms
@@ -35,30 +35,52 @@ def week_start(label: str) -> date:
 
 
 def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int = 7) -> tuple[WeekReport, TopicModel]:
-    """Compute the report of the ISO week starting `monday`, and the topic model behind it."""
+    """Compute the report of the ISO week starting `monday`, and the topic model behind it.
+
+    Reads the phrase index (warehouse.term_index); the caller keeps it current
+    (flows.term_index.refresh_term_index), as the weekly_report flow does.
+    """
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
-    # One query: the topic window is the tail of the term history.
-    history = _with_week(queries.papers_first_listed(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), sunday))
-    docs = history.filter(pl.col("first_digest_date") >= first)
-    model = fit_topics(docs, seed=seed)
-    docs = docs.join(model.assignments, on="arxiv_id", how="left")
+    model = _window_topics(con, first, monday, seed)
+    docs = (queries.papers_first_listed(con, first, sunday)
+            .with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
+            .join(model.assignments, on="arxiv_id", how="left")
+            .with_columns(pl.col("topic_id").fill_null(OTHER)))
     week = docs.filter(pl.col("week") == monday)
     report = _headline(con, docs, week, monday)
     report.topics = [t for h in HORIZONS for t in _topic_trends(docs, model, monday, h)]
-    terms = WeeklyTerms.from_frame(history)
-    for horizon in HORIZONS:
-        scored = terms.rising(monday, horizon)
-        report.rising_terms += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon)
-                                for t in scored if not t.new][:TOP_TERMS]
-        report.new_terms += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon)
-                             for t in scored if t.new][:TOP_TERMS]
+    report.rising_terms, report.new_terms = _term_trends(con, monday)
     report.notes = _notes(report, docs, monday)
     return report, model
 
 
-def _with_week(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
+def _window_topics(con: duckdb.DuckDBPyConnection, first: date, monday: date, seed: int) -> TopicModel:
+    ids, offsets, term_ids = term_index.window_term_ids(con, first, monday)
+    low, high, most = vocabulary_limits(len(ids))
+    vocabulary = term_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
+    return fit_topics(DocTerms(ids, offsets, term_ids), vocabulary, seed=seed)
+
+
+def _term_trends(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[list[TermTrend], list[TermTrend]]:
+    counts = term_index.term_window_counts(con, monday, HORIZONS, TERM_HISTORY_WEEKS)
+    per_week = term_index.indexed_papers_by_week(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday)
+    history = {week: n for week, n in per_week.items() if week < monday}
+    rising, new = [], []
+    for horizon, (target_weeks, baseline_weeks, min_count) in HORIZONS.items():
+        totals = WindowTotals(_documents(per_week, monday, range(target_weeks)),
+                              _documents(per_week, monday, range(target_weeks, target_weeks + baseline_weeks)),
+                              sum(history.values()), len(history))
+        frame = counts.select("term", pl.col(f"{horizon}_count").alias("count"),
+                              pl.col(f"{horizon}_baseline").alias("baseline_count"), "history_count", "weeks_present")
+        scored = score_terms(frame, totals, min_count=min_count)
+        rising += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon) for t in scored if not t.new][:TOP_TERMS]
+        new += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon) for t in scored if t.new][:TOP_TERMS]
+    return rising, new
+
+
+def _documents(per_week: dict[date, int], monday: date, weeks_back: range) -> int:
+    return sum(per_week.get(monday - timedelta(weeks=n), 0) for n in weeks_back)
 
 
 def _headline(con: duckdb.DuckDBPyConnection, docs: pl.DataFrame, week: pl.DataFrame, monday: date) -> WeekReport:
@@ -93,21 +115,31 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
     target_weeks, baseline_weeks, min_count = HORIZONS[horizon]
     target = [monday - timedelta(weeks=n) for n in range(target_weeks)]
     baseline = [monday - timedelta(weeks=target_weeks + n) for n in range(baseline_weeks)]
-    in_target, in_baseline = docs.filter(pl.col("week").is_in(target)), docs.filter(pl.col("week").is_in(baseline))
+    cells = {(w, t): n for w, t, n in docs.group_by("week", "topic_id").len().iter_rows()}
+    week_totals = {w: n for w, n in docs.group_by("week").len().iter_rows()}
+    topic_totals = {t: n for t, n in docs.group_by("topic_id").len().iter_rows()}
+    n_target, n_baseline = sum(week_totals.get(w, 0) for w in target), sum(week_totals.get(w, 0) for w in baseline)
+    in_target = docs.filter(pl.col("week").is_in(target))
+    upvotes = dict(in_target.group_by("topic_id").agg(pl.col("upvotes").fill_null(0).sum()).iter_rows())
+    leaders = (in_target.sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True)
+               .group_by("topic_id", maintain_order=True).head(3))
+    window = [monday - timedelta(weeks=n) for n in range(WINDOW_WEEKS - 1, -1, -1)]
     trends = []
     for topic in model.topics:
-        mine = in_target.filter(pl.col("topic_id") == topic.topic_id)
-        y_i, y_j = mine.height, in_baseline.filter(pl.col("topic_id") == topic.topic_id).height
+        y_i = sum(cells.get((w, topic.topic_id), 0) for w in target)
+        y_j = sum(cells.get((w, topic.topic_id), 0) for w in baseline)
         if y_i < min_count:
             continue
-        prior = (docs.filter(pl.col("topic_id") == topic.topic_id).height + 1) / (docs.height + 1)
-        score = _log_odds_z(y_i, in_target.height, y_j, in_baseline.height, prior)
-        share, base = y_i / in_target.height, y_j / max(in_baseline.height, 1)
+        prior = (topic_totals.get(topic.topic_id, 0) + 1) / (docs.height + 1)
+        score = _log_odds_z(y_i, n_target, y_j, n_baseline, prior)
+        share, base = y_i / n_target, y_j / max(n_baseline, 1)
+        series = tuple((iso_week(w), round(cells.get((w, topic.topic_id), 0) / week_totals[w], 4)
+                        if week_totals.get(w) else 0.0) for w in window)
         trends.append(TopicTrend(
             topic.topic_id, topic.label, topic.terms, horizon, y_i, round(share, 4), round(base, 4),
-            round(share / max(base, 1 / max(in_baseline.height, 1)), 2), round(score, 3),
-            int(mine["upvotes"].fill_null(0).sum()), _series(docs, topic.topic_id, monday),
-            tuple(_refs(mine.sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True), 3))))
+            round(share / max(base, 1 / max(n_baseline, 1)), 2), round(score, 3),
+            int(upvotes.get(topic.topic_id, 0)), series,
+            tuple(_refs(leaders.filter(pl.col("topic_id") == topic.topic_id), 3))))
     return sorted(trends, key=lambda t: (-t.score, t.topic_id))[:TOP_TOPICS]
 
 
@@ -117,15 +149,6 @@ def _log_odds_z(y_i: int, n_i: int, y_j: int, n_j: int, prior: float) -> float:
     delta = (math.log((y_i + alpha) / max(n_i + PRIOR_STRENGTH - y_i - alpha, 1e-9))
              - math.log((y_j + alpha) / max(n_j + PRIOR_STRENGTH - y_j - alpha, 1e-9)))
     return delta / math.sqrt(1 / (y_i + alpha) + 1 / (y_j + alpha))
-
-
-def _series(docs: pl.DataFrame, topic_id: int, monday: date) -> tuple[tuple[str, float], ...]:
-    points = []
-    for n in range(WINDOW_WEEKS - 1, -1, -1):
-        week = docs.filter(pl.col("week") == monday - timedelta(weeks=n))
-        share = week.filter(pl.col("topic_id") == topic_id).height / week.height if week.height else 0.0
-        points.append((iso_week(monday - timedelta(weeks=n)), round(share, 4)))
-    return tuple(points)
 
 
 def _notes(report: WeekReport, docs: pl.DataFrame, monday: date) -> list[str]:

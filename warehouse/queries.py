@@ -136,13 +136,16 @@ def archive_size(con: duckdb.DuckDBPyConnection) -> tuple[int, float]:
 
 
 def papers_first_listed(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
-    """Papers whose first digest date is in [since, until], with their text and best upvotes (for trends)."""
-    return con.sql("""SELECT p.arxiv_id, p.first_digest_date, p.title, coalesce(p.abstract, '') AS abstract,
-                             max(s.upvotes) AS upvotes, list_sort(list_distinct(list(s.source))) AS sources,
+    """Papers whose first digest date is in [since, until], with their best upvotes and sources (for trends)."""
+    # Sightings are aggregated before the join; none of these papers has one before `since`.
+    return con.sql("""SELECT p.arxiv_id, p.first_digest_date, p.title, s.upvotes, s.sources,
                              p.github_repo, p.primary_category
-                      FROM papers p JOIN sightings s USING (arxiv_id)
+                      FROM papers p JOIN (SELECT arxiv_id, max(upvotes) AS upvotes,
+                                                 list_sort(list_distinct(list(source))) AS sources
+                                          FROM sightings WHERE digest_date >= $since GROUP BY arxiv_id) s
+                                    USING (arxiv_id)
                       WHERE p.first_digest_date BETWEEN $since AND $until
-                      GROUP BY ALL ORDER BY p.first_digest_date, p.arxiv_id""",
+                      ORDER BY p.first_digest_date, p.arxiv_id""",
                    params={"since": since, "until": until}).pl()
 
 

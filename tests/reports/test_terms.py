@@ -1,12 +1,15 @@
 import gzip
-from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 import pytest
 
 from extractors.hf_daily_json import parse_daily_api
-from reports.terms import BOILERPLATE, WeeklyTerms, phrases, score_terms
+from flows.term_index import refresh_term_index
+from reports.terms import BOILERPLATE, WindowTotals, phrases, score_terms
+from reports.trends import _term_trends
+from warehouse.db import connect
+from warehouse.load import PageResult, RawPage, load_pages
 
 
 def test_phrases_keep_names_and_multiword_terms_but_not_plain_words_or_boilerplate():
@@ -16,25 +19,32 @@ def test_phrases_keep_names_and_multiword_terms_but_not_plain_words_or_boilerpla
     assert not found & {"harder", "we propose", "results show", "github com", "org", "s o1"}
 
 
+def counts(rows: dict[str, tuple[int, int, int, int]]) -> pl.DataFrame:
+    """term -> (count, baseline_count, history_count, weeks_present)."""
+    return pl.DataFrame([(term, *values) for term, values in rows.items()], orient="row",
+                        schema=["term", "count", "baseline_count", "history_count", "weeks_present"])
+
+
 def test_a_rise_from_one_to_three_a_week_is_not_a_trend_but_a_surge_is():
-    history = Counter({"grpo": 10})                    # about one paper a week before
-    small = score_terms(Counter({"grpo": 3}), 100, Counter({"grpo": 8}), 800, history, 5000,
-                        background=set(), min_count=3)
-    surge = score_terms(Counter({"grpo": 20}), 100, Counter({"grpo": 8}), 800, history, 5000,
-                        background=set(), min_count=3)
+    totals = WindowTotals(target=100, baseline=800, history=5000, history_weeks=50)
+    small = score_terms(counts({"grpo": (3, 8, 10, 9)}), totals, min_count=3)   # about one paper a week before
+    surge = score_terms(counts({"grpo": (20, 8, 10, 9)}), totals, min_count=3)
     assert small == [] and surge[0].score > 3
 
 
 def test_a_phrase_is_kept_rather_than_its_parts():
-    target = Counter({"test-time compute": 9, "test-time": 10, "compute": 11})
-    scored = score_terms(target, 50, Counter(), 400, Counter(), 5000, background=set(), min_count=3)
+    scored = score_terms(counts({"test-time compute": (9, 0, 0, 0), "test-time": (10, 0, 0, 0),
+                                 "compute": (11, 0, 0, 0)}), WindowTotals(50, 400, 5000, 50), min_count=3)
     assert [t.term for t in scored] == ["test-time compute"] and scored[0].new
 
 
 def test_background_phrases_and_minimum_counts_are_filtered():
-    scored = score_terms(Counter({"large language": 30, "rare thing": 2}), 100, Counter(), 800, Counter(), 5000,
-                         background={"large language"}, min_count=3)
+    totals = WindowTotals(target=100, baseline=800, history=5000, history_weeks=40)
+    scored = score_terms(counts({"large language": (30, 0, 0, 14), "rare thing": (2, 0, 0, 0)}), totals, min_count=3)
     assert scored == []
+    # With too little history there is no background model, so the same counts are a trend.
+    young = score_terms(counts({"large language": (30, 0, 0, 6)}), WindowTotals(100, 800, 5000, 7), min_count=3)
+    assert [t.term for t in young] == ["large language"]
 
 
 def test_boilerplate_list_covers_the_issue_examples():
@@ -43,30 +53,37 @@ def test_boilerplate_list_covers_the_issue_examples():
 
 
 @pytest.fixture(scope="module")
-def real_weeks(fixtures):
-    frames = []
+def real_warehouse(fixtures, tmp_path_factory):
+    """The real HF archive loaded into a warehouse, with its phrase index."""
+    results = []
     for path in sorted((fixtures / "hf-daily-api").glob("*.json.gz")):
         day = date.fromisoformat(path.name[:10])
-        records = parse_daily_api(gzip.decompress(path.read_bytes()), digest_date=day,
-                                  observed_at=datetime(2026, 5, 1, tzinfo=timezone.utc))
-        frames += [(r.arxiv_id, day, r.title, r.abstract or "") for r in records]
-    docs = (pl.DataFrame(frames, schema=["arxiv_id", "first_digest_date", "title", "abstract"], orient="row")
-            .sort("first_digest_date").unique("arxiv_id", keep="first", maintain_order=True))
-    return WeeklyTerms.from_frame(docs)
+        body = gzip.decompress(path.read_bytes())
+        at = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=20)
+        page = RawPage(url=f"http://hf/{day}", sha256=f"{day}".ljust(64, "0"), source="hf", kind="api",
+                       digest_date=day, status=200, fetched_at=at, size=len(body))
+        results.append(PageResult(page, parse_daily_api(body, digest_date=day, observed_at=at)))
+    path = tmp_path_factory.mktemp("real") / "warehouse.duckdb"
+    with connect(path) as con:
+        load_pages(con, results, run_id="test")
+        refresh_term_index(con)
+    return path
 
 
 def iso_monday(year: int, week: int) -> date:
     return date.fromisocalendar(year, week, 1)
 
 
-def test_deepseek_r1_rises_in_early_2025_and_grpo_in_may_2025_on_the_real_archive(real_weeks):
+def test_deepseek_r1_rises_in_early_2025_and_grpo_in_may_2025_on_the_real_archive(real_warehouse):
     def top(weeks, needle):
         hits = []
-        for week in weeks:
-            for horizon in ("week", "momentum"):
-                terms = real_weeks.rising(week, horizon)[:10]
-                print(week.isocalendar()[:2], horizon, [t.term for t in terms])
-                hits += [(week, horizon) for t in terms if needle(t.term)]
+        with connect(real_warehouse, read_only=True) as con:
+            for week in weeks:
+                rising, new = _term_trends(con, week)
+                for horizon in ("week", "momentum"):
+                    terms = sorted([t for t in rising + new if t.horizon == horizon], key=lambda t: -t.score)[:10]
+                    print(week.isocalendar()[:2], horizon, [t.term for t in terms])
+                    hits += [(week, horizon) for t in terms if needle(t.term)]
         return hits
     r1 = top([iso_monday(2025, w) for w in range(6, 14)], lambda t: t in ("deepseek-r1", "deepseek r1", "r1"))
     grpo = top([iso_monday(2025, w) for w in range(18, 23)], lambda t: t == "grpo")

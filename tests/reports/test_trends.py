@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from extractors.hf_daily_json import parse_daily_api
+from flows.term_index import refresh_term_index
 from flows.synthetic import BACKGROUND_TOPICS, RISING_TOPICS, generate_corpus
 from reports.trends import build_week_report, iso_week, week_start
 from warehouse.db import connect
@@ -23,6 +24,7 @@ def load_corpus(root, path):
         results.append(PageResult(page, parse_daily_api(body, digest_date=day, observed_at=at)))
     with connect(path) as con:
         load_pages(con, results, run_id="test")
+        refresh_term_index(con)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,70 @@
+"""Keeping the key-phrase index current: after every load, and before every report.
+
+Phrase extraction is Python (about half a millisecond a paper), so it is done
+once per paper and stored, not once per report: a weekly report then reads
+counts with SQL. Large backlogs (a first backfill, a new phrase rules version)
+are spread over worker processes.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from reports.terms import PHRASES_VERSION, phrases
+from warehouse import term_index
+
+log = logging.getLogger(__name__)
+BATCH_PAPERS = 25_000          # papers per stored batch (one transaction each)
+PARALLEL_FROM = 20_000         # below this many stale papers, one process is faster than starting workers
+
+
+def refresh_term_index(con: duckdb.DuckDBPyConnection, *, since: date | None = None, until: date | None = None,
+                       workers: int | None = None) -> int:
+    """Index the papers first listed in [since, until] (default: all) that are new or changed; returns how many.
+
+    Each batch commits on its own, so an interrupted refresh keeps what it did
+    and the next one continues.
+    """
+    term_index.remove_orphans(con)
+    stale = term_index.stale_papers(con, PHRASES_VERSION, since, until)
+    if stale.height == 0:
+        return 0
+    parallel = workers if workers is not None else (os.cpu_count() or 1) if stale.height >= PARALLEL_FROM else 1
+    log.info("indexing key phrases of %d paper(s) with %d process(es)", stale.height, parallel)
+    with _phrase_pool(parallel) as pool:
+        for start in range(0, stale.height, BATCH_PAPERS):
+            batch = stale.slice(start, BATCH_PAPERS)
+            texts = term_index.paper_texts(con, batch["arxiv_id"].to_list())["text"].to_list()
+            found = list(pool.map(_sorted_phrases, texts, chunksize=500)) if pool else [_sorted_phrases(t) for t in texts]
+            entries = batch.with_columns(pl.Series("terms", found, dtype=pl.List(pl.String)))
+            term_index.store_paper_terms(con, entries, PHRASES_VERSION)
+    return stale.height
+
+
+def rebuild_term_index(con: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> int:
+    """Drop the index and build it again from `papers`; returns papers indexed."""
+    term_index.clear_term_index(con)
+    return refresh_term_index(con, workers=workers)
+
+
+def _sorted_phrases(text: str) -> list[str]:
+    return sorted(phrases(text))
+
+
+@contextmanager
+def _phrase_pool(parallel: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A process pool when `parallel` > 1, else None (the caller maps in-process)."""
+    if parallel <= 1:
+        yield None
+        return
+    # spawn, not fork: the parent holds DuckDB's and Prefect's threads.
+    with ProcessPoolExecutor(parallel, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
