@@ -170,6 +170,20 @@ def reextract(data_dir: DataDir = None) -> None:
               "see `papertrend status`; fix the extractor or re-fetch those days")
 
 
+@app.command("index-terms")
+@friendly
+def index_terms(rebuild: Annotated[bool, typer.Option(help="Drop the phrase index and build it again")] = False,
+                data_dir: DataDir = None) -> None:
+    """Bring the key-phrase index behind weekly trends up to date (every flow run does this itself)."""
+    settings = _settings(data_dir)
+    from flows.term_index import rebuild_term_index, refresh_term_index
+    from warehouse.db import connect, publish_snapshot
+    with connect(settings.warehouse_path) as con:
+        indexed = rebuild_term_index(con) if rebuild else refresh_term_index(con)
+    publish_snapshot(settings.warehouse_path)
+    typer.echo(f"indexed={indexed}")
+
+
 @app.command()
 @friendly
 def status(data_dir: DataDir = None) -> None:

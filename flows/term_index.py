@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date
@@ -33,20 +33,28 @@ def refresh_term_index(con: duckdb.DuckDBPyConnection, *, since: date | None = N
     Each batch commits on its own, so an interrupted refresh keeps what it did
     and the next one continues.
     """
-    term_index.remove_orphans(con)
+    term_index.remove_orphans(con, since, until)
     stale = term_index.stale_papers(con, PHRASES_VERSION, since, until)
     if stale.height == 0:
         return 0
     parallel = workers if workers is not None else (os.cpu_count() or 1) if stale.height >= PARALLEL_FROM else 1
     log.info("indexing key phrases of %d paper(s) with %d process(es)", stale.height, parallel)
     with _phrase_pool(parallel) as pool:
+        waiting = None       # the batch whose phrases workers compute while the previous one is stored
         for start in range(0, stale.height, BATCH_PAPERS):
             batch = stale.slice(start, BATCH_PAPERS)
             texts = term_index.paper_texts(con, batch["arxiv_id"].to_list())["text"].to_list()
-            found = list(pool.map(_sorted_phrases, texts, chunksize=500)) if pool else [_sorted_phrases(t) for t in texts]
-            entries = batch.with_columns(pl.Series("terms", found, dtype=pl.List(pl.String)))
-            term_index.store_paper_terms(con, entries, PHRASES_VERSION)
+            found = pool.map(_sorted_phrases, texts, chunksize=500) if pool else map(_sorted_phrases, texts)
+            if waiting is not None:
+                _store(con, *waiting)
+            waiting = (batch, found)
+        _store(con, *waiting)
     return stale.height
+
+
+def _store(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, found: Iterable[list[str]]) -> None:
+    entries = batch.with_columns(pl.Series("terms", list(found), dtype=pl.List(pl.String)))
+    term_index.store_paper_terms(con, entries, PHRASES_VERSION)
 
 
 def rebuild_term_index(con: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> int:

@@ -48,7 +48,7 @@ PRIOR_STRENGTH = 500.0     # a0 of the Dirichlet prior, in documents
 BACKGROUND_WEEK_SHARE = 0.35 # a phrase present in this share of all weeks is background
 PART_OF_PHRASE = 0.6       # drop a term when a longer phrase holds this share of its count
 BACKGROUND_MIN_WEEKS = 8   # with less history than this, there is no background model
-PHRASES_VERSION = 1        # bump when phrases() changes: the stored phrase index is then rebuilt
+PHRASES_VERSION = 1        # bump when phrases() changes: the stored phrase index is then rebuilt (never 0)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ import polars as pl
 
 from warehouse.db import registered, transaction
 
-INDEX_TABLES = ("terms", "paper_terms", "term_weeks")
-_TEXT_HASH = "hash(p.title, p.abstract)"
+INDEX_TABLES = ("terms", "repeated_terms", "paper_terms", "term_weeks")
+TEXT_HASH = "hash(p.title, p.abstract)"   # of papers p; loads compare it to mark entries OUTDATED
+OUTDATED = 0                               # the version of an entry whose paper's text changed since
 _WEEK = "date_trunc('week', p.first_digest_date)::DATE"
 
 
@@ -25,15 +26,19 @@ def stale_papers(con: duckdb.DuckDBPyConnection, version: int, since: date | Non
                  until: date | None = None) -> pl.DataFrame:
     """Papers (first listed in [since, until], default all) whose index entry is missing or out of date.
 
+    Out of date: indexed under other phrase rules, for another week, or marked
+    OUTDATED by the load that changed the paper's text.
+
     Columns arxiv_id, week, text_hash; oldest first, so batches cover whole weeks.
     """
     since, until = since or date.min, until or date.max
-    return con.sql(f"""SELECT p.arxiv_id, {_WEEK} AS week, {_TEXT_HASH} AS text_hash
-                           FROM papers p LEFT JOIN paper_terms t USING (arxiv_id)
-                           WHERE p.first_digest_date BETWEEN $since AND $until
-                             AND (t.arxiv_id IS NULL OR t.version <> $version OR t.week <> {_WEEK}
-                                  OR t.text_hash <> {_TEXT_HASH})
-                           ORDER BY p.first_digest_date, p.arxiv_id""",
+    # Entries are read for the same weeks only (a moved paper then looks missing: it is re-indexed all the same).
+    return con.sql(f"""SELECT p.arxiv_id, {_WEEK} AS week, {TEXT_HASH} AS text_hash
+                       FROM papers p LEFT JOIN (SELECT * FROM paper_terms WHERE week BETWEEN $since - 6 AND $until) t
+                            USING (arxiv_id)
+                       WHERE p.first_digest_date BETWEEN $since AND $until
+                         AND (t.arxiv_id IS NULL OR t.version <> $version OR t.week <> {_WEEK})
+                       ORDER BY p.first_digest_date, p.arxiv_id""",
                    params={"since": since, "until": until, "version": version}).pl()
 
 
@@ -46,11 +51,13 @@ def paper_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pl.DataFrame:
                           FROM wanted JOIN papers p USING (arxiv_id) ORDER BY position""").pl()
 
 
-def remove_orphans(con: duckdb.DuckDBPyConnection) -> int:
-    """Drop entries of papers that are gone or moved out of their indexed week; returns how many."""
+def remove_orphans(con: duckdb.DuckDBPyConnection, since: date | None = None, until: date | None = None) -> int:
+    """Drop entries (of weeks in [since, until], default all) whose paper is gone or moved week; returns how many."""
+    since, until = since or date.min, until or date.max
     with transaction(con):
         gone = con.sql(f"""SELECT t.arxiv_id, t.week FROM paper_terms t LEFT JOIN papers p USING (arxiv_id)
-                           WHERE p.arxiv_id IS NULL OR t.week <> {_WEEK}""").pl()
+                           WHERE t.week BETWEEN $since AND $until AND (p.arxiv_id IS NULL OR t.week <> {_WEEK})""",
+                       params={"since": since, "until": until}).pl()
         if gone.height:
             with registered(con, gone=gone):
                 con.execute("DELETE FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM gone)")
@@ -61,19 +68,32 @@ def remove_orphans(con: duckdb.DuckDBPyConnection) -> int:
 def store_paper_terms(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, version: int) -> None:
     """Replace the index entries of `entries` (arxiv_id, week, text_hash, terms: list of phrases); atomic."""
     with transaction(con), registered(con, incoming=entries):
-        con.execute("""INSERT INTO terms
-                       SELECT (SELECT coalesce(max(term_id), 0) FROM terms) + row_number() OVER (ORDER BY term), term
-                       FROM (SELECT DISTINCT unnest(terms) AS term FROM incoming) fresh
-                       WHERE NOT EXISTS (SELECT 1 FROM terms t WHERE t.term = fresh.term)""")
+        base = con.execute("SELECT coalesce(max(term_id), 0) FROM terms").fetchall()[0][0]
+        # One pass over the dictionary: known phrases keep their id, fresh ones get the next ids.
+        con.execute("""CREATE OR REPLACE TEMP TABLE batch_terms AS
+                       SELECT b.term, b.papers, t.term_id IS NULL AS fresh,
+                              coalesce(t.term_id, $base + row_number() OVER (PARTITION BY t.term_id IS NULL
+                                                                             ORDER BY b.term))::INTEGER AS term_id
+                       FROM (SELECT term, count(*) AS papers FROM (SELECT unnest(terms) AS term FROM incoming)
+                             GROUP BY term) b LEFT JOIN terms t USING (term)""", {"base": base})
+        con.execute("INSERT INTO terms SELECT term_id, term FROM batch_terms WHERE fresh ORDER BY term_id")
+        # Known before this batch, or twice in it: in at least two papers (a re-indexed paper's own
+        # phrases may slip in; a superset is harmless).
+        con.execute("""INSERT INTO repeated_terms SELECT term_id, term FROM batch_terms b
+                       WHERE (NOT fresh OR papers >= 2)
+                         AND NOT EXISTS (SELECT 1 FROM repeated_terms r WHERE r.term_id = b.term_id)
+                       ORDER BY term_id""")
         dirty = con.sql("""SELECT week FROM incoming UNION
                            SELECT week FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM incoming)""").pl()
         con.execute("DELETE FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM incoming)")
         con.execute("""INSERT INTO paper_terms
                        SELECT i.arxiv_id, i.week, i.text_hash, $version, coalesce(m.ids, []::INTEGER[])
                        FROM incoming i LEFT JOIN (
-                           SELECT u.arxiv_id, list(t.term_id ORDER BY t.term_id) AS ids
-                           FROM (SELECT arxiv_id, unnest(terms) AS term FROM incoming) u JOIN terms t USING (term)
-                           GROUP BY u.arxiv_id) m USING (arxiv_id)""", {"version": version})
+                           SELECT u.arxiv_id, list(b.term_id ORDER BY b.term_id) AS ids
+                           FROM (SELECT arxiv_id, unnest(terms) AS term FROM incoming) u JOIN batch_terms b USING (term)
+                           GROUP BY u.arxiv_id) m USING (arxiv_id)
+                       ORDER BY i.week, i.arxiv_id""", {"version": version})
+        con.execute("DROP TABLE batch_terms")
         with registered(con, dirty=dirty):
             _recount_weeks(con, "SELECT week FROM dirty")
 
@@ -111,27 +131,32 @@ def term_window_counts(con: duckdb.DuckDBPyConnection, monday: date, windows: di
     phrases meeting some window's minimum are returned (the candidates).
     """
     span = max(target for target, _, _ in windows.values())
-    first = monday - timedelta(weeks=history_weeks)
+    # A phrase reaching m documents over t weeks has a week with at least ceil(m / t): only those
+    # (week, phrase) cells can start a candidate, which skips the singletons that make up most cells.
+    seed_docs = min(-(-minimum // target) for target, _, minimum in windows.values())
     window_sums, candidate_tests = [], []
     for name, (target, baseline, minimum) in windows.items():
         start, base_start = monday - timedelta(weeks=target - 1), monday - timedelta(weeks=target + baseline - 1)
-        window_sums.append(f"coalesce(sum(docs) FILTER (week >= DATE '{start}'), 0)::INTEGER AS {name}_count, "
+        target_sum = f"coalesce(sum(docs) FILTER (week BETWEEN DATE '{start}' AND $monday), 0)"
+        window_sums.append(f"{target_sum}::INTEGER AS {name}_count, "
                            f"coalesce(sum(docs) FILTER (week BETWEEN DATE '{base_start}' AND DATE '{start}' - 7), 0)"
                            f"::INTEGER AS {name}_baseline")
-        candidate_tests.append(f"coalesce(sum(docs) FILTER (week >= DATE '{start}'), 0) >= {int(minimum)}")
+        candidate_tests.append(f"{target_sum} >= {int(minimum)}")
     return con.sql(f"""
-        WITH candidates AS (
-            SELECT term_id FROM term_weeks WHERE week BETWEEN $span_start AND $monday
-            GROUP BY term_id HAVING {' OR '.join(candidate_tests)})
+        WITH seeds AS (SELECT DISTINCT term_id FROM term_weeks
+                       WHERE week BETWEEN $span_start AND $monday AND docs >= {int(seed_docs)}),
+        candidates AS (SELECT term_id FROM term_weeks
+                       WHERE week BETWEEN $span_start AND $monday AND term_id IN (SELECT term_id FROM seeds)
+                       GROUP BY term_id HAVING {' OR '.join(candidate_tests)})
         SELECT t.term, c.* EXCLUDE (term_id) FROM (
             SELECT term_id, {', '.join(window_sums)},
                    coalesce(sum(docs) FILTER (week < $monday), 0)::INTEGER AS history_count,
                    count(*) FILTER (week < $monday) AS weeks_present
             FROM term_weeks
             WHERE week BETWEEN $first AND $monday AND term_id IN (SELECT term_id FROM candidates)
-            GROUP BY term_id) c JOIN terms t USING (term_id)
+            GROUP BY term_id) c JOIN repeated_terms t USING (term_id)
         ORDER BY t.term""", params={"span_start": monday - timedelta(weeks=span - 1), "monday": monday,
-                                    "first": first}).pl()
+                                    "first": monday - timedelta(weeks=history_weeks)}).pl()
 
 
 def window_term_ids(con: duckdb.DuckDBPyConnection, since: date, until: date) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -150,16 +175,19 @@ def window_vocabulary(con: duckdb.DuckDBPyConnection, since: date, until: date, 
 
     Ties at the cut go to the phrase that sorts first, so the choice does not depend on ids.
     """
-    rows = con.execute("""SELECT w.term_id, t.term FROM (
-                              SELECT term_id, sum(docs) AS docs FROM term_weeks WHERE week BETWEEN ? AND ?
-                              GROUP BY term_id HAVING sum(docs) BETWEEN ? AND ?) w JOIN terms t USING (term_id)
-                          ORDER BY w.docs DESC, t.term LIMIT ?""", [since, until, min_docs, max_docs, limit]).fetchall()
-    return dict(rows)
-
-
-def term_names(con: duckdb.DuckDBPyConnection, ids: np.ndarray) -> dict[int, str]:
-    """The phrase of each term id asked for."""
-    wanted = pl.DataFrame({"term_id": np.asarray(ids, dtype=np.int32)})
-    with registered(con, wanted=wanted):
-        return dict(con.execute("SELECT term_id, term FROM terms WHERE term_id IN (SELECT term_id FROM wanted)")
-                    .fetchall())
+    weeks = (until - since).days // 7 + 1
+    # First only phrases with a week of 2+ papers (a few percent of the cells); a phrase without one
+    # is in at most `weeks` papers, so the shortcut is exact when the cut lies above that.
+    for seed_docs in (2, 1):
+        rows = con.execute(f"""
+            WITH seeds AS (SELECT DISTINCT term_id FROM term_weeks WHERE week BETWEEN $since AND $until
+                                                                    AND docs >= {seed_docs}),
+            sums AS (SELECT term_id, sum(docs) AS docs FROM term_weeks
+                     WHERE week BETWEEN $since AND $until AND term_id IN (SELECT term_id FROM seeds)
+                     GROUP BY term_id HAVING sum(docs) BETWEEN $low AND $high)
+            SELECT s.term_id, t.term, s.docs FROM sums s JOIN repeated_terms t USING (term_id)
+            ORDER BY s.docs DESC, t.term LIMIT $limit""",
+                           {"since": since, "until": until, "low": min_docs, "high": max_docs, "limit": limit}).fetchall()
+        if len(rows) == limit and rows[-1][2] > weeks:
+            break
+    return {term_id: term for term_id, term, _ in rows}

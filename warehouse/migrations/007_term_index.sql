@@ -5,6 +5,10 @@ CREATE TABLE terms (
     term_id  INTEGER NOT NULL,             -- assigned in order of first indexing
     term     VARCHAR NOT NULL              -- a 1-3 word phrase, lower case
 );
+CREATE TABLE repeated_terms (
+    term_id  INTEGER NOT NULL,             -- a phrase found in at least two papers: the only ones a report can show
+    term     VARCHAR NOT NULL              -- (a small lookup table; `terms` holds every phrase ever seen)
+);
 CREATE TABLE paper_terms (
     arxiv_id  VARCHAR   NOT NULL,
     week      DATE      NOT NULL,          -- Monday of the paper's first digest date when indexed
