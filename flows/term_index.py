@@ -33,8 +33,11 @@ def refresh_term_index(con: duckdb.DuckDBPyConnection, *, since: date | None = N
     Each batch commits on its own, so an interrupted refresh keeps what it did
     and the next one continues.
     """
-    term_index.remove_orphans(con, since, until)
-    stale = term_index.stale_papers(con, PHRASES_VERSION, since, until)
+    changes = term_index.index_changes(con, PHRASES_VERSION, since, until)
+    gone = changes.filter(pl.col("gone"))
+    if gone.height:
+        term_index.remove_entries(con, gone["arxiv_id"].to_list())
+    stale = changes.filter(~pl.col("gone")).drop("gone")
     if stale.height == 0:
         return 0
     parallel = workers if workers is not None else (os.cpu_count() or 1) if stale.height >= PARALLEL_FROM else 1
@@ -43,11 +46,12 @@ def refresh_term_index(con: duckdb.DuckDBPyConnection, *, since: date | None = N
         waiting = None       # the batch whose phrases workers compute while the previous one is stored
         for start in range(0, stale.height, BATCH_PAPERS):
             batch = stale.slice(start, BATCH_PAPERS)
-            texts = term_index.paper_texts(con, batch["arxiv_id"].to_list())["text"].to_list()
-            found = pool.map(_sorted_phrases, texts, chunksize=500) if pool else map(_sorted_phrases, texts)
+            texts = term_index.paper_texts(con, batch["arxiv_id"].to_list())
+            text = texts["text"].to_list()
+            found = pool.map(_sorted_phrases, text, chunksize=500) if pool else map(_sorted_phrases, text)
             if waiting is not None:
                 _store(con, *waiting)
-            waiting = (batch, found)
+            waiting = (batch.with_columns(texts["text_hash"]), found)
         _store(con, *waiting)
     return stale.height
 

@@ -28,7 +28,7 @@ FULL_BATCH_UP_TO = 20_000  # papers; above this, mini-batch NMF (one pass costs 
 class DocTerms:
     """Papers and the ids of their phrases, in CSR layout: paper i holds term_ids[offsets[i]:offsets[i+1]]."""
 
-    ids: list[str]                 # sorted
+    ids: list[str]                 # in any order: fitting sorts them
     offsets: np.ndarray
     term_ids: np.ndarray
 
@@ -62,12 +62,13 @@ def vocabulary_limits(documents: int) -> tuple[int, int, int]:
 
 def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, topics: int | None = None) -> TopicModel:
     """Fit topics over `docs` with `vocabulary` (term id -> phrase) as features; no topics on tiny inputs."""
-    n = len(docs.ids)
+    n, order = len(docs.ids), sorted(range(len(docs.ids)), key=docs.ids.__getitem__)
+    ids = [docs.ids[i] for i in order]
     if n < 20 or len(vocabulary) < 2:
-        return TopicModel([], pl.DataFrame({"arxiv_id": docs.ids, "topic_id": [OTHER] * n},
+        return TopicModel([], pl.DataFrame({"arxiv_id": ids, "topic_id": [OTHER] * n},
                                            schema={"arxiv_id": pl.String, "topic_id": pl.Int32}))
     names = np.array(sorted(vocabulary.values()), dtype=object)
-    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(_counts(docs, vocabulary, names))
+    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(_counts(docs, np.array(order), vocabulary, names))
     k = min(topics or topic_count(n), len(names) - 1, n - 1)
     if n <= FULL_BATCH_UP_TO:
         model = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=300)
@@ -78,19 +79,22 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
     best = weights.argmax(axis=1)
     strong = weights.max(axis=1) >= MIN_WEIGHT * max(float(weights.max()), 1e-9)
     assigned = np.where(strong, best, OTHER)
-    return TopicModel(found, pl.DataFrame({"arxiv_id": docs.ids, "topic_id": assigned.astype(np.int32)}))
+    return TopicModel(found, pl.DataFrame({"arxiv_id": ids, "topic_id": assigned.astype(np.int32)}))
 
 
-def _counts(docs: DocTerms, vocabulary: dict[int, str], names: np.ndarray) -> sp.csr_matrix:
-    # Binary paper x phrase matrix over the vocabulary, columns in phrase order
-    # (as TfidfVectorizer orders them), so results do not depend on id order.
-    ids = np.array(sorted(vocabulary), dtype=np.int64)
-    column_of = np.searchsorted(names, np.array([vocabulary[i] for i in ids], dtype=object))
-    position = np.searchsorted(ids, docs.term_ids).clip(max=len(ids) - 1)
-    known = ids[position] == docs.term_ids
-    rows = np.repeat(np.arange(len(docs.ids)), np.diff(docs.offsets))[known]
+def _counts(docs: DocTerms, order: np.ndarray, vocabulary: dict[int, str], names: np.ndarray) -> sp.csr_matrix:
+    # Binary paper x phrase matrix over the vocabulary: rows in id order, columns
+    # in phrase order (as TfidfVectorizer orders them), so nothing depends on
+    # storage order or term ids.
+    term_ids = np.array(sorted(vocabulary), dtype=np.int64)
+    column_of = np.searchsorted(names, np.array([vocabulary[i] for i in term_ids], dtype=object))
+    position = np.searchsorted(term_ids, docs.term_ids).clip(max=len(term_ids) - 1)
+    known = term_ids[position] == docs.term_ids
+    row_of = np.empty(len(order), dtype=np.int64)
+    row_of[order] = np.arange(len(order))
+    rows = np.repeat(row_of, np.diff(docs.offsets))[known]
     return sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, column_of[position[known]])),
-                         shape=(len(docs.ids), len(names)))
+                         shape=(len(order), len(names)))
 
 
 def _label(component: np.ndarray, vocabulary: np.ndarray) -> tuple[str, tuple[str, ...]]:

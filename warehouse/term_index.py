@@ -22,47 +22,46 @@ OUTDATED = 0                               # the version of an entry whose paper
 _WEEK = "date_trunc('week', p.first_digest_date)::DATE"
 
 
-def stale_papers(con: duckdb.DuckDBPyConnection, version: int, since: date | None = None,
-                 until: date | None = None) -> pl.DataFrame:
-    """Papers (first listed in [since, until], default all) whose index entry is missing or out of date.
+def index_changes(con: duckdb.DuckDBPyConnection, version: int, since: date | None = None,
+                  until: date | None = None) -> pl.DataFrame:
+    """What indexing the papers first listed in [since, until] (default all) takes, in one pass.
 
-    Out of date: indexed under other phrase rules, for another week, or marked
-    OUTDATED by the load that changed the paper's text.
-
-    Columns arxiv_id, week, text_hash; oldest first, so batches cover whole weeks.
+    Rows: arxiv_id, week, gone. `gone` rows are entries of those
+    weeks whose paper is no longer listed in them (deleted, or moved out of the
+    range): remove them. The others are papers whose entry is missing or out of
+    date (other phrase rules, another week, or marked OUTDATED by the load that
+    changed the paper's text): index them. Oldest first, so batches cover whole weeks.
     """
     since, until = since or date.min, until or date.max
-    # Entries are read for the same weeks only (a moved paper then looks missing: it is re-indexed all the same).
-    return con.sql(f"""SELECT p.arxiv_id, {_WEEK} AS week, {TEXT_HASH} AS text_hash
-                       FROM papers p LEFT JOIN (SELECT * FROM paper_terms WHERE week BETWEEN $since - 6 AND $until) t
-                            USING (arxiv_id)
-                       WHERE p.first_digest_date BETWEEN $since AND $until
-                         AND (t.arxiv_id IS NULL OR t.version <> $version OR t.week <> {_WEEK})
-                       ORDER BY p.first_digest_date, p.arxiv_id""",
+    return con.sql(f"""
+        SELECT coalesce(p.arxiv_id, t.arxiv_id) AS arxiv_id, coalesce(p.week, t.week) AS week,
+               p.arxiv_id IS NULL AS gone
+        FROM (SELECT arxiv_id, first_digest_date, {_WEEK} AS week FROM papers p
+              WHERE first_digest_date BETWEEN $since AND $until) p
+        FULL JOIN (SELECT arxiv_id, week, version FROM paper_terms
+                   WHERE week BETWEEN $since - 6 AND $until) t USING (arxiv_id)
+        WHERE p.arxiv_id IS NULL OR t.arxiv_id IS NULL OR t.version <> $version OR t.week <> p.week
+        ORDER BY p.first_digest_date NULLS FIRST, arxiv_id""",
                    params={"since": since, "until": until, "version": version}).pl()
 
 
 def paper_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pl.DataFrame:
-    """arxiv_id and text (title, '. ', abstract) of the given papers, in the order given."""
+    """arxiv_id, text (title, '. ', abstract) and text_hash of the given papers, in the order given."""
     wanted = pl.DataFrame({"arxiv_id": ids, "position": range(len(ids))},
                           schema={"arxiv_id": pl.String, "position": pl.Int64})
     with registered(con, wanted=wanted):
-        return con.sql("""SELECT arxiv_id, p.title || '. ' || coalesce(p.abstract, '') AS text
-                          FROM wanted JOIN papers p USING (arxiv_id) ORDER BY position""").pl()
+        return con.sql(f"""SELECT arxiv_id, p.title || '. ' || coalesce(p.abstract, '') AS text, {TEXT_HASH} AS text_hash
+                           FROM wanted JOIN papers p USING (arxiv_id) ORDER BY position""").pl()
 
 
-def remove_orphans(con: duckdb.DuckDBPyConnection, since: date | None = None, until: date | None = None) -> int:
-    """Drop entries (of weeks in [since, until], default all) whose paper is gone or moved week; returns how many."""
-    since, until = since or date.min, until or date.max
-    with transaction(con):
-        gone = con.sql(f"""SELECT t.arxiv_id, t.week FROM paper_terms t LEFT JOIN papers p USING (arxiv_id)
-                           WHERE t.week BETWEEN $since AND $until AND (p.arxiv_id IS NULL OR t.week <> {_WEEK})""",
-                       params={"since": since, "until": until}).pl()
-        if gone.height:
-            with registered(con, gone=gone):
-                con.execute("DELETE FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM gone)")
-                _recount_weeks(con, "SELECT DISTINCT week FROM gone")
-    return gone.height
+def remove_entries(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
+    """Drop the index entries of `ids` and recount their weeks; atomic."""
+    gone = pl.DataFrame({"arxiv_id": ids}, schema={"arxiv_id": pl.String})
+    with transaction(con), registered(con, gone=gone):
+        weeks = con.sql("SELECT DISTINCT week FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM gone)").pl()
+        con.execute("DELETE FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM gone)")
+        with registered(con, dirty=weeks):
+            _recount_weeks(con, "SELECT week FROM dirty")
 
 
 def store_paper_terms(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, version: int) -> None:
@@ -160,13 +159,13 @@ def term_window_counts(con: duckdb.DuckDBPyConnection, monday: date, windows: di
 
 
 def window_term_ids(con: duckdb.DuckDBPyConnection, since: date, until: date) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Papers indexed for weeks in [since, until], sorted by id: (ids, CSR row offsets, term ids)."""
-    table = con.sql("""SELECT arxiv_id, term_ids FROM paper_terms WHERE week BETWEEN $since AND $until
-                       ORDER BY arxiv_id""", params={"since": since, "until": until}).to_arrow_table()
+    """Papers indexed for weeks in [since, until], in no particular order: (ids, CSR row offsets, term ids)."""
+    # Unsorted: sorting moves every list along with its id (the caller sorts the ids alone).
+    table = con.sql("SELECT arxiv_id, term_ids FROM paper_terms WHERE week BETWEEN $since AND $until",
+                    params={"since": since, "until": until}).to_arrow_table()
     column = table.column("term_ids").combine_chunks()
-    offsets = column.offsets.to_numpy().astype(np.int64)
-    values = column.flatten().to_numpy().astype(np.int64)
-    return table.column("arxiv_id").to_pylist(), offsets - offsets[0], values
+    offsets = column.offsets.to_numpy()
+    return table.column("arxiv_id").to_pylist(), offsets - offsets[0], column.flatten().to_numpy()
 
 
 def window_vocabulary(con: duckdb.DuckDBPyConnection, since: date, until: date, *, min_docs: int, max_docs: int,
