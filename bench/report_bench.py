@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flows.synthetic import (BACKGROUND_TERMS, BACKGROUND_WEIGHTS, NAME_HEADS, NAME_TAILS,  # noqa: E402
                              RISING_TOPICS, _abstract, _pick, _some, _title)
 from flows.term_index import refresh_term_index  # noqa: E402
+from bench import report_naive  # noqa: E402
 from reports import render, trends  # noqa: E402
 from reports.rows import report_rows  # noqa: E402
 from reports.terms import STOPWORDS  # noqa: E402
@@ -219,7 +220,7 @@ QUERIES = ((queries, "papers_first_listed"), (queries, "weekly_source_volume"), 
            (term_index, "indexed_papers_by_week"))
 
 
-def measure(path: Path, out_dir: Path, seed: int) -> None:
+def measure(path: Path, out_dir: Path, seed: int, baseline: bool) -> None:
     """Time one weekly report of the last complete week, stage by stage, and print the figures."""
     clock = Stopwatch()
     with ExitStack() as patches:
@@ -255,6 +256,31 @@ def measure(path: Path, out_dir: Path, seed: int) -> None:
         print(f"note: the index check found {refreshed:,} stale papers and indexed them inside the timing")
     fit = clock.seconds["topics: fit_topics (TF-IDF + NMF)"]
     print(f"the same run without topic fitting (total - fit_topics): {total - fit:7.2f} s")
+    if baseline:
+        compare_with_naive(path, monday, seed, clock, report)
+
+
+def compare_with_naive(path: Path, monday: date, seed: int, clock: Stopwatch, report) -> None:
+    """Time the naive report's terms and topics (bench/report_naive.py) and check its terms equal ours."""
+    print("\nnaive baseline (phrases re-extracted from the texts by every report, as before the index):")
+    with connect(path, read_only=True) as con:
+        naive, stages = report_naive.rising_terms(con, monday)
+        naive_topics = report_naive.fit_topics_from_texts(con, monday, seed)
+    for stage, seconds in stages.items():
+        print(f"  terms: {stage:<40}{seconds:9.2f}")
+    ours_terms = sum(clock.seconds.get(s, 0.0) for s in (
+        "query term_window_counts", "query indexed_papers_by_week", "terms: score_terms, both horizons"))
+    ours_topics = sum(clock.seconds.get(s, 0.0) for s in (
+        "query window_term_ids", "query window_vocabulary", "topics: fit_topics (TF-IDF + NMF)"))
+    naive_terms = sum(stages.values())
+    print(f"  {'rising and new terms, both horizons':<46}{naive_terms:9.2f}   ours {ours_terms:6.2f}   "
+          f"ratio {naive_terms / ours_terms:5.0f}x")
+    print(f"  {'topics (phrases, TF-IDF, full NMF)':<46}{naive_topics:9.2f}   ours {ours_topics:6.2f}   "
+          f"ratio {naive_topics / ours_topics:5.0f}x")
+    same = all([(t.term, t.count, t.baseline_count, t.score) for t in kind if t.horizon == horizon]
+               == [t for t in naive[horizon] if (t[2] == 0) == new][:trends.TOP_TERMS]
+               for horizon in naive for kind, new in ((report.rising_terms, False), (report.new_terms, True)))
+    print(f"  rising and new terms identical to the naive path's: {'yes' if same else 'NO'}")
 
 
 def print_figures(clock: Stopwatch, total: float, rss_mb: float, counts: tuple[int, int], report, model) -> None:
@@ -282,6 +308,7 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=DEFAULT_WEEKS)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="build the warehouse here once and reuse it on later runs")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the naive report (about 4 minutes)")
     parser.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)   # the child process that builds
     parser.add_argument("--index-into", type=Path, help=argparse.SUPPRESS)   # the child process that indexes
     args = parser.parse_args()
@@ -302,7 +329,7 @@ def main() -> None:
                             "--weeks", str(args.weeks), "--seed", str(args.seed)], check=True)
             print(f"build: {time.perf_counter() - began:.0f} s (not part of the target)")
         subprocess.run([sys.executable, __file__, "--index-into", str(path)], check=True)
-        measure(path, root / "reports", args.seed)
+        measure(path, root / "reports", args.seed, not args.no_baseline)
 
 
 if __name__ == "__main__":

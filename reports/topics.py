@@ -31,6 +31,7 @@ class DocTerms:
     ids: list[str]                 # in any order: fitting sorts them
     offsets: np.ndarray
     term_ids: np.ndarray
+    weights: np.ndarray | None = None   # per paper: how much it counts in the fit (1 by default)
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,14 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
                                            schema={"arxiv_id": pl.String, "topic_id": pl.Int32}))
     names = np.array(sorted(vocabulary.values()), dtype=object)
     matrix = TfidfTransformer(sublinear_tf=True).fit_transform(_counts(docs, np.array(order), vocabulary, names))
+    scale = np.ones(n) if docs.weights is None else np.asarray(docs.weights, dtype=np.float64)[order]
+    matrix = sp.diags(scale.astype(np.float32)) @ matrix
     k = min(topics or topic_count(n), len(names) - 1, n - 1)
     if n <= FULL_BATCH_UP_TO:
         model = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=300)
     else:
         model = MiniBatchNMF(n_components=k, init="nndsvd", random_state=seed, batch_size=2048, max_iter=10)
-    weights = model.fit_transform(matrix)
+    weights = model.fit_transform(matrix) / scale[:, None]     # a paper's own weights, whatever it counted for
     found = [Topic(i, *_label(model.components_[i], names)) for i in range(k)]
     best = weights.argmax(axis=1)
     strong = weights.max(axis=1) >= MIN_WEIGHT * max(float(weights.max()), 1e-9)

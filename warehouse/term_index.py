@@ -158,14 +158,16 @@ def term_window_counts(con: duckdb.DuckDBPyConnection, monday: date, windows: di
                                     "first": monday - timedelta(weeks=history_weeks)}).pl()
 
 
-def window_term_ids(con: duckdb.DuckDBPyConnection, since: date, until: date) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Papers indexed for weeks in [since, until], in no particular order: (ids, CSR row offsets, term ids)."""
+def window_term_ids(con: duckdb.DuckDBPyConnection, since: date, until: date
+                    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Papers indexed for weeks in [since, until], in no particular order: (ids, weeks, CSR row offsets, term ids)."""
     # Unsorted: sorting moves every list along with its id (the caller sorts the ids alone).
-    table = con.sql("SELECT arxiv_id, term_ids FROM paper_terms WHERE week BETWEEN $since AND $until",
+    table = con.sql("SELECT arxiv_id, week, term_ids FROM paper_terms WHERE week BETWEEN $since AND $until",
                     params={"since": since, "until": until}).to_arrow_table()
     column = table.column("term_ids").combine_chunks()
     offsets = column.offsets.to_numpy()
-    return table.column("arxiv_id").to_pylist(), offsets - offsets[0], column.flatten().to_numpy()
+    return (table.column("arxiv_id").to_pylist(), table.column("week").to_numpy(), offsets - offsets[0],
+            column.flatten().to_numpy())
 
 
 def window_vocabulary(con: duckdb.DuckDBPyConnection, since: date, until: date, *, min_docs: int, max_docs: int,

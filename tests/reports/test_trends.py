@@ -7,7 +7,8 @@ import pytest
 from extractors.hf_daily_json import parse_daily_api
 from flows.term_index import refresh_term_index
 from flows.synthetic import BACKGROUND_TOPICS, RISING_TOPICS, generate_corpus
-from reports.trends import build_week_report, iso_week, week_start
+from reports.terms import HORIZONS
+from reports.trends import RISING_SCORE, build_week_report, iso_week, week_start
 from warehouse.db import connect
 from warehouse.load import PageResult, RawPage, load_pages
 
@@ -67,6 +68,40 @@ def test_planted_trends_are_reported_in_their_weeks_and_background_is_not(plante
     precision = hits / max(hits + len(noise), 1)
     print("recall", recall, "precision", precision, "noise", noise)
     assert recall >= 0.9 and precision >= 0.9
+
+
+def test_planted_trends_surface_as_rising_topics_in_their_weeks(planted_warehouse):
+    """Topic level: a planted surge gets a topic of its own that scores as rising while it lasts."""
+    path, summary = planted_warehouse
+    planted = {trend.label: (trend, set(trend.terms)) for trend in summary.planted}
+    found, hits, noise = set(), 0, []
+    with connect(path, read_only=True) as con:
+        monday = week_start(iso_week(summary.first_date)) + timedelta(weeks=9)
+        while monday + timedelta(days=6) <= summary.last_date:
+            label = iso_week(monday)
+            for topic in build_week_report(con, monday)[0].topics:
+                if topic.score < RISING_SCORE:
+                    continue
+                # The momentum horizon's target is the 4 weeks ending W: a surge stays in it 3 weeks longer.
+                lag = HORIZONS[topic.horizon][0] - 1 or 1
+                match = next((trend for trend, terms in planted.values()
+                              if _overlaps(terms, topic.terms[:5])
+                              and trend.start_week <= label <= _after(trend.end_week, lag)), None)
+                if match:
+                    found.add(match.label)
+                    hits += 1
+                else:
+                    noise.append((label, topic.horizon, topic.label, topic.score))
+                print(label, topic.horizon, topic.score, topic.label, "<- planted" if match else "")
+            monday += timedelta(weeks=1)
+    recall, precision = len(found) / len(planted), hits / max(hits + len(noise), 1)
+    print("recall", recall, "precision", precision, "noise", noise)
+    assert recall >= 0.9 and precision >= 0.9
+
+
+def _overlaps(planted: set[str], terms: tuple[str, ...]) -> bool:
+    """A topic term is a planted phrase, or a part of one, or holds one ("memory for agents")."""
+    return any(f" {a} " in f" {b} " or f" {b} " in f" {a} " for a in terms for b in planted)
 
 
 def _after(week: str, n: int) -> str:
