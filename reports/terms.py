@@ -43,12 +43,14 @@ github com|https github com|code is available|code available|publicly available|
 |revolutionized natural language|training strategy|real-world scenarios|real-world applications
 |address these challenges|recent advancements|real-world|future research|address these limitations
 |to address these|paving the way|state-of-the-art performance|superior performance|significantly outperforms
+|simple yet effective|large-scale|high-quality|fine-grained|task-specific|domain-specific|general-purpose|end-to-end
+|plug-and-play|off-the-shelf|cutting-edge|well-established|data-driven|time-consuming|low-cost|human-like
 """.replace("\n", "").split("|"))
 PRIOR_STRENGTH = 500.0     # a0 of the Dirichlet prior, in documents
 BACKGROUND_WEEK_SHARE = 0.35 # a phrase present in this share of all weeks is background
 PART_OF_PHRASE = 0.6       # drop a term when a longer phrase holds this share of its count
 BACKGROUND_MIN_WEEKS = 8   # with less history than this, there is no background model
-PHRASES_VERSION = 1        # bump when phrases() changes: the stored phrase index is then rebuilt (never 0)
+PHRASES_VERSION = 2        # bump when phrases() changes: the stored phrase index is then rebuilt (never 0)
 
 
 @dataclass(frozen=True)

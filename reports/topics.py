@@ -8,12 +8,14 @@ papers then costs a second or two instead of a minute.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from sklearn.decomposition import NMF, MiniBatchNMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 
 OTHER = -1                 # the topic of papers no topic explains
@@ -77,7 +79,11 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
         model = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=300)
     else:
         model = MiniBatchNMF(n_components=k, init="nndsvd", random_state=seed, batch_size=2048, max_iter=10)
-    weights = model.fit_transform(matrix) / scale[:, None]     # a paper's own weights, whatever it counted for
+    with warnings.catch_warnings():
+        # Stopping at max_iter short of the tolerance is common on small weeks; the
+        # result is still deterministic and its topics are used as they are.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = model.fit_transform(matrix) / scale[:, None]     # a paper's own weights, whatever it counted for
     found = [Topic(i, *_label(model.components_[i], names)) for i in range(k)]
     best = weights.argmax(axis=1)
     strong = weights.max(axis=1) >= MIN_WEIGHT * max(float(weights.max()), 1e-9)

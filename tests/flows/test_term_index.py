@@ -99,7 +99,7 @@ def test_a_failed_batch_leaves_the_index_as_it_was(warehouse):
 def test_new_phrase_rules_reindex_every_paper(warehouse, monkeypatch):
     load(warehouse, paper("2604.00001", "GRPO for math"), paper("2604.00002", "DPO for code"))
     refresh_term_index(warehouse)
-    monkeypatch.setattr(indexing, "PHRASES_VERSION", 2)
+    monkeypatch.setattr(indexing, "PHRASES_VERSION", indexing.PHRASES_VERSION + 1)
     assert refresh_term_index(warehouse) == 2
     assert refresh_term_index(warehouse) == 0
 
