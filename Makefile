@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo demo-real test test-fast bench lock clean
+.PHONY: help install demo demo-real test test-fast bench bench-report lock clean
 
 help:
 	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
@@ -16,6 +16,8 @@ help:
 	@echo "make test       the whole test suite"
 	@echo "make test-fast  everything except the slow whole-archive tests"
 	@echo "make bench      benchmarks: HF ingest (api, page, naive) and arXiv listing extraction/reextract"
+	@echo "make bench-report  weekly report on a 1.3M-paper warehouse, against the naive report"
+	@echo "                   (first run ~15 min to build; kept in BENCH_DIR, default .bench/report)"
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -43,6 +45,11 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/listing_bench.py
+
+BENCH_DIR ?= .bench/report
+bench-report: $(STAMP)
+	mkdir -p $(BENCH_DIR)
+	$(BIN)/python bench/report_bench.py --keep $(BENCH_DIR)
 
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

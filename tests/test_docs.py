@@ -21,6 +21,8 @@ def test_the_example_config_loads():
 def test_the_schema_reference_names_every_table():
     schema = (ROOT / "docs" / "schema.md").read_text()
     sql = "\n".join(p.read_text() for p in sorted((ROOT / "warehouse" / "migrations").glob("*.sql")))
+    # A table created only to be renamed (a migration rebuilding one) goes by its final name.
+    renamed = {line.split()[2] for line in sql.splitlines() if line.startswith("ALTER TABLE") and " RENAME TO " in line}
     tables = [line.split()[2] for line in sql.splitlines() if line.startswith(("CREATE TABLE", "CREATE VIEW"))
-              and not line.split()[2].endswith("_v3")]
+              and line.split()[2] not in renamed]
     assert [t for t in tables if f"`{t}`" not in schema] == []
