@@ -33,6 +33,10 @@ def refresh_term_index(con: duckdb.DuckDBPyConnection, *, since: date | None = N
     Each batch commits on its own, so an interrupted refresh keeps what it did
     and the next one continues.
     """
+    if term_index.indexed_versions(con) - {PHRASES_VERSION}:
+        # New phrase rules change every paper's phrases: start over, dictionary included
+        # (re-indexing in place would keep every old phrase and call them all repeated).
+        term_index.clear_term_index(con)
     changes = term_index.index_changes(con, PHRASES_VERSION, since, until)
     gone = changes.filter(pl.col("gone"))
     if gone.height:

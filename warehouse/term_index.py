@@ -105,6 +105,12 @@ def _recount_weeks(con: duckdb.DuckDBPyConnection, weeks_sql: str) -> None:
                     GROUP BY ALL ORDER BY week, term_id""")
 
 
+def indexed_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The phrase rules' versions the index holds entries of (OUTDATED aside)."""
+    return {row[0] for row in con.execute(f"SELECT DISTINCT version FROM paper_terms WHERE version <> {OUTDATED}")
+            .fetchall()}
+
+
 def clear_term_index(con: duckdb.DuckDBPyConnection) -> None:
     """Empty the index (it is derived: the next refresh rebuilds it); atomic."""
     with transaction(con):

@@ -102,6 +102,9 @@ def test_new_phrase_rules_reindex_every_paper(warehouse, monkeypatch):
     monkeypatch.setattr(indexing, "PHRASES_VERSION", indexing.PHRASES_VERSION + 1)
     assert refresh_term_index(warehouse) == 2
     assert refresh_term_index(warehouse) == 0
+    # Started over: no phrase of these two papers is in both, so none counts as repeated.
+    assert warehouse.execute("SELECT count(*) FROM repeated_terms").fetchall() == [(0,)]
+    assert week_counts(warehouse) == recounted(warehouse)
 
 
 def test_rebuild_gives_the_same_counts(warehouse):
