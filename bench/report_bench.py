@@ -215,7 +215,8 @@ class Stopwatch:
 
 
 QUERIES = ((queries, "papers_first_listed"), (queries, "weekly_source_volume"), (queries, "upvote_gainers"),
-           (term_index, "index_changes"), (term_index, "remove_entries"), (term_index, "window_term_ids"),
+           (term_index, "indexed_versions"), (term_index, "index_changes"), (term_index, "remove_entries"),
+           (term_index, "window_term_ids"),
            (term_index, "window_vocabulary"), (term_index, "term_window_counts"),
            (term_index, "indexed_papers_by_week"))
 
