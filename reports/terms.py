@@ -28,7 +28,13 @@ through thus to two under up upon use used uses using various very via was we we
 whether which while who whose will with within without work would yet first second three both based
 existing approach approaches method methods model models results result task tasks data performance
 study studies framework frameworks state art state-of-the-art different new large however key
-""".split())
+""".split()) | frozenset("""
+demonstrate demonstrates demonstrated demonstrating highlight highlights highlighting address addresses
+addressing achieve achieves achieved achieving outperform outperforms outperformed outperforming surpass
+surpasses surpassing analyze analyzes analyse analyses facilitate facilitates shown consistently remarkable
+impressive comprehensive extensive carefully rapidly widespread substantial systematically effectively
+efficiently notably crucial critical ability abilities range role need needs solution solutions
+""".split())   # academic verbs and praise: a phrase starting or ending on one is prose, not a topic
 # Academic boilerplate that is never a trend, whatever its counts.
 BOILERPLATE = frozenset("""
 github com|https github com|code is available|code available|publicly available|available at|we propose
@@ -50,7 +56,7 @@ PRIOR_STRENGTH = 500.0     # a0 of the Dirichlet prior, in documents
 BACKGROUND_WEEK_SHARE = 0.35 # a phrase present in this share of all weeks is background
 PART_OF_PHRASE = 0.6       # drop a term when a longer phrase holds this share of its count
 BACKGROUND_MIN_WEEKS = 8   # with less history than this, there is no background model
-PHRASES_VERSION = 2        # bump when phrases() changes: the stored phrase index is then rebuilt (never 0)
+PHRASES_VERSION = 3        # bump when phrases() changes: the stored phrase index is then rebuilt (never 0)
 
 
 @dataclass(frozen=True)
