@@ -1,15 +1,12 @@
-import gzip
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import polars as pl
 import pytest
 
-from extractors.hf_daily_json import parse_daily_api
-from flows.term_index import refresh_term_index
 from reports.terms import BOILERPLATE, WindowTotals, phrases, score_terms
 from reports.trends import _term_trends
+from tests.reports.corpus import load_corpus
 from warehouse.db import connect
-from warehouse.load import PageResult, RawPage, load_pages
 
 
 def test_phrases_keep_names_and_multiword_terms_but_not_plain_words_or_boilerplate():
@@ -55,19 +52,7 @@ def test_boilerplate_list_covers_the_issue_examples():
 @pytest.fixture(scope="module")
 def real_warehouse(fixtures, tmp_path_factory):
     """The real HF archive loaded into a warehouse, with its phrase index."""
-    results = []
-    for path in sorted((fixtures / "hf-daily-api").glob("*.json.gz")):
-        day = date.fromisoformat(path.name[:10])
-        body = gzip.decompress(path.read_bytes())
-        at = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=20)
-        page = RawPage(url=f"http://hf/{day}", sha256=f"{day}".ljust(64, "0"), source="hf", kind="api",
-                       digest_date=day, status=200, fetched_at=at, size=len(body))
-        results.append(PageResult(page, parse_daily_api(body, digest_date=day, observed_at=at)))
-    path = tmp_path_factory.mktemp("real") / "warehouse.duckdb"
-    with connect(path) as con:
-        load_pages(con, results, run_id="test")
-        refresh_term_index(con)
-    return path
+    return load_corpus(fixtures, tmp_path_factory.mktemp("real") / "warehouse.duckdb")
 
 
 def iso_monday(year: int, week: int) -> date:

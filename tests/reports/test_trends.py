@@ -1,31 +1,13 @@
-import gzip
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from extractors.hf_daily_json import parse_daily_api
-from flows.term_index import refresh_term_index
 from flows.synthetic import BACKGROUND_TOPICS, RISING_TOPICS, generate_corpus
 from reports.terms import HORIZONS
 from reports.trends import RISING_SCORE, build_week_report, iso_week, week_start
+from tests.reports.corpus import load_corpus
 from warehouse.db import connect
-from warehouse.load import PageResult, RawPage, load_pages
-
-
-def load_corpus(root, path):
-    """Load a generated corpus straight into a warehouse (the flows are tested elsewhere)."""
-    results = []
-    for file in sorted((root / "hf-daily-api").glob("*.json.gz")):
-        day = date.fromisoformat(file.name[:10])
-        body = gzip.decompress(file.read_bytes())
-        at = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=20)
-        page = RawPage(url=f"http://hf/{day}", sha256=f"{day}".ljust(64, "0"), source="hf", kind="api",
-                       digest_date=day, status=200, fetched_at=at, size=len(body))
-        results.append(PageResult(page, parse_daily_api(body, digest_date=day, observed_at=at)))
-    with connect(path) as con:
-        load_pages(con, results, run_id="test")
-        refresh_term_index(con)
 
 
 @pytest.fixture(scope="module")
