@@ -13,8 +13,11 @@ from warehouse.runs import finish_run, start_run
 
 
 @contextmanager
-def recorded_run(settings: Settings, flow: str, params: dict[str, Any]) -> Iterator[IngestSummary]:
+def recorded_run(settings: Settings, flow: str, params: dict[str, Any], *,
+                 loads: bool = True) -> Iterator[IngestSummary]:
     """Start a run row, yield the summary to fill, then record how it ended.
+
+    A run that `loads` papers ends by indexing their key phrases.
 
     A crash marks the run `failed` and propagates; pages quarantined, failed or
     left unfetched mark it `incomplete` and raise IngestIncomplete once the
@@ -29,7 +32,8 @@ def recorded_run(settings: Settings, flow: str, params: dict[str, Any]) -> Itera
             finish_run(con, summary.run_id, status="failed", counts=summary.counters(), error=repr(exc))
         raise
     with connect(settings.warehouse_path) as con:
-        refresh_term_index(con)          # what was loaded, the weekly report will not re-read
+        if loads:
+            refresh_term_index(con)      # what was loaded, the weekly report will not re-read
         finish_run(con, summary.run_id, status="incomplete" if summary.incomplete else "completed",
                    counts=summary.counters(), error=summary.stopped)
     publish_snapshot(settings.warehouse_path)

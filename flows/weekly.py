@@ -34,7 +34,7 @@ def weekly_report(week: str | None = None, overrides: dict[str, Any] | None = No
     settings = Settings.load(**(overrides or {}))
     label = week or last_complete_week(datetime.now(settings.zone).date())
     out = settings.data_dir / "reports" / label
-    with recorded_run(settings, "weekly-report", {"week": label}):
+    with recorded_run(settings, "weekly-report", {"week": label}, loads=False):
         with connect(settings.warehouse_path) as con:
             monday = week_start(label)
             refresh_term_index(con, since=monday - timedelta(weeks=TERM_HISTORY_WEEKS), until=monday + timedelta(days=6))
