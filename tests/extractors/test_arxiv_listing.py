@@ -1,6 +1,3 @@
-import gzip
-import json
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 

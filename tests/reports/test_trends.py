@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from flows.synthetic import BACKGROUND_TOPICS, RISING_TOPICS, generate_corpus
+from flows.synthetic import BACKGROUND_TOPICS, generate_corpus
 from reports.terms import HORIZONS
 from reports.trends import RISING_SCORE, build_week_report, iso_week, week_start
 from tests.reports.corpus import load_corpus

@@ -7,10 +7,9 @@ import pytest
 from flows.arxiv_corpus import ArxivCorpus
 from flows.arxiv_history import arxiv_history, arxiv_lookup, fetch_query
 from flows.archive import RawArchive
-from flows.http import FetchPolicy, Fetcher, HostThrottle
+from flows.http import Fetcher, HostThrottle
 from flows.ingest import backfill, ingest
 from flows.reextract import reextract
-from flows.replay import ReplayServer
 from flows.settings import Settings
 from flows.summary import IngestIncomplete
 from tests.flows.conftest import arm

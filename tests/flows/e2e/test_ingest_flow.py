@@ -1,4 +1,3 @@
-import gzip
 from datetime import date, timedelta
 
 import pytest
