@@ -29,10 +29,10 @@ START, END = date(2024, 5, 27), date(2026, 4, 30)
 def child(variant: str, corpus: Path, data_dir: Path) -> None:
     """Run one variant in this process and print its figures as JSON."""
     sys.path.insert(0, str(ROOT))
-    from flows.demo import replay_overrides
+    from papertrend.demo import replay_overrides
     from flows.ingest import backfill
-    from flows.replay import ReplayServer
-    from flows.settings import Settings
+    from digest_replay.server import ReplayServer
+    from flows.settings import Settings, settings_in_use
     from warehouse.db import connect
 
     with ReplayServer(corpus) as server:
@@ -43,7 +43,8 @@ def child(variant: str, corpus: Path, data_dir: Path) -> None:
             pages = (END - START).days + 1
         else:
             overrides = replay_overrides(Settings.load(data_dir=data_dir), server.base_url)
-            summary = backfill(START, END, overrides={**overrides, "hf_mode": variant})
+            with settings_in_use(Settings.load(**{**overrides, "hf_mode": variant})):
+                summary = backfill(START, END)
             pages, papers = summary.pages_fetched, summary.new_sightings
         wall = time.perf_counter() - began
     if variant != "naive":
@@ -57,9 +58,10 @@ def page_extractor_throughput(corpus: Path) -> dict:
     """MB/s of the digest-page extractor alone over every day rendered as an HF page."""
     sys.path.insert(0, str(ROOT))
     from extractors.hf_daily_html import parse_daily_page
-    from flows.replay import Corpus
+    from digest_replay.corpus import Corpus
+    from digest_replay.hf_pages import render_daily_page
     replay = Corpus(corpus)
-    pages = [(d, replay.page_body(d)) for d in replay.days()]
+    pages = [(d, replay.captured_page(d) or render_daily_page(replay.api_body(d) or b"[]", d)) for d in replay.days()]
     size = sum(len(body) for _, body in pages)
     observed = datetime.now(timezone.utc)
     began = time.perf_counter()

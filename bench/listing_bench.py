@@ -27,8 +27,8 @@ TARGET_BYTES = 6_000_000
 
 def busy_page(corpus: Path) -> tuple[bytes, int]:
     """A >= 2,000-entry, ~6 MB /new page rendered from the real listing content."""
-    from flows.arxiv_corpus import ArxivCorpus
-    from flows.arxiv_render import render_listing
+    from digest_replay.arxiv_corpus import ArxivCorpus
+    from digest_replay.arxiv_pages import render_listing
     arxiv = ArxivCorpus(corpus)
     rows, seen, size = [], set(), 0
     for day in arxiv.days():
@@ -86,12 +86,12 @@ def reextract_archive(corpus: Path) -> None:
     os.environ.update(PREFECT_HOME=str(work / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                       DO_NOT_TRACK="1", PREFECT_LOGGING_LEVEL="WARNING")
     (work / "prefect").mkdir()
-    from flows.arxiv_corpus import ArxivCorpus
-    from flows.demo import replay_overrides
+    from digest_replay.arxiv_corpus import ArxivCorpus
+    from papertrend.demo import replay_overrides
     from flows.ingest import backfill
     from flows.reextract import reextract
-    from flows.replay import ReplayServer
-    from flows.settings import Settings
+    from digest_replay.server import ReplayServer
+    from flows.settings import Settings, settings_in_use
     from warehouse.db import connect
     from warehouse.queries import archive_size
     arxiv = ArxivCorpus(corpus)
@@ -100,14 +100,16 @@ def reextract_archive(corpus: Path) -> None:
         overrides = {**replay_overrides(Settings.load(data_dir=work / "data"), server.base_url, corpus),
                      "hf_enabled": False, "arxiv_categories": ",".join(primaries)}
         began = time.perf_counter()
-        for day in arxiv.days():
-            backfill(day, day, overrides=overrides)
+        with settings_in_use(Settings.load(**overrides)):
+            for day in arxiv.days():
+                backfill(day, day)
         loaded = time.perf_counter() - began
     settings = Settings.load(**overrides)
     with connect(settings.warehouse_path, read_only=True) as con:
         pages, mb = archive_size(con)
     began = time.perf_counter()
-    result = reextract(settings)
+    with settings_in_use(settings):
+        result = reextract()
     seconds = time.perf_counter() - began
     print(f"arXiv archive: {pages} raw listing pages, {mb:.0f} MB, {len(arxiv.days())} crawl days x "
           f"{len(primaries)} categories (backfill through HTTP took {loaded:.1f} s incl. Prefect start-up)")

@@ -5,10 +5,10 @@ Builds, in a child process (its memory is not counted), a deterministic warehous
 arxiv 'new' listing, then HF with upvotes for 4% or an arxiv replacement) and their observations.
 Text is calibrated on the real arXiv listings in ../shared/fixtures (real: 1,440 chars, 109 key
 phrases a paper, 418k distinct phrases per 5,000 papers; here about 1,220, 117 and 380k): the
-flows.synthetic templates plus sentences of Zipf-drawn pseudo-words, for a real vocabulary's long
+digest_replay.synthetic templates plus sentences of Zipf-drawn pseudo-words, for a real vocabulary's long
 tail. Two trends are planted in the last four weeks.
 
-The phrase index (what every ingest run maintains, flows.term_index) is then built for the whole
+The phrase index (what every ingest run maintains, flows.phrase_index) is then built for the whole
 warehouse, in the child too, and its cost per paper printed: the ingest pays it once per paper.
 
 Then runs one report as the `weekly_report` flow does (minus Prefect): the index freshness check,
@@ -36,13 +36,13 @@ import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from flows.synthetic import (BACKGROUND_TERMS, BACKGROUND_WEIGHTS, NAME_HEADS, NAME_TAILS,  # noqa: E402
-                             RISING_TOPICS, _abstract, _pick, _some, _title)
-from flows.term_index import refresh_term_index  # noqa: E402
+from digest_replay.synthetic.papers import (BACKGROUND_TERMS, BACKGROUND_WEIGHTS, NAME_HEADS,  # noqa: E402
+                                           NAME_TAILS, RISING_TOPICS, paper_abstract, paper_title, pick, some)
+from flows.phrase_index import refresh_phrase_index  # noqa: E402
 from bench import report_naive  # noqa: E402
 from reports import render, trends  # noqa: E402
 from reports.rows import report_rows  # noqa: E402
-from reports.terms import STOPWORDS  # noqa: E402
+from extractors.phrases import STOPWORDS  # noqa: E402
 from warehouse import queries, term_index  # noqa: E402
 from warehouse.db import connect, registered, transaction  # noqa: E402
 from warehouse.report_store import save_report  # noqa: E402
@@ -85,19 +85,19 @@ def topic_of(rng: random.Random, weeks_left: int) -> tuple[str, ...]:
 
 
 def texts(rng: random.Random, words: np.ndarray, n: int, weeks_left: np.ndarray) -> tuple[list[str], list[str]]:
-    """Titles and abstracts of n papers (flows.synthetic templates plus Zipf filler sentences)."""
+    """Titles and abstracts of n papers (digest_replay.synthetic templates plus Zipf filler sentences)."""
     weights = 1.0 / np.arange(1, len(words) + 1) ** ZIPF_S
     cdf = np.cumsum(weights) / weights.sum()
     picks = words[np.searchsorted(cdf, np.random.default_rng(rng.getrandbits(32)).random((n, FILLER_SENTENCES * 10)))]
     titles, abstracts = [], []
     for i in range(n):
         terms = topic_of(rng, int(weeks_left[i]))
-        chosen = _some(rng, terms, 1 + int(rng.random() * min(3, len(terms))))
-        name = _pick(rng, NAME_HEADS) + _pick(rng, NAME_TAILS)
+        chosen = some(rng, terms, 1 + int(rng.random() * min(3, len(terms))))
+        name = pick(rng, NAME_HEADS) + pick(rng, NAME_TAILS)
         row = picks[i].tolist()
-        filler = " ".join(_pick(rng, FILLERS).format(*row[k:k + 10]).capitalize() for k in range(0, len(row), 10))
-        titles.append(_title(rng, name, chosen[0]))
-        abstracts.append(f"{_abstract(rng, name, chosen)} {filler} {_pick(rng, ASIDES)}")
+        filler = " ".join(pick(rng, FILLERS).format(*row[k:k + 10]).capitalize() for k in range(0, len(row), 10))
+        titles.append(paper_title(rng, name, chosen[0]))
+        abstracts.append(f"{paper_abstract(rng, name, chosen)} {filler} {pick(rng, ASIDES)}")
     return titles, abstracts
 
 
@@ -168,7 +168,7 @@ def index(path: Path) -> None:
     """Build the phrase index as the ingest flows keep it (every paper, all cores), and print its cost."""
     with connect(path) as con:
         began = time.perf_counter()
-        indexed = refresh_term_index(con)
+        indexed = refresh_phrase_index(con)
         seconds = time.perf_counter() - began
         con.execute("CHECKPOINT")
         terms, entries, cells = con.execute("""SELECT (SELECT count(*) FROM terms), (SELECT count(*) FROM paper_terms),
@@ -239,8 +239,8 @@ def measure(path: Path, out_dir: Path, seed: int, baseline: bool) -> None:
         with clock.rest("open warehouse (connect)"):
             opened = connect(path)
             con = opened.__enter__()
-        with clock.rest("phrase index check (rest of refresh_term_index)"):
-            refreshed = refresh_term_index(con, since=monday - timedelta(weeks=trends.TERM_HISTORY_WEEKS),
+        with clock.rest("phrase index check (rest of refresh_phrase_index)"):
+            refreshed = refresh_phrase_index(con, since=monday - timedelta(weeks=trends.TERM_HISTORY_WEEKS),
                                            until=monday + timedelta(days=6))
         with clock.rest("trends assembly (rest of build_week_report)"):
             report, model = trends.build_week_report(con, monday, seed=seed)

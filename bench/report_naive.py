@@ -18,7 +18,8 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from reports.terms import BACKGROUND_MIN_WEEKS, BACKGROUND_WEEK_SHARE, HORIZONS, PART_OF_PHRASE, PRIOR_STRENGTH, phrases
+from extractors.phrases import phrases
+from reports.terms import BACKGROUND_MIN_WEEKS, BACKGROUND_WEEK_SHARE, HORIZONS, PART_OF_PHRASE, PRIOR_STRENGTH
 from reports.topics import topic_count
 from reports.trends import TERM_HISTORY_WEEKS, WINDOW_WEEKS
 

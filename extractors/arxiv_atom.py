@@ -8,8 +8,9 @@ from datetime import date, datetime
 from extractors.errors import EntryInvalid, ExtractError, MalformedPayload
 from extractors.ids import InvalidArxivId, split_arxiv_id
 from extractors.records import PaperRecord
+from extractors.sources import ARXIV_API, ARXIV_ATOM
 
-SOURCE = "arxiv-api"
+SOURCE = ARXIV_API
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom",
        "os": "http://a9.com/-/spec/opensearch/1.1/"}
 _ERROR_IDS = ("http://arxiv.org/api/errors", "https://arxiv.org/api/errors")
@@ -29,7 +30,7 @@ class AtomPage:
     records: list[PaperRecord]
 
 
-def parse_atom(body: bytes, *, observed_at: datetime, where: str = "arxiv-api") -> AtomPage:
+def parse_atom(body: bytes, *, observed_at: datetime, where: str = ARXIV_ATOM) -> AtomPage:
     """Parse a feed; raises ApiErrorFeed for arXiv's error feed, MalformedPayload for non-Atom bodies.
 
     Each record's digest date is its first version's submission date (the API
@@ -53,7 +54,7 @@ def parse_atom(body: bytes, *, observed_at: datetime, where: str = "arxiv-api") 
 
 
 def parse_atom_records(body: bytes, *, digest_date: date | None = None, observed_at: datetime,
-                       where: str = "arxiv-api") -> list[PaperRecord]:
+                       where: str = ARXIV_ATOM) -> list[PaperRecord]:
     """The records of one feed page (the common extractor signature; `digest_date` is unused)."""
     return parse_atom(body, observed_at=observed_at, where=where).records
 

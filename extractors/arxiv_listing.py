@@ -18,14 +18,15 @@ from datetime import date, datetime
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from extractors.errors import EntryInvalid, ExtractError, StructureMissing
-from extractors.ids import InvalidArxivId, split_arxiv_id
+from extractors.ids import CATEGORY_CODE, InvalidArxivId, split_arxiv_id
 from extractors.records import PaperRecord
+from extractors.sources import ARXIV, ARXIV_LISTING
 
-SOURCE = "arxiv"
+SOURCE = ARXIV
 _ANNOUNCED = re.compile(r"Showing new listings for\s+\w+,\s+(\d{1,2} \w+ \d{4})")
 _SECTION = re.compile(r"^\s*(New|Cross|Replacement)\w*\s+submissions\s*\(showing\s+(\d+)\s+of\s+(\d+)\s+entries\s*\)",
                       re.I)
-_CATEGORY = re.compile(r"\(([a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?)\)")
+_CATEGORY = re.compile(rf"\(({CATEGORY_CODE})\)")
 _SECTIONS = {"new": "new", "cross": "cross", "replacement": "replacement"}
 _TOTAL = re.compile(r"Total of (\d+) entries", re.I)
 
@@ -43,13 +44,13 @@ class ListingPage:
     records: list[PaperRecord]
 
 
-def parse_listing(body: bytes, *, digest_date: date, observed_at: datetime, where: str = "arxiv-listing",
+def parse_listing(body: bytes, *, digest_date: date, observed_at: datetime, where: str = ARXIV_LISTING,
                   category: str | None = None) -> list[PaperRecord]:
     """The listing's entries in page order (see parse_listing_page)."""
     return parse_listing_page(body, observed_at=observed_at, where=where, category=category).records
 
 
-def parse_listing_page(body: bytes, *, observed_at: datetime, where: str = "arxiv-listing",
+def parse_listing_page(body: bytes, *, observed_at: datetime, where: str = ARXIV_LISTING,
                        category: str | None = None) -> ListingPage:
     """Parse a /new page; every entry is dated by the page's announcement heading.
 

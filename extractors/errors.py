@@ -1,8 +1,17 @@
-"""Errors raised when captured bytes cannot be turned into records."""
+"""The root of papertrend's exception tree, and the errors of extraction.
+
+Every layer derives its errors from one base of its own, and every base from
+PapertrendError (the tree is drawn in docs/architecture.md). The root lives
+here because extractors/ is the leaf every layer may import.
+"""
 from __future__ import annotations
 
 
-class ExtractError(ValueError):
+class PapertrendError(Exception):
+    """Something papertrend expected can go wrong went wrong; the message says what to do."""
+
+
+class ExtractError(PapertrendError, ValueError):
     """A captured page could not be turned into records."""
 
     def __init__(self, message: str, *, source: str) -> None:

@@ -17,6 +17,7 @@ from extractors.errors import MalformedPayload, StructureMissing
 from extractors.hf_entry import SOURCE, record_from_entry
 from extractors.ids import InvalidArxivId, split_arxiv_id
 from extractors.records import PaperRecord
+from extractors.sources import HF_PAGE
 
 # Targets whose props carry papers: the digest's list, or one paper's page.
 _LIST_TARGET = "DailyPapers"
@@ -27,7 +28,7 @@ _PAPER_HREF = re.compile(r"^/papers/([^/?#]+)$")
 
 
 def parse_daily_page(body: bytes, *, digest_date: date, observed_at: datetime,
-                     where: str = "hf-daily-page") -> list[PaperRecord]:
+                     where: str = HF_PAGE) -> list[PaperRecord]:
     """Return the page's records in rank order.
 
     Raises StructureMissing when the page has neither hydration props nor

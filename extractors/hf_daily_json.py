@@ -9,12 +9,13 @@ from typing import Any
 from extractors.errors import MalformedPayload
 from extractors.hf_entry import record_from_entry
 from extractors.records import PaperRecord
+from extractors.sources import HF_API
 
 _WRAPPER_KEYS = {"status", "date", "count", "data"}
 
 
 def parse_daily_api(body: bytes, *, digest_date: date, observed_at: datetime,
-                    where: str = "hf-daily-api") -> list[PaperRecord]:
+                    where: str = HF_API) -> list[PaperRecord]:
     """Return the day's records in rank order; an explicit `[]` is a day with no papers.
 
     Raises MalformedPayload for bodies that are not a list of entries (or the
@@ -28,7 +29,7 @@ def parse_daily_api(body: bytes, *, digest_date: date, observed_at: datetime,
     ]
 
 
-def decode_daily_api(body: bytes, *, where: str = "hf-daily-api") -> list[dict[str, Any]]:
+def decode_daily_api(body: bytes, *, where: str = HF_API) -> list[dict[str, Any]]:
     """Decode the body to a list of entry dicts, recovering the known capture quirks."""
     try:
         payload = json.loads(body)

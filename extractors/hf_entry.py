@@ -13,8 +13,9 @@ from typing import Any
 from extractors.errors import EntryInvalid
 from extractors.ids import InvalidArxivId, split_arxiv_id
 from extractors.records import PaperRecord
+from extractors.sources import HF
 
-SOURCE = "hf"
+SOURCE = HF
 _INT32_MAX = 2**31 - 1
 
 

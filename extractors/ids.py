@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import re
 
+from extractors.errors import PapertrendError
+
 # New-style ids (0704.0001 onwards, 5-digit numbers since 1501) and old-style
 # archive ids such as "astro-ph/0601001" or "math.GT/0309136".
 _NEW_STYLE = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
 _OLD_STYLE = re.compile(r"(?P<id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?")
+# An arXiv category code such as cs.LG, hep-th or math.GT (settings, listings and corpora use it).
+CATEGORY_CODE = r"[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?"
+CATEGORY = re.compile(rf"^{CATEGORY_CODE}$")
 _PREFIXES = re.compile(r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I)
 
 
-class InvalidArxivId(ValueError):
+class InvalidArxivId(PapertrendError, ValueError):
     """The text is not an arXiv identifier in any known spelling."""
 
 

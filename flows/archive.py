@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from extractors.errors import PapertrendError
+from flows.files import write_atomically
 
-class ArchiveMissing(FileNotFoundError):
+
+class ArchiveMissing(PapertrendError, FileNotFoundError):
     """A raw_pages row names a body that is not in the archive."""
 
 
@@ -27,18 +28,8 @@ class RawArchive:
         path = self.path_for(sha256)
         if path.exists():
             return sha256
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                # Level 1: 2.4x faster than 6 on HF pages, for 18% more bytes.
-                handle.write(gzip.compress(body, compresslevel=1, mtime=0))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # Level 1: 2.4x faster than 6 on HF pages, for 18% more bytes.
+        write_atomically(path, gzip.compress(body, compresslevel=1, mtime=0), durable=True)
         return sha256
 
     def get(self, sha256: str) -> bytes:

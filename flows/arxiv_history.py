@@ -17,15 +17,16 @@ from prefect.cache_policies import NO_CACHE
 
 from extractors.arxiv_atom import error_message, feed_total
 from extractors.ids import canonical_arxiv_id
+from extractors.sources import ARXIV_API, ARXIV_ATOM, LABELS
 from flows import progress
 from flows.archive import RawArchive
 from flows.calendar import is_listing_day
-from flows.http import Fetched, FetchError, Fetcher, FetchRefused, RateLimited, shared_fetcher
-from flows.pages import extract_page, raw_page
-from flows.recording import recorded_run
-from flows.settings import Settings
-from flows.sources import DigestKind
-from flows.summary import IngestSummary
+from flows.http import Fetched, FetchError, Fetcher, FetchRefused, shared_fetcher, stop_reason
+from flows.day import extract_page, raw_page
+from flows.run import recorded_run
+from flows.settings import Settings, run_settings
+from flows.digests import DigestKind
+from flows.run import RunSummary
 from warehouse import queries
 from warehouse.db import connect
 from warehouse.load import PageResult, load_pages
@@ -54,7 +55,7 @@ class ApiOutcome:
 
 def api_kind(settings: Settings, listing: str) -> DigestKind:
     """The Atom API as a digest kind (its URL is built per query, not per day)."""
-    return DigestKind("arxiv-api", "api", "arxiv-api", settings.arxiv_api_url, "/api/query", listing=listing)
+    return DigestKind(ARXIV_API, "api", ARXIV_ATOM, settings.arxiv_api_url, "/api/query", listing=listing)
 
 
 def query_url(settings: Settings, params: dict[str, Any]) -> str:
@@ -73,7 +74,7 @@ def fetch_query(fetcher: Fetcher, archive: RawArchive, settings: Settings, param
         except FetchError as exc:
             _refused(outcome, exc, archive, kind, day)
             return outcome
-        result = extract_page(fetched.body, raw_page(fetched, kind, day, archive.put(fetched.body)), "arxiv-api")
+        result = extract_page(fetched.body, raw_page(fetched, kind, day, archive.put(fetched.body)), ARXIV_ATOM)
         outcome.results.append(result)
         if result.error is not None:
             outcome.failure = f"{url}: {result.error}"
@@ -89,11 +90,10 @@ def fetch_query(fetcher: Fetcher, archive: RawArchive, settings: Settings, param
 
 
 def _refused(outcome: ApiOutcome, exc: FetchError, archive: RawArchive, kind: DigestKind, day: date) -> None:
-    if isinstance(exc, RateLimited):
-        outcome.stop = str(exc)
-    elif isinstance(exc, FetchRefused) and exc.status == 403:
-        outcome.stop = f"arXiv refused us (HTTP 403): stop and check the User-Agent and rate ({exc})"
-    elif isinstance(exc, FetchRefused) and exc.body:
+    outcome.stop = stop_reason(exc, LABELS[kind.source])
+    if outcome.stop is not None:
+        return
+    if isinstance(exc, FetchRefused) and exc.body:
         # arXiv explains a 400 in an Atom error feed: keep it, and say what it said.
         message = error_message(exc.body)
         outcome.failure = f"{exc.url}: {message or exc}"
@@ -105,10 +105,10 @@ def _refused(outcome: ApiOutcome, exc: FetchError, archive: RawArchive, kind: Di
 
 
 @task(name="arxiv-history-days", cache_policy=NO_CACHE, persist_result=False)
-def history_days(category: str, days: list[date], settings: Settings, run_id: str) -> IngestSummary:
+def history_days(category: str, days: list[date], settings: Settings, run_id: str) -> RunSummary:
     """Fetch and load the API results for `category` submitted on each of `days` (one load per day)."""
     fetcher = shared_fetcher(settings.fetch_policy("arxiv-api"))
-    archive, summary = RawArchive(settings.raw_dir), IngestSummary()
+    archive, summary = RawArchive(settings.raw_dir), RunSummary()
     for n, day in enumerate(days):
         window = f"[{day:%Y%m%d}0000 TO {day:%Y%m%d}2359]"
         outcome = fetch_query(fetcher, archive, settings, {"search_query": f"cat:{category} AND submittedDate:{window}",
@@ -130,23 +130,20 @@ def history_days(category: str, days: list[date], settings: Settings, run_id: st
     return summary
 
 
-def _fold(summary: IngestSummary, outcome: ApiOutcome, settings: Settings, run_id: str) -> None:
+def _fold(summary: RunSummary, outcome: ApiOutcome, settings: Settings, run_id: str) -> None:
     with connect(settings.warehouse_path) as con:
         counts = load_pages(con, outcome.results, run_id=run_id)
     summary.pages_fetched += len(outcome.results)
-    summary.new_papers += counts.new_papers
-    summary.new_sightings += counts.new_sightings
-    summary.updated_sightings += counts.updated_sightings
+    summary.add_load(counts)
     if outcome.failure:
         summary.pages_failed += 1
         summary.failed.append(outcome.failure)
 
 
 @flow(name="arxiv-history", validate_parameters=False)
-def arxiv_history(category: str, start: date, end: date, force: bool = False,
-                  overrides: dict[str, Any] | None = None) -> IngestSummary:
+def arxiv_history(category: str, start: date, end: date, force: bool = False) -> RunSummary:
     """Load `category`'s papers submitted in [start, end] from the Atom API; resumable per day."""
-    settings = Settings.load(**(overrides or {}))
+    settings = run_settings()
     days = [start + timedelta(n) for n in range((end - start).days + 1)]
     if not force:
         with connect(settings.warehouse_path) as con:
@@ -166,19 +163,19 @@ def arxiv_history(category: str, start: date, end: date, force: bool = False,
 
 
 @flow(name="arxiv-lookup", validate_parameters=False)
-def arxiv_lookup(ids: list[str], overrides: dict[str, Any] | None = None) -> IngestSummary:
+def arxiv_lookup(ids: list[str]) -> RunSummary:
     """Fetch and load the current metadata of `ids` (any spelling) in id_list batches of 100.
 
     Raises InvalidArxivId before any request when an id is not an arXiv id.
     """
-    settings = Settings.load(**(overrides or {}))
+    settings = run_settings()
     wanted = list(dict.fromkeys(canonical_arxiv_id(i) for i in ids))
     fetcher, archive = shared_fetcher(settings.fetch_policy("arxiv-api")), RawArchive(settings.raw_dir)
     with recorded_run(settings, "arxiv-lookup", {"ids": len(wanted)}) as summary:
         summary.days_requested = len(wanted)
         for n in range(0, len(wanted), ID_BATCH):
             outcome = fetch_query(fetcher, archive, settings, {"id_list": ",".join(wanted[n:n + ID_BATCH])},
-                                  day=date.today(), listing="id_list")
+                                  day=datetime.now(timezone.utc).date(), listing="id_list")
             _fold(summary, outcome, settings, summary.run_id)
             if outcome.stop:
                 summary.stopped = outcome.stop

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from extractors.errors import PapertrendError
+
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 ERROR_BODY_BYTES = 65_536
 DEFAULT_USER_AGENT = "papertrend/0.1 (+https://github.com/papertrend/papertrend)"
@@ -59,7 +61,7 @@ class Fetched:
         return self.status == 304
 
 
-class FetchError(Exception):
+class FetchError(PapertrendError):
     """A URL could not be fetched."""
 
     def __init__(self, message: str, *, url: str) -> None:
@@ -111,6 +113,19 @@ class ResponseTooLarge(FetchError):
     def __init__(self, message: str, *, url: str, partial: Fetched) -> None:
         super().__init__(message, url=url)
         self.partial = partial
+
+
+def stop_reason(exc: FetchError, site: str) -> str | None:
+    """Why the host told us to stop fetching from it altogether, or None when it did not.
+
+    A rate limit beyond our patience, or a 403 (arXiv's answer to clients that
+    ignore its terms): other URLs on that host would be refused too.
+    """
+    if isinstance(exc, RateLimited):
+        return str(exc)
+    if isinstance(exc, FetchRefused) and exc.status == 403:
+        return f"{site} refused us (HTTP 403): stop and check the User-Agent and request rate ({exc})"
+    return None
 
 
 class HostThrottle:

@@ -17,19 +17,19 @@ from flows import progress
 from flows.archive import RawArchive
 from flows.calendar import missing_announcements
 from flows.http import shared_fetcher
-from flows.pages import DayOutcome, Validators, collect_day
-from flows.settings import Settings
-from flows.sources import WorkItem, work_items
-from flows.recording import recorded_run
-from flows.summary import IngestSummary
+from flows.day import DayOutcome, Validators, collect_day
+from flows.settings import Settings, run_settings
+from flows.digests import WorkItem, work_items
+from flows.run import recorded_run
+from flows.run import RunSummary
 from warehouse import queries
 from warehouse.db import connect
-from warehouse.load import LoadCounts, load_pages
+from warehouse.load import load_pages
 
 
 @task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
 def ingest_items(items: list[WorkItem], settings: Settings, run_id: str, known: dict[str, Validators],
-                 stopped_hosts: set[str]) -> IngestSummary:
+                 stopped_hosts: set[str]) -> RunSummary:
     """Fetch, archive and extract a batch of digests, then load them in one transaction.
 
     Items on a host that rate-limited us (here or in an earlier batch) are not fetched.
@@ -50,23 +50,22 @@ def ingest_items(items: list[WorkItem], settings: Settings, run_id: str, known: 
         progress.advance(1)
     with connect(settings.warehouse_path) as con:
         counts = load_pages(con, [r for o in outcomes for r in o.results], run_id=run_id)
-    summary = _summarise(outcomes, counts)
+    summary = _summarise(outcomes)
+    summary.add_load(counts)
     summary.days_unfetched, summary.stopped_hosts = unfetched, stopped
     return summary
 
 
-def _summarise(outcomes: list[DayOutcome], counts: LoadCounts) -> IngestSummary:
+def _summarise(outcomes: list[DayOutcome]) -> RunSummary:
     # Counted per day, not per page: an API page that failed on a day the digest
     # page then loaded is a fallback (kept in quarantine for the record), not a failure.
     unloaded = [o for o in outcomes if not o.loaded and not o.rate_limited]
     quarantined = [r for o in unloaded for r in o.quarantined]
-    return IngestSummary(
+    return RunSummary(
         pages_fetched=sum(o.fetched for o in outcomes),
         pages_not_modified=sum(o.not_modified for o in outcomes),
         pages_failed=sum(1 for o in unloaded if not o.quarantined),
         pages_quarantined=len(quarantined), pages_fallback=sum(o.fell_back for o in outcomes),
-        new_papers=counts.new_papers, new_sightings=counts.new_sightings,
-        updated_sightings=counts.updated_sightings,
         quarantined=[f"{r.page.url} ({r.error})" for r in quarantined],
         failed=[f for o in unloaded if not o.quarantined for f in o.failures],
         stopped=next((o.rate_limited for o in outcomes if o.rate_limited), None),
@@ -74,8 +73,8 @@ def _summarise(outcomes: list[DayOutcome], counts: LoadCounts) -> IngestSummary:
 
 
 def run_days(flow_name: str, items: list[WorkItem], settings: Settings, params: dict[str, Any],
-             *, skip_loaded: bool, live_at: datetime | None = None) -> IngestSummary:
-    """Run the work in batches of `batch_days` days, recorded as one run; raises IngestIncomplete if needed.
+             *, skip_loaded: bool, live_at: datetime | None = None) -> RunSummary:
+    """Run the work in batches of `batch_days` days, recorded as one run; raises RunIncomplete if needed.
 
     With `skip_loaded`, items whose digest is already loaded are not fetched.
     With `live_at` (a scheduled run for "now"), arXiv listings older than the
@@ -98,7 +97,7 @@ def run_days(flow_name: str, items: list[WorkItem], settings: Settings, params: 
     return summary
 
 
-def _check_announcements(settings: Settings, summary: IngestSummary, now: datetime) -> None:
+def _check_announcements(settings: Settings, summary: RunSummary, now: datetime) -> None:
     with connect(settings.warehouse_path) as con:
         shown = queries.latest_listing_dates(con, settings.categories)
     alerts = missing_announcements(shown, now, settings.holidays)
@@ -114,10 +113,10 @@ def _batches(items: list[WorkItem], days_per_batch: int) -> list[list[WorkItem]]
 
 
 @flow(name="backfill", validate_parameters=False)
-def backfill(start: date, end: date, force: bool = False, overrides: dict[str, Any] | None = None,
-             only_days: list[date] | None = None) -> IngestSummary:
+def backfill(start: date, end: date, force: bool = False,
+             only_days: list[date] | None = None) -> RunSummary:
     """Load every digest day in [start, end] (or just `only_days` of it); loaded days are skipped unless `force`."""
-    settings = Settings.load(**(overrides or {}))
+    settings = run_settings()
     days = [d for d in (start + timedelta(n) for n in range((end - start).days + 1))
             if only_days is None or d in set(only_days)]
     # The real /new page shows only today's listing: history comes from the API (arxiv_history).
@@ -127,13 +126,12 @@ def backfill(start: date, end: date, force: bool = False, overrides: dict[str, A
 
 
 @flow(name="ingest", validate_parameters=False)
-def ingest(day: date | None = None, refresh_days: int | None = None,
-           overrides: dict[str, Any] | None = None) -> IngestSummary:
+def ingest(day: date | None = None, refresh_days: int | None = None) -> RunSummary:
     """Fetch one digest day (default: today in the configured zone) and re-fetch the days before it.
 
     Re-fetching lets upvote counts mature; unchanged pages cost a conditional GET and change nothing.
     """
-    settings = Settings.load(**(overrides or {}))
+    settings = run_settings()
     live_at = datetime.now(timezone.utc) if day is None else None
     day = day or datetime.now(settings.zone).date()
     window = settings.refresh_days if refresh_days is None else refresh_days

@@ -4,7 +4,7 @@ from __future__ import annotations
 from prefect.schedules import Cron, Schedule
 
 from flows.ingest import ingest
-from flows.settings import Settings
+from flows.settings import Settings, pin_for_served_runs
 
 DEPLOYMENT_NAME = "papertrend-daily-ingest"
 
@@ -16,6 +16,6 @@ def daily_schedule(settings: Settings) -> Schedule:
 
 def serve_daily(settings: Settings) -> None:
     """Block, running `ingest` on schedule; each run re-reads papertrend.toml and PAPERTREND_*."""
+    pin_for_served_runs(settings)
     ingest.serve(name=DEPLOYMENT_NAME, schedules=[daily_schedule(settings)],
-                 parameters={"overrides": {"data_dir": str(settings.data_dir)}},
                  description="Fetch today's Hugging Face digest and re-fetch the refresh window.")

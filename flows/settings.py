@@ -7,9 +7,9 @@ overrides (CLI flags). Every setting is listed in the README's table.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
@@ -17,16 +17,17 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from extractors.errors import PapertrendError
+from extractors.ids import CATEGORY
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
 
 ENV_PREFIX = "PAPERTREND_"
 ARXIV_MIN_INTERVAL = 3.0
-_ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_CONFIG_FILE = "papertrend.toml"
 
 
-class SettingsInvalid(ValueError):
+class SettingsInvalid(PapertrendError, ValueError):
     """One or more settings have values we cannot use; the message lists them all."""
 
 
@@ -164,7 +165,7 @@ def _validate(settings: Settings) -> Settings:
         problems.append(f"arxiv_holidays must be YYYY-MM-DD dates, not {settings.arxiv_holidays!r}")
     if "{category}" not in settings.arxiv_listing_path:
         problems.append("arxiv_listing_path must contain {category}")
-    bad = [c for c in settings.categories if not _ARXIV_CATEGORY.match(c)]
+    bad = [c for c in settings.categories if not CATEGORY.match(c)]
     if bad:
         problems.append(f"arxiv_categories must be comma-separated arXiv categories like cs.LG, not {bad}")
     local = all(urlsplit(u).hostname in _LOOPBACK for u in (settings.arxiv_base_url, settings.arxiv_api_url))
@@ -176,6 +177,36 @@ def _validate(settings: Settings) -> Settings:
     if problems:
         raise SettingsInvalid("; ".join(problems) + " (see the settings table in README.md)")
     return settings
+
+
+_in_use: Settings | None = None
+
+
+@contextmanager
+def settings_in_use(settings: Settings) -> Iterator[Settings]:
+    """Hand `settings` to the flow runs started inside the block (not as Prefect parameters, which it stores)."""
+    global _in_use
+    previous, _in_use = _in_use, settings
+    try:
+        yield settings
+    finally:
+        _in_use = previous
+
+
+def run_settings() -> Settings:
+    """The settings of a flow run: the shell's (settings_in_use), else read now (a served deployment's run)."""
+    return _in_use if _in_use is not None else Settings.load()
+
+
+def pin_for_served_runs(settings: Settings) -> None:
+    """Make the runs of a served deployment read the data dir and warehouse the shell resolved.
+
+    Each served run reads papertrend.toml and PAPERTREND_* afresh (a changed
+    setting applies from the next run), so the paths go into the environment.
+    """
+    os.environ[f"{ENV_PREFIX}DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.warehouse is not None:
+        os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(settings.warehouse.resolve())
 
 
 def prepare_prefect_env(data_dir: Path) -> None:

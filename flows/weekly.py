@@ -1,52 +1,56 @@
 """The `weekly_report` flow: compute a week's trends, write its files, store its rows."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from prefect import flow
 
-from flows.recording import recorded_run
-from flows.settings import Settings
-from flows.term_index import refresh_term_index
+from flows.files import write_atomically
+from flows.phrase_index import refresh_phrase_index
+from flows.run import recorded_run
+from flows.settings import run_settings
 from reports.model import WeekReport
-from reports.render import render_index, write_report_files
+from reports.render import render_index, report_files
 from reports.rows import report_rows
-from reports.trends import TERM_HISTORY_WEEKS, build_week_report, iso_week, week_start
+from reports.trends import TERM_HISTORY_WEEKS, build_week_report
+from reports.weeks import last_complete_week, week_start
 from warehouse.db import connect
 from warehouse.report_store import report_weeks, save_report
 
-
-def last_complete_week(today: date) -> str:
-    """The ISO week before the one `today` is in (a week is complete once its Sunday is over)."""
-    return iso_week(today - timedelta(days=today.weekday() + 7))
-
-
-def last_complete_week_of(end: date) -> str:
-    """The last ISO week fully inside data that ends on `end`."""
-    return iso_week(end) if end.weekday() == 6 else iso_week(end - timedelta(days=end.weekday() + 1))
+# Sparkline files are named per topic; those of an earlier run of the week that are gone are removed.
+STALE_CHARTS = "charts/spark-*.png"
 
 
 @flow(name="weekly-report", validate_parameters=False)
-def weekly_report(week: str | None = None, overrides: dict[str, Any] | None = None) -> WeekReport:
+def weekly_report(week: str | None = None) -> WeekReport:
     """Compute, write and store the report of `week` (default: the last complete week in the configured zone)."""
-    settings = Settings.load(**(overrides or {}))
+    settings = run_settings()
     label = week or last_complete_week(datetime.now(settings.zone).date())
+    monday = week_start(label)
     out = settings.data_dir / "reports" / label
     with recorded_run(settings, "weekly-report", {"week": label}, loads=False):
         with connect(settings.warehouse_path) as con:
-            monday = week_start(label)
-            refresh_term_index(con, since=monday - timedelta(weeks=TERM_HISTORY_WEEKS), until=monday + timedelta(days=6))
+            refresh_phrase_index(con, since=monday - timedelta(weeks=TERM_HISTORY_WEEKS),
+                                 until=monday + timedelta(days=6))
             report, model = build_week_report(con, monday)
-            paths = write_report_files(report, out)
+        # Rendering and writing files happen with no connection open: other writers need not wait.
+        paths = write_report_files(report, out)
+        with connect(settings.warehouse_path) as con:
             save_report(con, report_rows(report, model, markdown_path=str(paths["markdown"]),
                                          html_path=str(paths["html"])))
             weeks = report_weeks(con)
-        _write_index(settings.data_dir / "reports", weeks)
+        write_atomically(settings.data_dir / "reports" / "index.html", render_index(weeks).encode("utf-8"))
     return report
 
 
-def _write_index(root: Path, weeks: list[tuple[str, str]]) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "index.html").write_text(render_index(weeks), encoding="utf-8")
+def write_report_files(report: WeekReport, out_dir: Path) -> dict[str, Path]:
+    """Write a week's report.md, report.html and charts/*.png under `out_dir` atomically; return paths by name.
+
+    Names are "markdown", "html" and the chart names ("topics", "volume", "spark-<topic_id>-<horizon>").
+    """
+    written = {relative: write_atomically(out_dir / relative, data) for relative, data in report_files(report).items()}
+    for stale in sorted(set(out_dir.glob(STALE_CHARTS)) - set(written.values())):
+        stale.unlink()
+    paths = {path.stem: path for relative, path in written.items() if relative.startswith("charts/")}
+    return paths | {"markdown": written["report.md"], "html": written["report.html"]}

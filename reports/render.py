@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import base64
 import math
-import os
 import re
-import tempfile
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 from urllib.parse import quote
 
 import jinja2
@@ -19,9 +16,9 @@ import jinja2
 from reports import charts, templates
 from reports.model import TopicTrend, WeekReport
 from reports.terms import HORIZONS
+from reports.weeks import BASELINE_WEEKS, WEEK_LABEL, iso_week
 
-BASELINE_WEEKS = 8                  # WeekReport.baseline_mean is the mean over the 8 weeks before
-WEEK_LABEL = re.compile(r"^\d{4}-W\d{2}$")
+
 GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 # Markdown punctuation that could start a link, emphasis, HTML or a table cell inside a text.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -53,24 +50,14 @@ def render_index(weeks: list[tuple[str, str]]) -> str:
         weeks=ordered, title="Trending papers: weekly reports")
 
 
-def write_report_files(report: WeekReport, out_dir: Path) -> dict[str, Path]:
-    """Write report.md, report.html and charts/*.png under `out_dir` atomically; return paths by name.
-
-    Names are "markdown", "html" and the chart names ("topics", "volume", "spark-<topic_id>-<horizon>").
-    Sparkline files left by an earlier run of the week that are no longer in the report are removed.
-    """
-    chart_dir = Path(out_dir) / "charts"
-    chart_dir.mkdir(parents=True, exist_ok=True)
+def report_files(report: WeekReport) -> dict[str, bytes]:
+    """Every file of a week's report by path relative to its folder: report.md, report.html, charts/*.png."""
     pngs = chart_pngs(report)
-    paths = {name: chart_dir / f"{name}.png" for name in pngs}
-    for name, data in pngs.items():
-        _write_atomic(paths[name], data)
-    for stale in sorted(set(chart_dir.glob("spark-*.png")) - set(paths.values())):
-        stale.unlink()
-    relative = {name: f"charts/{path.name}" for name, path in paths.items()}
-    paths["markdown"] = _write_atomic(Path(out_dir) / "report.md", render_markdown(report, relative).encode())
-    paths["html"] = _write_atomic(Path(out_dir) / "report.html", render_html(report, pngs).encode())
-    return paths
+    relative = {name: f"charts/{name}.png" for name in pngs}
+    files = {path: pngs[name] for name, path in relative.items()}
+    files["report.md"] = render_markdown(report, relative).encode()
+    files["report.html"] = render_html(report, pngs).encode()
+    return files
 
 
 def chart_pngs(report: WeekReport) -> dict[str, bytes]:
@@ -107,7 +94,7 @@ def _environment(*, html: bool) -> jinja2.Environment:
 
 def _context(report: WeekReport, chart_refs: dict) -> dict:
     return {"r": report, "charts": chart_refs, "headline": _headline(report), "horizons": _horizons(report),
-            "categories": _categories(report)}
+            "categories": _categories(report), "baseline_weeks": BASELINE_WEEKS}
 
 
 def _headline(report: WeekReport) -> list[dict]:
@@ -115,7 +102,7 @@ def _headline(report: WeekReport) -> list[dict]:
     rows = [{"source": "All sources", "now": report.papers, "last": report.last_week_papers,
              "baseline": report.baseline_mean}]
     volume = {(week, source): papers for week, source, papers in report.volume}
-    before = [_iso_week(report.week_start - timedelta(weeks=n)) for n in range(1, BASELINE_WEEKS + 1)]
+    before = [iso_week(report.week_start - timedelta(weeks=n)) for n in range(1, BASELINE_WEEKS + 1)]
     sources = sorted(set(report.papers_by_source) | {source for _, source in volume})
     for source in sources:
         # Without volume there is nothing to compare with; a missing week inside volume counts as 0.
@@ -144,11 +131,6 @@ def _categories(report: WeekReport) -> list[tuple[str, int, float]]:
     total = sum(report.category_mix.values())
     ordered = sorted(report.category_mix.items(), key=lambda item: (-item[1], item[0]))
     return [(category, papers, papers / total if total else 0.0) for category, papers in ordered]
-
-
-def _iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _md(text: object) -> str:
@@ -193,17 +175,3 @@ def _count_change(value: float | None, now: int) -> str:
 
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def _write_atomic(path: Path, data: bytes) -> Path:
-    """Write via a temporary file in the same directory and os.replace, so readers never see half a file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temp, 0o644)           # mkstemp's 0600 would hide the report from a web server
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path

@@ -26,7 +26,7 @@ MARKDOWN = """\
 
 ## Headline numbers
 
-| Source | This week | Last week | Baseline mean (8 weeks) |
+| Source | This week | Last week | Baseline mean ({{ baseline_weeks }} weeks) |
 |---|--:|--:|--:|
 {% for row in headline %}
 | {{ row.source | md }} | {{ row.now }} | {{ row.last | count_change(row.now) }} | {{ row.baseline | count_change(row.now) }} |
@@ -174,7 +174,7 @@ HTML = _HEAD + """\
 <div class="note"><strong>Note:</strong> {{ note }}</div>
 {% endfor %}
 <h2>Headline numbers</h2>
-<table><tr><th>Source</th><th>This week</th><th>Last week</th><th>Baseline mean (8 weeks)</th></tr>
+<table><tr><th>Source</th><th>This week</th><th>Last week</th><th>Baseline mean ({{ baseline_weeks }} weeks)</th></tr>
 {% for row in headline %}
 <tr><td>{{ row.source }}</td><td class="n">{{ row.now }}</td><td class="n">{{ row.last | count_change(row.now) }}</td>
 <td class="n">{{ row.baseline | count_change(row.now) }}</td></tr>

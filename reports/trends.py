@@ -13,6 +13,7 @@ import polars as pl
 
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
 from reports.terms import HORIZONS, PRIOR_STRENGTH, WindowTotals, score_terms
+from reports.weeks import BASELINE_WEEKS, iso_week
 from reports.topics import OTHER, DocTerms, TopicModel, fit_topics, vocabulary_limits
 from warehouse import queries, term_index
 
@@ -28,23 +29,11 @@ RISING_SCORE = 2.0          # a topic or term scoring this much (a z-score) is c
 RECENT_WEIGHT = 3.0
 
 
-def iso_week(day: date) -> str:
-    """'2025-W22' for any day of that ISO week."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_start(label: str) -> date:
-    """The Monday of an ISO week label like '2025-W22'; raises ValueError otherwise."""
-    year, week = label.split("-W")
-    return date.fromisocalendar(int(year), int(week), 1)
-
-
 def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int = 7) -> tuple[WeekReport, TopicModel]:
     """Compute the report of the ISO week starting `monday`, and the topic model behind it.
 
     Reads the phrase index (warehouse.term_index); the caller keeps it current
-    (flows.term_index.refresh_term_index), as the weekly_report flow does.
+    (flows.phrase_index.refresh_phrase_index), as the weekly_report flow does.
     """
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
@@ -94,7 +83,7 @@ def _headline(con: duckdb.DuckDBPyConnection, docs: pl.DataFrame, week: pl.DataF
     sunday = monday + timedelta(days=6)
     per_week = docs.group_by("week").len()
     counts = dict(zip(per_week["week"].to_list(), per_week["len"].to_list()))
-    baseline = [counts.get(monday - timedelta(weeks=n), 0) for n in range(1, 9)]
+    baseline = [counts.get(monday - timedelta(weeks=n), 0) for n in range(1, BASELINE_WEEKS + 1)]
     by_source = week.explode("sources").group_by("sources").len().sort("sources")
     volume = queries.weekly_source_volume(con, monday - timedelta(weeks=WINDOW_WEEKS - 1), sunday)
     gainers = queries.upvote_gainers(con, monday - timedelta(days=7), sunday)

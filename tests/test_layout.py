@@ -1,15 +1,21 @@
-"""Architecture rules from STYLE.md, checked: import direction, one home for env, DuckDB and SQL."""
+"""Architecture rules (docs/architecture.md), checked: import direction, one home for env, DuckDB, SQL and the CLI."""
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLOWED = {
-    "extractors": {"extractors"},
+SHELL, REPLAY = "papertrend", "digest_replay"
+CORE = {
+    "extractors": {"extractors"},                                   # the pure leaf
     "warehouse": {"warehouse", "extractors"},
-    "reports": {"reports", "warehouse"},
+    "reports": {"reports", "warehouse", "extractors"},
     "flows": {"flows", "extractors", "warehouse", "reports"},
 }
+ALLOWED = CORE | {
+    REPLAY: {REPLAY, "extractors", "reports"},                       # the stand-in for the real sites
+    SHELL: {SHELL, REPLAY, *CORE},                                   # on top: may import anything of ours
+}
 MODULES = sorted(path for package in ALLOWED for path in (ROOT / package).rglob("*.py"))
+SHELL_ONLY = {"typer", "rich"}          # command-line libraries: printing and exit codes live in the shell
 
 
 def _tree(path: Path) -> ast.AST:
@@ -20,20 +26,58 @@ def _name(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-def _imported_packages(path: Path) -> set[str]:
+def _package(path: Path) -> str:
+    return path.relative_to(ROOT).parts[0]
+
+
+def _imported_modules(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
+            found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
-    return found & set(ALLOWED)
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _imported_packages(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in _imported_modules(path)}
 
 
 def test_packages_import_only_in_the_allowed_direction():
     wrong = [f"{_name(path)} imports {other}" for path in MODULES
-             for other in sorted(_imported_packages(path) - ALLOWED[path.relative_to(ROOT).parts[0]])]
+             for other in sorted((_imported_packages(path) & set(ALLOWED)) - ALLOWED[_package(path)])]
     assert wrong == []
+
+
+def test_only_the_shell_uses_the_command_line_libraries():
+    wrong = [f"{_name(p)} imports {lib}" for p in MODULES if _package(p) != SHELL
+             for lib in sorted(_imported_packages(p) & SHELL_ONLY)]
+    assert wrong == []
+
+
+def test_no_module_of_ours_imports_itself_back_through_others():
+    names = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p for p in MODULES}
+    edges = {name: {m for m in _imported_modules(path) if m in names and m != name} for name, path in names.items()}
+    cycles = set()
+
+    def visit(name: str, trail: list[str]) -> None:
+        for other in edges[name]:
+            if other in trail:
+                cycles.add(" -> ".join(trail[trail.index(other):] + [other]))
+            elif len(trail) < 12:
+                visit(other, trail + [other])
+
+    for name in names:
+        visit(name, [name])
+    assert sorted(cycles) == []
+
+
+def test_flows_holds_flows_their_steps_and_their_io_edges_only():
+    allowed = {"__init__", "archive", "arxiv_history", "calendar", "day", "digests", "files", "http", "ingest",
+               "phrase_index", "progress", "reextract", "run", "schedule", "settings", "weekly"}
+    assert sorted(p.stem for p in (ROOT / "flows").glob("*.py")) == sorted(allowed)
 
 
 def test_only_flows_settings_touches_the_environment():
@@ -62,6 +106,22 @@ def test_sql_text_lives_only_in_warehouse():
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                 and n.func.attr in ("sql", "execute", "executemany")
                 and n.args and isinstance(n.args[0], (ast.Constant, ast.JoinedStr))]
-    found = [f"{_name(p)}:{line}" for p in MODULES if p.relative_to(ROOT).parts[0] != "warehouse"
-             for line in literal_sql(p)]
+    found = [f"{_name(p)}:{line}" for p in MODULES if _package(p) != "warehouse" for line in literal_sql(p)]
     assert found == []
+
+
+def test_every_exception_of_ours_derives_from_its_layer_base():
+    # One written tree (docs/architecture.md): every class named like an error derives from PapertrendError.
+    import importlib
+    from extractors.errors import PapertrendError
+    stray = []
+    for path in MODULES:
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.Name) and
+                                                      b.id in ("Exception", "ValueError", "RuntimeError",
+                                                               "FileNotFoundError") for b in node.bases):
+                module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts)
+                                                 .removesuffix(".__init__"))
+                if not issubclass(getattr(module, node.name), PapertrendError):
+                    stray.append(f"{_name(path)}:{node.name}")
+    assert stray == []

@@ -1,10 +1,7 @@
 """The only module that opens the warehouse. Everything else receives a connection."""
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,15 +11,21 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from extractors.errors import PapertrendError
+
 SCHEMA_VERSION_TABLE = "schema_version"
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
 
 
-class WarehouseLocked(RuntimeError):
+class WarehouseError(PapertrendError):
+    """The warehouse cannot be opened or used as asked."""
+
+
+class WarehouseLocked(WarehouseError):
     """Another process holds the warehouse file open for writing."""
 
 
-class WarehouseMissing(FileNotFoundError):
+class WarehouseMissing(WarehouseError, FileNotFoundError):
     """A read-only connection was asked for a warehouse that does not exist yet."""
 
 
@@ -122,22 +125,16 @@ def snapshot_path(path: Path | str) -> Path:
     return path.with_name(path.stem + ".snapshot" + path.suffix)
 
 
-def publish_snapshot(path: Path | str) -> Path:
-    """Copy the warehouse to its snapshot atomically, for readers while a flow writes.
+@contextmanager
+def checkpointed(path: Path | str) -> Iterator[Path]:
+    """Hold the warehouse at `path` still, all of it in the file, while the block copies it.
 
-    DuckDB lets no other process open a file a writer holds, not even
-    read-only, so SQL users fall back to this copy during a load. We copy while
-    holding a write connection (after a checkpoint), so no other process can
-    change the file mid-copy.
+    DuckDB lets no other process open a file a writer holds, so holding a write
+    connection (after a checkpoint) means nobody changes the file mid-copy.
     """
-    path, target = Path(path), snapshot_path(path)
     with connect(path) as con:
         con.execute("CHECKPOINT")
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".snapshot-", delete=False) as tmp:
-            with open(path, "rb") as source:
-                shutil.copyfileobj(source, tmp, length=1 << 20)
-    os.replace(tmp.name, target)
-    return target
+        yield Path(path)
 
 
 @contextmanager

@@ -7,8 +7,8 @@ import pytest
 
 from extractors.arxiv_atom import ApiErrorFeed, error_message, feed_total, parse_atom
 from extractors.errors import MalformedPayload
-from tests.conftest import FIXTURES
-from tests.extractors.test_hf_daily_json import OBSERVED
+from tests.factories import FIXTURES
+from tests.factories import OBSERVED
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "arxiv"
 ATOM = FIXTURES / "arxiv-atom"

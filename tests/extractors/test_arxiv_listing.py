@@ -5,7 +5,7 @@ import pytest
 
 from extractors.arxiv_listing import ListingIncomplete, parse_listing
 from extractors.errors import StructureMissing
-from tests.extractors.test_hf_daily_json import OBSERVED, check_golden
+from tests.factories import OBSERVED, check_golden
 
 SAMPLE = Path(__file__).resolve().parents[1] / "golden" / "arxiv" / "listing_cs.LG_new_sample.html"
 
@@ -56,8 +56,8 @@ def test_the_listing_category_comes_from_the_caller_when_given():
 
 
 def test_pages_rendered_from_real_listing_content_round_trip(fixtures):
-    from flows.arxiv_corpus import ArxivCorpus
-    from flows.arxiv_render import render_listing
+    from digest_replay.arxiv_corpus import ArxivCorpus
+    from digest_replay.arxiv_pages import render_listing
     corpus = ArxivCorpus(fixtures)
     for day, category in [(date(2026, 3, 10), "cs.CL"), (date(2025, 7, 1), "cs.CV"), (date(2026, 3, 15), "cs.AI")]:
         announced, entries = corpus.listing(day, category)
@@ -72,8 +72,8 @@ def test_pages_rendered_from_real_listing_content_round_trip(fixtures):
 
 def test_the_extractor_keeps_up_with_a_busy_listing(fixtures):
     # Throughput is measured in bench/; here only that a 2,000-entry page parses whole.
-    from flows.arxiv_corpus import ArxivCorpus
-    from flows.arxiv_render import render_listing
+    from digest_replay.arxiv_corpus import ArxivCorpus
+    from digest_replay.arxiv_pages import render_listing
     corpus = ArxivCorpus(fixtures)
     rows = [(row, "new") for day in corpus.days() for row in corpus.rows(day)][:2000]
     records = parse(render_listing("cs.XX", date(2026, 3, 10), rows))

@@ -8,7 +8,7 @@ import pytest
 from extractors.errors import MalformedPayload, StructureMissing
 from extractors.hf_daily_html import parse_daily_page
 from extractors.hf_daily_json import parse_daily_api
-from tests.extractors.test_hf_daily_json import OBSERVED, check_golden
+from tests.factories import OBSERVED, check_golden
 
 DIGEST_PAGE = "papers_date_2024-08-01__slbqc.html"
 PAPER_PAGE = "paper_2509.24002__bs4-prettified__reonokiy.html"

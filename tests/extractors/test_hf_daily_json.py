@@ -1,36 +1,19 @@
 import csv
 import gzip
 import json
-import os
-from dataclasses import asdict
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date, datetime
 
 import pytest
 
 from extractors.errors import EntryInvalid, MalformedPayload
 from extractors.hf_daily_json import parse_daily_api
-from tests.conftest import FIXTURES
+from tests.factories import FIXTURES, OBSERVED, check_golden
 
-OBSERVED = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "hf"
 SAMPLES = sorted((FIXTURES / "hf-daily-api-samples").glob("*.json"))
 
 
 def parse(body: bytes, day: str = "2026-04-10"):
     return parse_daily_api(body, digest_date=date.fromisoformat(day), observed_at=OBSERVED, where="test")
-
-
-def as_json(records) -> list[dict]:
-    return json.loads(json.dumps([asdict(r) for r in records], default=str))
-
-
-def check_golden(name: str, records) -> None:
-    golden = GOLDEN / f"{name}.expected.json"
-    actual = as_json(records)
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n")
-    assert actual == json.loads(golden.read_text())
 
 
 def test_every_capture_of_every_schema_era_extracts(fixtures):

@@ -2,11 +2,13 @@ import json
 
 from typer.testing import CliRunner
 
-from flows.cli import app
-from tests.conftest import held_by_another_process
-from tests.flows.conftest import DAYS
-from tests.warehouse.test_load import PageResult, load_pages, page, record
-from warehouse.db import connect, publish_snapshot
+from papertrend.cli import app
+from tests.factories import held_by_another_process
+from tests.factories import DAYS
+from tests.factories import PageResult, load_pages, page, record
+from flows.run import publish_snapshot
+from flows.settings import Settings
+from warehouse.db import connect
 
 runner = CliRunner()
 
@@ -77,7 +79,7 @@ def test_bad_settings_exit_2_listing_every_problem(tmp_path):
 
 def test_sql_reads_the_published_snapshot_while_a_writer_holds_the_warehouse(tmp_path):
     data = seeded(tmp_path)
-    publish_snapshot(data / "warehouse.duckdb")
+    publish_snapshot(Settings.load(data_dir=data))
     with held_by_another_process(data / "warehouse.duckdb"):
         result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv", "--data-dir", str(data)])
     assert result.exit_code == 0 and result.stdout.splitlines() == ["n", "2"]

@@ -7,7 +7,7 @@ import pytest
 
 from flows.http import (BodyUndecodable, DeadlineExceeded, FetchPolicy, FetchRefused, Fetcher, HostThrottle,
                         RateLimited, ResponseTooLarge, RetriesExhausted, parse_retry_after)
-from tests.flows.conftest import arm
+from tests.factories import arm
 
 FAST = FetchPolicy(min_interval=0, attempts=3, backoff=0.01, deadline=5, read_timeout=5,
                    user_agent="papertrend-test (+mailto:team@example.org)")

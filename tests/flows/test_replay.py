@@ -1,8 +1,8 @@
 import httpx
 import pytest
 
-from flows.replay import Fault
-from tests.flows.conftest import DAYS
+from digest_replay.server import Fault
+from tests.factories import DAYS
 
 
 def test_api_bodies_are_served_as_captured_and_weekends_are_empty(site, tiny_corpus):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.synthetic import BACKGROUND_TOPICS, PlantedTrend, generate_corpus, iso_week
+from digest_replay.synthetic.hf import BACKGROUND_TOPICS, PlantedTrend, generate_corpus
+from reports.weeks import iso_week
 
 PAPER_FIELDS = {"id", "authors", "publishedAt", "submittedOnDailyAt", "title", "submittedOnDailyBy", "summary",
                 "upvotes", "discussionId", "ai_keywords"}

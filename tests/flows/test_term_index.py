@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-import flows.term_index as indexing
-from flows.cli import app
-from flows.term_index import rebuild_term_index, refresh_term_index
-from tests.warehouse.test_load import DAY, T0, PageResult, load_pages, page, record
+import flows.phrase_index as indexing
+from papertrend.cli import app
+from flows.phrase_index import rebuild_phrase_index, refresh_phrase_index
+from tests.factories import DAY, T0, PageResult, load_pages, page, record
 from warehouse import term_index
 from warehouse.db import connect
 
@@ -40,8 +40,8 @@ def recounted(con) -> dict[tuple, int]:
 def test_new_papers_are_indexed_once_and_counted_per_week(warehouse):
     load(warehouse, paper("2604.00001", "Test-time compute for GRPO"), paper("2604.00002", "Scaling test-time compute"),
          paper("2604.00003", "Diffusion transformers"))
-    assert refresh_term_index(warehouse) == 3
-    assert refresh_term_index(warehouse) == 0
+    assert refresh_phrase_index(warehouse) == 3
+    assert refresh_phrase_index(warehouse) == 0
     counts = week_counts(warehouse)
     assert counts[(MONDAY, "test-time compute")] == 2 and counts[(MONDAY, "grpo")] == 1
     assert counts == recounted(warehouse)
@@ -50,10 +50,10 @@ def test_new_papers_are_indexed_once_and_counted_per_week(warehouse):
 
 def test_a_changed_text_is_reindexed_and_its_week_recounted(warehouse):
     load(warehouse, paper("2604.00001", "GRPO for math"))
-    refresh_term_index(warehouse)
+    refresh_phrase_index(warehouse)
     load(warehouse, paper("2604.00001", "DPO for math", at=T0 + timedelta(hours=1)), sha="b" * 64,
          at=T0 + timedelta(hours=1))
-    assert refresh_term_index(warehouse) == 1
+    assert refresh_phrase_index(warehouse) == 1
     counts = week_counts(warehouse)
     assert (MONDAY, "grpo") not in counts and counts[(MONDAY, "dpo")] == 1
     assert counts == recounted(warehouse)
@@ -61,10 +61,10 @@ def test_a_changed_text_is_reindexed_and_its_week_recounted(warehouse):
 
 def test_a_paper_found_listed_earlier_moves_to_that_week(warehouse):
     load(warehouse, paper("2604.00001", "Mamba layers"))
-    refresh_term_index(warehouse)
+    refresh_phrase_index(warehouse)
     earlier = DAY - timedelta(days=14)
     load(warehouse, paper("2604.00001", "Mamba layers", day=earlier), sha="c" * 64, day=earlier)
-    assert refresh_term_index(warehouse) == 1
+    assert refresh_phrase_index(warehouse) == 1
     counts = week_counts(warehouse)
     assert counts == {(MONDAY - timedelta(days=14), "mamba layers"): 1}
     assert counts == recounted(warehouse)
@@ -76,7 +76,7 @@ def test_worker_processes_index_exactly_what_one_process_does(tmp_path):
     for workers in (1, 2):
         with connect(tmp_path / f"w{workers}.duckdb") as con:
             load(con, *[paper(f"2604.{n:05d}", text) for n, text in enumerate(texts)])
-            assert refresh_term_index(con, workers=workers) == 40
+            assert refresh_phrase_index(con, workers=workers) == 40
             tables.append((week_counts(con), con.execute("""
                 SELECT p.arxiv_id, list_sort(list(t.term)) FROM (SELECT arxiv_id, unnest(term_ids) AS term_id
                 FROM paper_terms) p JOIN terms t USING (term_id) GROUP BY 1 ORDER BY 1""").fetchall()))
@@ -85,7 +85,7 @@ def test_worker_processes_index_exactly_what_one_process_does(tmp_path):
 
 def test_a_failed_batch_leaves_the_index_as_it_was(warehouse):
     load(warehouse, paper("2604.00001", "GRPO for math"))
-    refresh_term_index(warehouse)
+    refresh_phrase_index(warehouse)
     before = {t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in term_index.INDEX_TABLES}
     broken = pl.DataFrame({"arxiv_id": ["2604.00001", "2604.00002"], "week": [MONDAY, None], "text_hash": [1, 2],
                            "terms": [["brand new phrase"], ["another one"]]},
@@ -98,10 +98,10 @@ def test_a_failed_batch_leaves_the_index_as_it_was(warehouse):
 
 def test_new_phrase_rules_reindex_every_paper(warehouse, monkeypatch):
     load(warehouse, paper("2604.00001", "GRPO for math"), paper("2604.00002", "DPO for code"))
-    refresh_term_index(warehouse)
+    refresh_phrase_index(warehouse)
     monkeypatch.setattr(indexing, "PHRASES_VERSION", indexing.PHRASES_VERSION + 1)
-    assert refresh_term_index(warehouse) == 2
-    assert refresh_term_index(warehouse) == 0
+    assert refresh_phrase_index(warehouse) == 2
+    assert refresh_phrase_index(warehouse) == 0
     # Started over: no phrase of these two papers is in both, so none counts as repeated.
     assert warehouse.execute("SELECT count(*) FROM repeated_terms").fetchall() == [(0,)]
     assert week_counts(warehouse) == recounted(warehouse)
@@ -109,9 +109,9 @@ def test_new_phrase_rules_reindex_every_paper(warehouse, monkeypatch):
 
 def test_rebuild_gives_the_same_counts(warehouse):
     load(warehouse, paper("2604.00001", "GRPO for math"), paper("2604.00002", "GRPO for code"))
-    refresh_term_index(warehouse)
+    refresh_phrase_index(warehouse)
     counts = week_counts(warehouse)
-    assert rebuild_term_index(warehouse) == 2 and week_counts(warehouse) == counts
+    assert rebuild_phrase_index(warehouse) == 2 and week_counts(warehouse) == counts
 
 
 def test_the_cli_refreshes_and_rebuilds_the_index(tmp_path):

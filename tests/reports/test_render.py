@@ -7,7 +7,8 @@ import pytest
 
 from reports.charts import rising_topics, sparkline, topic_share_chart, volume_chart
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
-from reports.render import render_html, render_index, render_markdown, write_report_files
+from flows.weekly import write_report_files
+from reports.render import render_html, render_index, render_markdown
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WEEKS = tuple(f"2025-W{n:02d}" for n in range(15, 23))

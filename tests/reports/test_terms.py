@@ -3,9 +3,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from reports.terms import BOILERPLATE, WindowTotals, phrases, score_terms
+from extractors.phrases import BOILERPLATE, phrases
+from reports.terms import WindowTotals, score_terms
 from reports.trends import _term_trends
-from tests.reports.corpus import load_corpus
+from tests.factories import load_corpus
 from warehouse.db import connect
 
 

@@ -3,10 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from flows.synthetic import BACKGROUND_TOPICS, generate_corpus
+from digest_replay.synthetic.hf import BACKGROUND_TOPICS, generate_corpus
 from reports.terms import HORIZONS
-from reports.trends import RISING_SCORE, build_week_report, iso_week, week_start
-from tests.reports.corpus import load_corpus
+from reports.trends import RISING_SCORE, build_week_report
+from reports.weeks import iso_week, week_start
+from tests.factories import load_corpus
 from warehouse.db import connect
 
 

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.warehouse.test_load import PageResult, load_pages, page, record
+from tests.factories import PageResult, load_pages, page, record
 from warehouse import queries
 from warehouse.db import connect
 

@@ -4,26 +4,10 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pytest
 
-from extractors.records import PaperRecord
-from tests.conftest import held_by_another_process
+from tests.factories import DAY, T0, held_by_another_process, page, record
 from warehouse import queries
 from warehouse.db import WarehouseLocked, WarehouseMissing, connect, migrate, migrations
-from warehouse.load import PageResult, RawPage, load_pages, rebuild_from_pages
-
-T0 = datetime(2026, 4, 10, 8, 0)
-DAY = date(2026, 4, 10)
-
-
-def page(sha="a" * 64, day=DAY, at=T0, url=None) -> RawPage:
-    return RawPage(url=url or f"http://hf/api/daily_papers?date={day}", sha256=sha, source="hf", kind="api",
-                   digest_date=day, status=200, fetched_at=at, size=10)
-
-
-def record(arxiv_id="2604.00001", rank=1, upvotes=1, day=DAY, at=T0, **extra) -> PaperRecord:
-    return PaperRecord(arxiv_id=arxiv_id, source="hf", digest_date=day, rank=rank, title=f"Paper {arxiv_id}",
-                       observed_at=at, upvotes=upvotes, abstract="An abstract.", authors=("A. Author", "B. Author"),
-                       **extra)
-
+from warehouse.load import PageResult, load_pages, rebuild_from_pages
 
 def rows(con, sql):
     return con.execute(sql).fetchall()

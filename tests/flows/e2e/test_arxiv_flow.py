@@ -4,16 +4,16 @@ from datetime import date
 
 import pytest
 
-from flows.arxiv_corpus import ArxivCorpus
+from digest_replay.arxiv_corpus import ArxivCorpus
 from flows.arxiv_history import arxiv_history, arxiv_lookup, fetch_query
 from flows.archive import RawArchive
 from flows.http import Fetcher, HostThrottle
 from flows.ingest import backfill, ingest
 from flows.reextract import reextract
 from flows.settings import Settings
-from flows.summary import IngestIncomplete
-from tests.flows.conftest import arm
-from tests.flows.e2e.conftest import overrides_for
+from flows.run import RunIncomplete
+from tests.factories import run_flow, arm
+from tests.factories import overrides_for
 from warehouse import queries
 from warehouse.db import connect
 
@@ -44,7 +44,7 @@ def backfill_crawl_days(corpus, overrides):
     for day in days[1:]:
         runs[-1].append(day) if (day - runs[-1][-1]).days == 1 else runs.append([day])
     for run in runs:
-        summary = backfill(run[0], run[-1], overrides=overrides)
+        summary = run_flow(overrides, backfill, run[0], run[-1])
         summaries.update({day: summary for day in run})
     return summaries
 
@@ -58,7 +58,7 @@ def test_the_whole_real_archive_dedups_across_sources_listings_and_repeats(fixtu
     hf = {**base, "arxiv_enabled": False}
     arxiv = {**base, "hf_enabled": False, "arxiv_enabled": True, "arxiv_base_url": fixture_site.base_url,
              "arxiv_categories": ",".join(primaries)}
-    backfill(date(2024, 5, 27), date(2026, 4, 30), overrides=hf)
+    run_flow(hf, backfill, date(2024, 5, 27), date(2026, 4, 30))
     first = {id(s): s for s in backfill_crawl_days(corpus, arxiv).values()}.values()
     assert sum(s.pages_quarantined + s.pages_failed for s in first) == 0
 
@@ -87,7 +87,7 @@ def test_the_whole_real_archive_dedups_across_sources_listings_and_repeats(fixtu
     assert sum(s.pages_fetched for s in again) == 0 and sum(s.days_skipped for s in again) > 0
     with connect(path, read_only=True) as con:
         assert queries.content_hash(con) == before
-    assert reextract(Settings.load(**arxiv)).open_quarantine == 0
+    assert run_flow(arxiv, reextract).open_quarantine == 0
     with connect(path, read_only=True) as con:
         assert queries.content_hash(con, EXTRACTED) == extracted
 
@@ -100,34 +100,34 @@ def arxiv_overrides(tmp_path, site, **extra):
 
 def test_api_history_pages_through_a_category_and_resumes(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_api_page_size=40)
-    first = arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 5), overrides=overrides)
+    first = run_flow(overrides, arxiv_history, "cs.CL", date(2026, 3, 4), date(2026, 3, 5))
     queries_sent = [p for p, _ in fixture_site.requests if p.startswith("/api/query")]
     assert len(queries_sent) > 2 and any("start=40" in p for p in queries_sent)      # paged
     with connect(tmp_path / "data" / "warehouse.duckdb", read_only=True) as con:
         loaded = scalar(con, "SELECT count(*) FROM sightings WHERE source = 'arxiv-api'")
         assert loaded == first.new_sightings > 40
         assert scalar(con, "SELECT count(*) FROM papers WHERE categories IS NULL OR primary_category IS NULL") == 0
-    again = arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 5), overrides=overrides)
+    again = run_flow(overrides, arxiv_history, "cs.CL", date(2026, 3, 4), date(2026, 3, 5))
     assert (again.days_skipped, again.pages_fetched) == (2, 0)
 
 
 def test_an_empty_weekday_is_suspicious_once_and_a_sunday_is_quiet(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site)
-    with pytest.raises(IngestIncomplete, match="cs.CL 2024-01-09: the API lists no submissions for a weekday"):
-        arxiv_history("cs.CL", date(2024, 1, 9), date(2024, 1, 9), overrides=overrides)
-    assert arxiv_history("cs.CL", date(2024, 1, 6), date(2024, 1, 7), overrides=overrides).pages_failed == 0
+    with pytest.raises(RunIncomplete, match="cs.CL 2024-01-09: the API lists no submissions for a weekday"):
+        run_flow(overrides, arxiv_history, "cs.CL", date(2024, 1, 9), date(2024, 1, 9))
+    assert run_flow(overrides, arxiv_history, "cs.CL", date(2024, 1, 6), date(2024, 1, 7)).pages_failed == 0
     # Long past, the empty days have settled: later runs ask for none of them.
-    assert arxiv_history("cs.CL", date(2024, 1, 9), date(2024, 1, 9), overrides=overrides).days_skipped == 1
-    assert arxiv_history("cs.CL", date(2024, 1, 6), date(2024, 1, 7), overrides=overrides).days_skipped == 2
+    assert run_flow(overrides, arxiv_history, "cs.CL", date(2024, 1, 9), date(2024, 1, 9)).days_skipped == 1
+    assert run_flow(overrides, arxiv_history, "cs.CL", date(2024, 1, 6), date(2024, 1, 7)).days_skipped == 2
 
 
 def test_a_window_cut_off_mid_paging_is_fetched_again_in_full(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_api_page_size=40)
     arm(fixture_site, "500@start=40")
-    with pytest.raises(IngestIncomplete, match="gave up after 2 attempt"):
-        arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 4), overrides=overrides)
+    with pytest.raises(RunIncomplete, match="gave up after 2 attempt"):
+        run_flow(overrides, arxiv_history, "cs.CL", date(2026, 3, 4), date(2026, 3, 4))
     fixture_site.faults.clear()
-    resumed = arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 4), overrides=overrides)
+    resumed = run_flow(overrides, arxiv_history, "cs.CL", date(2026, 3, 4), date(2026, 3, 4))
     assert resumed.days_skipped == 0 and resumed.new_sightings > 0
     with connect(tmp_path / "data" / "warehouse.duckdb", read_only=True) as con:
         assert scalar(con, "SELECT complete FROM api_windows") is True
@@ -137,10 +137,10 @@ def test_lookups_enrich_papers_and_bad_ids_fail_before_any_request(fixture_site,
     from extractors.ids import InvalidArxivId
     overrides = arxiv_overrides(tmp_path, fixture_site)
     with pytest.raises(InvalidArxivId):
-        arxiv_lookup(["2603.01234", "abc"], overrides=overrides)
+        run_flow(overrides, arxiv_lookup, ["2603.01234", "abc"])
     assert not fixture_site.requests
     some = sorted(listing_ids(fixture_site.corpus.root))[:3]
-    summary = arxiv_lookup([f"https://arxiv.org/abs/{i}v1" for i in some], overrides=overrides)
+    summary = run_flow(overrides, arxiv_lookup, [f"https://arxiv.org/abs/{i}v1" for i in some])
     assert summary.new_papers == 3
 
 
@@ -157,8 +157,8 @@ def test_the_api_error_feed_surfaces_as_a_clear_error(fixture_site, tmp_path):
 
 def test_a_403_stops_the_history_run(fixture_site, tmp_path):
     arm(fixture_site, "403@/api/query")
-    with pytest.raises(IngestIncomplete, match="arXiv refused us \\(HTTP 403\\)"):
-        arxiv_history("cs.CL", date(2026, 3, 4), date(2026, 3, 6), overrides=arxiv_overrides(tmp_path, fixture_site))
+    with pytest.raises(RunIncomplete, match="arXiv refused us \\(HTTP 403\\)"):
+        run_flow(arxiv_overrides(tmp_path, fixture_site), arxiv_history, "cs.CL", date(2026, 3, 4), date(2026, 3, 6))
     assert len([p for p, _ in fixture_site.requests if p.startswith("/api/query")]) == 1
 
 
@@ -175,7 +175,7 @@ def test_the_real_rate_limit_spaces_api_calls_three_seconds_apart(fixture_site, 
 
 def test_a_live_ingest_alerts_when_a_listing_is_older_than_the_calendar_says(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_categories="cs.CL", refresh_days=0)
-    with pytest.raises(IngestIncomplete, match="arXiv cs.CL: /new still shows the listing of 2026-07-01"):
-        ingest(overrides=overrides)                      # "now": the replay's newest crawl is months old
-    past = ingest(date(2026, 3, 10), overrides=overrides)  # a given day is history: no alarm
+    with pytest.raises(RunIncomplete, match="arXiv cs.CL: /new still shows the listing of 2026-07-01"):
+        run_flow(overrides, ingest)                      # "now": the replay's newest crawl is months old
+    past = run_flow(overrides, ingest, date(2026, 3, 10))  # a given day is history: no alarm
     assert past.pages_failed == 0

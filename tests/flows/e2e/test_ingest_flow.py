@@ -4,12 +4,12 @@ import pytest
 
 from flows.archive import RawArchive
 from flows.ingest import backfill, ingest
-from flows.replay import ReplayServer
+from digest_replay.server import ReplayServer
 from flows.reextract import reextract
 from flows.settings import Settings
-from flows.summary import IngestIncomplete
-from tests.flows.conftest import DAYS, arm
-from tests.flows.e2e.conftest import overrides_for
+from flows.run import RunIncomplete
+from tests.factories import run_flow, DAYS, arm
+from tests.factories import overrides_for
 from warehouse import queries
 from warehouse.db import connect
 
@@ -28,7 +28,7 @@ def count(con, sql):
 @pytest.mark.slow
 def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixture_site, tmp_path):
     overrides = overrides_for(tmp_path / "data", fixture_site.base_url)
-    first = backfill(date(2024, 5, 27), date(2026, 4, 30), overrides=overrides)
+    first = run_flow(overrides, backfill, date(2024, 5, 27), date(2026, 4, 30))
     with open_warehouse(tmp_path) as con:
         assert (count(con, "SELECT count(*) FROM papers"), count(con, "SELECT count(*) FROM sightings"),
                 count(con, "SELECT count(DISTINCT digest_date) FROM sightings")) == (7875, 7876, 501)
@@ -36,12 +36,12 @@ def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixt
         before, extracted = queries.content_hash(con), queries.content_hash(con, EXTRACTED)
     assert (first.new_papers, first.new_sightings, first.pages_quarantined) == (7875, 7876, 0)
 
-    second = backfill(date(2024, 5, 27), date(2026, 4, 30), overrides=overrides)
+    second = run_flow(overrides, backfill, date(2024, 5, 27), date(2026, 4, 30))
     assert (second.days_skipped, second.pages_fetched, second.new_sightings) == (704, 0, 0)
     with open_warehouse(tmp_path) as con:
         assert queries.content_hash(con) == before
 
-    result = reextract(Settings.load(**overrides))
+    result = run_flow(overrides, reextract)
     assert (result.counts.new_papers, result.counts.new_sightings, result.open_quarantine) == (7875, 7876, 0)
     with open_warehouse(tmp_path) as con:
         assert queries.content_hash(con, EXTRACTED) == extracted
@@ -50,8 +50,8 @@ def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixt
 def test_digest_page_path_loads_the_same_papers_as_the_api(fixtures, tmp_path):
     start, end = date(2024, 7, 29), date(2024, 8, 9)
     with ReplayServer(fixtures) as server:
-        backfill(start, end, overrides=overrides_for(tmp_path / "api", server.base_url))
-        backfill(start, end, overrides=overrides_for(tmp_path / "page", server.base_url, hf_mode="page"))
+        run_flow(overrides_for(tmp_path / "api", server.base_url), backfill, start, end)
+        run_flow(overrides_for(tmp_path / "page", server.base_url, hf_mode="page"), backfill, start, end)
     with connect(tmp_path / "api" / "warehouse.duckdb", read_only=True) as con:
         api = dict(con.execute("SELECT arxiv_id, title FROM papers").fetchall())
     with connect(tmp_path / "page" / "warehouse.duckdb", read_only=True) as con:
@@ -65,8 +65,8 @@ def test_digest_page_path_loads_the_same_papers_as_the_api(fixtures, tmp_path):
 def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_path):
     arm(site, "malformed@2026-04-07*1")
     overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False)
-    with pytest.raises(IngestIncomplete, match=r"1 page\(s\) quarantined[\s\S]*date=2026-04-07") as caught:
-        backfill(FIRST, LAST, overrides=overrides)
+    with pytest.raises(RunIncomplete, match=r"1 page\(s\) quarantined[\s\S]*date=2026-04-07") as caught:
+        run_flow(overrides, backfill, FIRST, LAST)
     assert caught.value.summary.new_sightings == 6
     with open_warehouse(tmp_path) as con:
         sha256, error = con.execute("SELECT sha256, error FROM open_quarantine").fetchall()[0]
@@ -74,7 +74,7 @@ def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_pat
         assert count(con, "SELECT count(*) FROM runs WHERE status = 'incomplete'") == 1
     assert RawArchive(tmp_path / "data" / "raw").get(sha256) == b"{oops"
 
-    retry = backfill(FIRST, LAST, overrides=overrides)         # the fault is spent: the day now loads
+    retry = run_flow(overrides, backfill, FIRST, LAST)         # the fault is spent: the day now loads
     assert (retry.days_skipped, retry.new_sightings) == (2, 3)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM open_quarantine") == 0
@@ -88,9 +88,9 @@ def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_pat
 def test_a_cut_body_is_kept_quarantined_and_stays_so_on_reextract(site, tmp_path, fault, reason):
     arm(site, f"{fault}@2026-04-07")
     overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False, fetch_max_bytes=100_000)
-    with pytest.raises(IngestIncomplete):
-        backfill(FIRST, LAST, overrides=overrides)
-    result = reextract(Settings.load(**overrides))
+    with pytest.raises(RunIncomplete):
+        run_flow(overrides, backfill, FIRST, LAST)
+    result = run_flow(overrides, reextract)
     assert (result.counts.pages_quarantined, result.open_quarantine, result.counts.new_sightings) == (1, 1, 6)
     with open_warehouse(tmp_path) as con:
         assert con.execute("SELECT error FROM open_quarantine").fetchall() == [(reason,)]
@@ -99,8 +99,8 @@ def test_a_cut_body_is_kept_quarantined_and_stays_so_on_reextract(site, tmp_path
 
 def test_permanent_503_fails_the_day_with_nothing_half_written(site, tmp_path):
     arm(site, "503@2026-04-07")
-    with pytest.raises(IngestIncomplete, match=r"1 failed[\s\S]*gave up after 2 attempt"):
-        backfill(FIRST, LAST, overrides=overrides_for(tmp_path / "data", site.base_url, hf_fallback=False))
+    with pytest.raises(RunIncomplete, match=r"1 failed[\s\S]*gave up after 2 attempt"):
+        run_flow(overrides_for(tmp_path / "data", site.base_url, hf_fallback=False), backfill, FIRST, LAST)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM raw_pages WHERE digest_date = '2026-04-07'") == 0
         assert count(con, "SELECT count(*) FROM sightings WHERE digest_date = '2026-04-07'") == 0
@@ -109,7 +109,7 @@ def test_permanent_503_fails_the_day_with_nothing_half_written(site, tmp_path):
 
 def test_the_digest_page_is_the_fallback_when_the_api_fails(site, tmp_path):
     arm(site, "503@/api/daily_papers?date=2026-04-07")
-    summary = backfill(FIRST, LAST, overrides=overrides_for(tmp_path / "data", site.base_url))
+    summary = run_flow(overrides_for(tmp_path / "data", site.base_url), backfill, FIRST, LAST)
     assert (summary.pages_failed, summary.new_sightings) == (0, 9)
     with open_warehouse(tmp_path) as con:
         assert con.execute("SELECT digest_date, kind FROM digests ORDER BY 1").fetchall() == [
@@ -119,23 +119,23 @@ def test_the_digest_page_is_the_fallback_when_the_api_fails(site, tmp_path):
 def test_an_api_page_that_does_not_extract_falls_back_and_the_run_completes(site, tmp_path):
     arm(site, "malformed@/api/daily_papers?date=2026-04-07")
     overrides = overrides_for(tmp_path / "data", site.base_url)
-    summary = backfill(FIRST, LAST, overrides=overrides)
+    summary = run_flow(overrides, backfill, FIRST, LAST)
     assert (summary.pages_quarantined, summary.pages_fallback, summary.new_sightings) == (0, 1, 9)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM quarantine") == 1          # kept, for the record
         assert count(con, "SELECT count(*) FROM open_quarantine") == 0
-    assert reextract(Settings.load(**overrides)).open_quarantine == 0
+    assert run_flow(overrides, reextract).open_quarantine == 0
 
 
 def test_a_host_that_rate_limits_us_stops_the_run_and_the_rest_resumes_later(site, tmp_path):
     arm(site, "429:3600@2026-04-07")
     overrides = overrides_for(tmp_path / "data", site.base_url)
-    with pytest.raises(IngestIncomplete, match="stopped: .*Retry-After 3600s exceeds") as caught:
-        backfill(FIRST, LAST, overrides=overrides)
+    with pytest.raises(RunIncomplete, match="stopped: .*Retry-After 3600s exceeds") as caught:
+        run_flow(overrides, backfill, FIRST, LAST)
     assert (caught.value.summary.new_sightings, caught.value.summary.days_unfetched) == (3, 2)
     assert not any("/papers/date/" in path for path, _ in site.requests)   # no fallback onto the same host
     site.faults.clear()
-    resumed = backfill(FIRST, LAST, overrides=overrides)
+    resumed = run_flow(overrides, backfill, FIRST, LAST)
     assert (resumed.days_skipped, resumed.new_sightings) == (1, 6)
 
 
@@ -143,22 +143,22 @@ def test_an_empty_day_fetched_before_publication_is_fetched_again(site, tmp_path
     from datetime import datetime, timezone
     today = datetime.now(timezone.utc).date()
     overrides = overrides_for(tmp_path / "data", site.base_url)
-    first = backfill(today, today, overrides=overrides)                  # not published yet: []
+    first = run_flow(overrides, backfill, today, today)                  # not published yet: []
     (tiny_corpus / "hf-daily-api" / f"{today}.json").write_text(
         (tiny_corpus / "hf-daily-api" / f"{LAST}.json").read_text())
-    again = backfill(today, today, overrides=overrides)
+    again = run_flow(overrides, backfill, today, today)
     assert (first.new_sightings, again.days_skipped, again.new_sightings) == (0, 0, 3)
-    old = backfill(FIRST - timedelta(1), FIRST - timedelta(1), overrides=overrides)   # an old empty day
-    assert backfill(FIRST - timedelta(1), FIRST - timedelta(1), overrides=overrides).days_skipped == 1
+    old = run_flow(overrides, backfill, FIRST - timedelta(1), FIRST - timedelta(1))   # an old empty day
+    assert run_flow(overrides, backfill, FIRST - timedelta(1), FIRST - timedelta(1)).days_skipped == 1
     assert old.pages_fetched == 1
 
 
 def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
     overrides = overrides_for(tmp_path / "data", site.base_url)
-    first = ingest(LAST, refresh_days=2, overrides=overrides)
+    first = run_flow(overrides, ingest, LAST, refresh_days=2)
     with open_warehouse(tmp_path) as con:
         before = queries.content_hash(con)
-    second = ingest(LAST, refresh_days=2, overrides=overrides)
+    second = run_flow(overrides, ingest, LAST, refresh_days=2)
     assert (first.pages_fetched, first.new_papers) == (3, 9)
     assert (second.pages_fetched, second.pages_not_modified, second.new_sightings, second.updated_sightings) == (0, 3, 0, 0)
     assert site.requests[-1][1].get("If-None-Match")
@@ -169,11 +169,11 @@ def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
 def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, tmp_path):
     overrides = lambda url: overrides_for(tmp_path / "data", url)  # noqa: E731
     with ReplayServer(tiny_corpus) as server:
-        ingest(LAST, refresh_days=0, overrides=overrides(server.base_url))
+        run_flow(overrides(server.base_url), ingest, LAST, refresh_days=0)
     path = tiny_corpus / "hf-daily-api" / f"{LAST}.json"
     path.write_text(path.read_text().replace('"upvotes": 10', '"upvotes": 99'))
     with ReplayServer(tiny_corpus) as server:
-        summary = ingest(LAST, refresh_days=0, overrides=overrides(server.base_url))
+        summary = run_flow(overrides(server.base_url), ingest, LAST, refresh_days=0)
     assert (summary.new_sightings, summary.updated_sightings) == (0, 1)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT max(upvotes) FROM sightings") == 99
@@ -181,14 +181,14 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
         assert count(con, "SELECT count(*) FROM sightings WHERE first_observed_at < observed_at") == 3
         assert count(con, "SELECT max(gain) FROM upvote_gains") == 89          # 10 -> 99 between two fetches
         extracted = queries.content_hash(con, EXTRACTED)
-    reextract(Settings.load(**overrides("http://127.0.0.1:9")))   # no network: any loopback address
+    run_flow(overrides("http://127.0.0.1:9"), reextract)   # no network: any loopback address
     with open_warehouse(tmp_path) as con:
         assert queries.content_hash(con, EXTRACTED) == extracted
 
 
 def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
-    from flows.demo import run_demo
-    from flows.synthetic import generate_corpus
+    from papertrend.demo import run_demo
+    from digest_replay.synthetic.hf import generate_corpus
     expected = generate_corpus(tmp_path / "expected", days=6, papers_per_day=8)
     report, summary = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
     assert not summary.incomplete
@@ -205,7 +205,7 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
 
 def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):
     from typer.testing import CliRunner
-    from flows.cli import app
+    from papertrend.cli import app
     arm(site, "malformed@2026-04-07*1")
     env = {"PAPERTREND_HF_BASE_URL": site.base_url, "PAPERTREND_HF_API_INTERVAL": "0",
            "PAPERTREND_HF_FALLBACK": "false", "PAPERTREND_DATA_DIR": str(tmp_path / "data")}

@@ -1,16 +1,18 @@
 import hashlib
 import json
+from tests.factories import run_flow
 from datetime import date
 
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.demo import replay_overrides
+from papertrend.cli import app
+from papertrend.demo import replay_overrides
 from flows.ingest import backfill
-from flows.replay import ReplayServer
+from digest_replay.server import ReplayServer
 from flows.settings import Settings
-from flows.synthetic import generate_corpus
-from flows.weekly import last_complete_week_of, weekly_report
+from digest_replay.synthetic.hf import generate_corpus
+from flows.weekly import weekly_report
+from reports.weeks import last_complete_week_of
 from warehouse.db import connect
 from warehouse.report_store import REPORT_TABLES
 
@@ -29,13 +31,13 @@ def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
     summary = generate_corpus(tmp_path / "corpus", days=40, papers_per_day=20, arxiv=False)
     settings = Settings.load(data_dir=tmp_path / "data")
     with ReplayServer(tmp_path / "corpus") as server:
-        backfill(summary.first_date, summary.last_date, overrides=replay_overrides(settings, server.base_url))
+        run_flow(replay_overrides(settings, server.base_url), backfill, summary.first_date, summary.last_date)
     week = last_complete_week_of(summary.last_date)
     overrides = replay_overrides(settings, "http://127.0.0.1:9")
-    first = weekly_report(week, overrides=overrides)
+    first = run_flow(overrides, weekly_report, week)
     folder = tmp_path / "data" / "reports" / week
     before_files, before_tables = digests(folder), tables(settings.warehouse_path)
-    second = weekly_report(week, overrides=overrides)
+    second = run_flow(overrides, weekly_report, week)
     assert json.dumps(first.to_json(), default=str) == json.dumps(second.to_json(), default=str)
     assert digests(folder) == before_files and tables(settings.warehouse_path) == before_tables
     assert {"report.md", "report.html", "charts/topics.png", "charts/volume.png"} <= set(before_files)

@@ -7,9 +7,10 @@ from datetime import date
 from extractors import extract
 from extractors.arxiv_listing import parse_listing_page
 from extractors.errors import ExtractError
+from extractors.sources import ARXIV_LISTING, LABELS
 from flows.archive import RawArchive
-from flows.http import Fetched, FetchError, Fetcher, FetchRefused, RateLimited, ResponseTooLarge
-from flows.sources import DigestKind, WorkItem
+from flows.http import Fetched, FetchError, Fetcher, ResponseTooLarge, stop_reason
+from flows.digests import DigestKind, WorkItem
 from warehouse.load import PageResult, RawPage
 
 # (sha256, etag, last_modified) of the page currently loaded from a URL.
@@ -83,10 +84,10 @@ def _record_failure(outcome: DayOutcome, exc: FetchError, kind: DigestKind, arch
         outcome.results.append(_quarantined(exc.partial, kind, outcome.day, archive,
                                             truncation_reason(len(exc.partial.body)), truncated=True))
         return False
-    if isinstance(exc, RateLimited) or (isinstance(exc, FetchRefused) and exc.status == 403):
-        # arXiv answers 403 to clients that ignore its terms. Every kind of an item
-        # lives on one host, so falling back would only hit it again.
-        outcome.rate_limited = str(exc)
+    stop = stop_reason(exc, LABELS[kind.source])
+    if stop is not None:
+        # Every kind of an item lives on one host, so falling back would only hit it again.
+        outcome.rate_limited = stop
         return True
     outcome.failures.append(str(exc))
     return False
@@ -108,7 +109,7 @@ def truncation_reason(size: int) -> str:
 def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
     """Extract a kept body; an extraction error becomes the page's quarantine reason."""
     try:
-        if extractor == "arxiv-listing":
+        if extractor == ARXIV_LISTING:
             # A listing dates itself (its announcement heading), even when empty.
             listing = parse_listing_page(body, observed_at=page.fetched_at, where=page.url,
                                          category=page.listing or None)

@@ -6,17 +6,17 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from enum import Enum
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
-from flows.settings import Settings, SettingsInvalid, prepare_prefect_env
+from flows.run import RunIncomplete
+from flows.settings import Settings, prepare_prefect_env, settings_in_use
+from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported
 
 app = typer.Typer(help="Track trending ML papers: fetch digests, keep them, query them.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -30,31 +30,30 @@ class Format(str, Enum):
     json = "json"
 
 
-def _fail(message: str, hint: str, code: int = 1) -> None:
-    typer.secho(f"error: {message}", err=True, fg="red")
-    typer.echo(f"  {hint}", err=True)
-    raise typer.Exit(code)
+_debug = False
 
 
-def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the errors users can act on into one line plus what to do, and a non-zero exit."""
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from flows.summary import IngestIncomplete
-        from warehouse.db import WarehouseLocked, WarehouseMissing
-        try:
-            return command(*args, **kwargs)
-        except SettingsInvalid as exc:
-            _fail(str(exc), "fix papertrend.toml or the PAPERTREND_* variables", 2)
-        except (WarehouseMissing, WarehouseLocked) as exc:
-            _fail(str(exc), "see `papertrend status` and the README's operations section")
-        except IngestIncomplete as exc:
-            _print_summary(exc.summary)
-            _fail(str(exc), "fix or wait, then re-run: loaded days are skipped, quarantined ones retried")
-    return wrapper
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", envvar="PAPERTREND_DEBUG",
+                                             help="Print tracebacks with errors.")] = False) -> None:
+    """Track trending ML papers: fetch digests, keep them, query them."""
+    global _debug
+    _debug = debug
+
+
+def _print_incomplete(exc: RunIncomplete) -> None:
+    _print_summary(exc.summary)
+
+
+friendly = reported(lambda: _debug, _print_incomplete)
+
+
+def _fail(message: str, hint: str, code: int = EXIT_FAILURE) -> NoReturn:
+    raise fail(message, hint, code)
 
 
 def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    """Resolve settings once for the command; flows it starts get them through settings_in_use."""
     settings = Settings.load(data_dir=data_dir, **overrides)
     prepare_prefect_env(settings.data_dir)
     return settings
@@ -105,8 +104,8 @@ def ingest(day: Annotated[Optional[datetime], typer.Argument(formats=["%Y-%m-%d"
     """Fetch one digest day and re-fetch the refresh window before it."""
     settings = _settings(data_dir)
     from flows.ingest import ingest as ingest_flow
-    with _Bar():
-        summary = ingest_flow(day.date() if day else None, refresh_days, overrides=_overrides(settings))
+    with settings_in_use(settings), _Bar():
+        summary = ingest_flow(day.date() if day else None, refresh_days)
     _print_summary(summary)
 
 
@@ -119,8 +118,8 @@ def backfill(start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
     """Load every digest day from START to END; resumable (loaded days are skipped)."""
     settings = _settings(data_dir)
     from flows.ingest import backfill as backfill_flow
-    with _Bar():
-        summary = backfill_flow(start.date(), end.date(), force, overrides=_overrides(settings))
+    with settings_in_use(settings), _Bar():
+        summary = backfill_flow(start.date(), end.date(), force)
     _print_summary(summary)
 
 
@@ -134,8 +133,8 @@ def arxiv_history(category: Annotated[str, typer.Argument(help="arXiv category, 
     """Load a category's papers submitted from START to END through the arXiv API (3 s per request)."""
     settings = _settings(data_dir)
     from flows.arxiv_history import arxiv_history as history_flow
-    with _Bar():
-        summary = history_flow(category, start.date(), end.date(), force, overrides=_overrides(settings))
+    with settings_in_use(settings), _Bar():
+        summary = history_flow(category, start.date(), end.date(), force)
     _print_summary(summary)
 
 
@@ -145,12 +144,9 @@ def arxiv_lookup(ids: Annotated[list[str], typer.Argument(help="arXiv ids, any s
                  data_dir: DataDir = None) -> None:
     """Fetch the current arXiv metadata of papers by id, 100 per request."""
     settings = _settings(data_dir)
-    from extractors.ids import InvalidArxivId
     from flows.arxiv_history import arxiv_lookup as lookup_flow
-    try:
-        summary = lookup_flow(ids, overrides=_overrides(settings))
-    except InvalidArxivId as exc:
-        _fail(str(exc), "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs", 2)
+    with settings_in_use(settings):
+        summary = lookup_flow(ids)
     _print_summary(summary)
 
 
@@ -160,8 +156,8 @@ def reextract(data_dir: DataDir = None) -> None:
     """Rebuild papers, sightings, digests and quarantine from the raw archive (no network)."""
     settings = _settings(data_dir)
     from flows.reextract import reextract as run_reextract
-    with _Bar():
-        result = run_reextract(settings)
+    with settings_in_use(settings), _Bar():
+        result = run_reextract()
     counts = result.counts
     typer.echo(f"pages={counts.pages_loaded + counts.pages_quarantined} failed_extraction={counts.pages_quarantined} "
                f"open_quarantine={result.open_quarantine} papers={counts.new_papers} sightings={counts.new_sightings}")
@@ -176,11 +172,12 @@ def index_terms(rebuild: Annotated[bool, typer.Option(help="Drop the phrase inde
                 data_dir: DataDir = None) -> None:
     """Bring the key-phrase index behind weekly trends up to date (every flow run does this itself)."""
     settings = _settings(data_dir)
-    from flows.term_index import rebuild_term_index, refresh_term_index
-    from warehouse.db import connect, publish_snapshot
+    from flows.phrase_index import rebuild_phrase_index, refresh_phrase_index
+    from flows.run import publish_snapshot
+    from warehouse.db import connect
     with connect(settings.warehouse_path) as con:
-        indexed = rebuild_term_index(con) if rebuild else refresh_term_index(con)
-    publish_snapshot(settings.warehouse_path)
+        indexed = rebuild_phrase_index(con) if rebuild else refresh_phrase_index(con)
+    publish_snapshot(settings)
     typer.echo(f"indexed={indexed}")
 
 
@@ -246,7 +243,7 @@ def extract(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     digest_date = day.date() if day else _date_in_name(path)
     source = source or guess_source(body)
     if source not in EXTRACTORS:
-        _fail(f"unknown source {source!r}", f"use one of: {', '.join(EXTRACTORS)}", 2)
+        _fail(f"unknown source {source!r}", f"use one of: {', '.join(EXTRACTORS)}", EXIT_USAGE)
     observed = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     try:
         records = run_extract(body, source=source, digest_date=digest_date, observed_at=observed, where=str(path))
@@ -259,7 +256,7 @@ def extract(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
 def _date_in_name(path: Path) -> date:
     match = re.search(r"\d{4}-\d{2}-\d{2}", path.name)
     if match is None:
-        _fail(f"no date in the file name {path.name!r}", "pass --date YYYY-MM-DD", 2)
+        _fail(f"no date in the file name {path.name!r}", "pass --date YYYY-MM-DD", EXIT_USAGE)
     return date.fromisoformat(match.group(0))
 
 
@@ -268,11 +265,11 @@ def replay(corpus: Annotated[Path, typer.Option(exists=True, file_okay=False, he
            port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,
            fault: Annotated[Optional[list[str]], typer.Option(help="KIND[:ARG]@MATCH[*TIMES], repeatable")] = None) -> None:
     """Serve a corpus on 127.0.0.1 at the real sites' paths, until Ctrl-C."""
-    from flows.replay import Fault, ReplayServer
+    from digest_replay.server import Fault, ReplayServer
     try:
         faults = [Fault.parse(spec) for spec in fault or []]
     except ValueError as exc:
-        _fail(str(exc), "e.g. --fault 429:2@date=2024-05-28*1 --fault malformed@2024-06-03", 2)
+        _fail(str(exc), "e.g. --fault 429:2@date=2024-05-28*1 --fault malformed@2024-06-03", EXIT_USAGE)
     with ReplayServer(corpus, faults=faults, port=port) as server:
         typer.echo(f"serving {corpus} at {server.base_url}  (set PAPERTREND_HF_BASE_URL={server.base_url})")
         try:
@@ -291,7 +288,7 @@ def demo(corpus: Annotated[Optional[Path], typer.Option(exists=True, file_okay=F
          data_dir: DataDir = None) -> None:
     """Run the real pipeline end to end against a local replay of a corpus, and summarise."""
     settings = _settings(data_dir)
-    from flows.demo import run_demo
+    from papertrend.demo import run_demo
     with _Bar():
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
@@ -307,9 +304,11 @@ def report(week: Annotated[Optional[str], typer.Option(help="ISO week, e.g. 2025
     """Compute the weekly trends report: Markdown, HTML and charts under <data dir>/reports, rows in the warehouse."""
     settings = _settings(data_dir)
     from flows.weekly import weekly_report
-    if week is not None and not re.fullmatch(r"\d{4}-W\d{2}", week):
-        _fail(f"not an ISO week: {week!r}", "use YYYY-Www, e.g. 2025-W22", 2)
-    result = weekly_report(week, overrides=_overrides(settings))
+    from reports.weeks import week_start
+    if week is not None:
+        week_start(week)            # a bad label is a usage error before any work starts
+    with settings_in_use(settings):
+        result = weekly_report(week)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
     else:
@@ -328,11 +327,6 @@ def serve(data_dir: DataDir = None) -> None:
     from flows.schedule import serve_daily
     typer.echo(f"serving the daily ingest at '{settings.schedule_cron}' ({settings.timezone}); Ctrl-C stops")
     serve_daily(settings)
-
-
-def _overrides(settings: Settings) -> dict[str, Any]:
-    # Flows re-read settings themselves; pass on what the CLI resolved.
-    return {"data_dir": str(settings.data_dir)}
 
 
 if __name__ == "__main__":

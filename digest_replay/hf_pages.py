@@ -3,16 +3,16 @@
 The replay server uses it so the page extractor is exercised on the same
 shape it meets in production: a Svelte hydration div whose `data-props` hold
 the paper list as HTML-escaped JSON, plus server-rendered `<article>` cards.
+It reads the corpus JSON with its own code, never through our extractors, so a
+round trip through the page extractor tests that extractor.
 """
 from __future__ import annotations
 
+import ast
 import json
 from datetime import date, timedelta
 from html import escape
 from typing import Any
-
-from extractors.errors import ExtractError
-from extractors.hf_daily_json import decode_daily_api
 
 _PAGE = """<!doctype html>
 <html class=""><head><meta charset="utf-8"><title>Daily Papers - Hugging Face</title></head>
@@ -43,12 +43,11 @@ _CARD = """<article class="relative flex flex-col overflow-hidden rounded-xl bor
 def render_daily_page(api_body: bytes, day: str) -> bytes:
     """Return the HTML digest page for `day` carrying the entries of `api_body`.
 
-    A body the API extractor cannot decode renders as a page with neither props
+    A body that holds no list of entries renders as a page with neither props
     nor cards: the same "structure is gone" page a layout change would give.
     """
-    try:
-        entries = decode_daily_api(api_body, where=f"replay {day}")
-    except ExtractError:
+    entries = captured_entries(api_body)
+    if entries is None:
         return b"<!doctype html><html><body><main><p>Daily Papers</p></main></body></html>"
     current = date.fromisoformat(day)
     props = {
@@ -58,6 +57,34 @@ def render_daily_page(api_body: bytes, day: str) -> bytes:
     cards = "\n".join(_card(entry) for entry in entries)
     html = _PAGE.replace("{props}", escape(json.dumps(props, ensure_ascii=False), quote=True))
     return html.replace("{cards}", cards).encode("utf-8")
+
+
+def captured_entries(api_body: bytes) -> list[dict[str, Any]] | None:
+    """The entries the real site served on a captured day, or None when the capture holds none.
+
+    The recorder behind the real captures sometimes wrapped a day as {status,
+    date, count, data} or stored each entry as its Python repr; the real page
+    showed the entries all the same, so the replay shows them too.
+    """
+    try:
+        payload = json.loads(api_body)
+    except ValueError:
+        return None
+    if isinstance(payload, dict):
+        payload = payload.get("data")
+    if not isinstance(payload, list):
+        return None
+    entries = [_as_entry(item) for item in payload]
+    return None if any(entry is None for entry in entries) else entries
+
+
+def _as_entry(item: Any) -> dict[str, Any] | None:
+    if isinstance(item, str):
+        try:
+            item = ast.literal_eval(item)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+    return item if isinstance(item, dict) else None
 
 
 def _card(entry: dict[str, Any]) -> str:

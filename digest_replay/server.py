@@ -7,7 +7,6 @@ A date with no capture answers `[]`, as the real API does on a weekend.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 import sys
@@ -18,9 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from flows.arxiv_corpus import ArxivCorpus
-from flows.arxiv_replay import arxiv_response
-from flows.hf_render import render_daily_page
+from digest_replay.arxiv_corpus import ArxivCorpus
+from digest_replay.arxiv_routes import arxiv_response
+from digest_replay.corpus import Corpus
+from digest_replay.hf_pages import render_daily_page
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FAULT_KINDS = ("status", "drip", "stall", "truncate", "disconnect", "malformed", "oversize")
@@ -56,34 +56,6 @@ class Fault:
         elif arg and fault.kind == "oversize":
             fault.size = int(arg)
         return fault
-
-
-class Corpus:
-    """Read access to a corpus directory (layout: docs/operations.md, "The replay server and faults")."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def api_body(self, day: str) -> bytes | None:
-        """The captured API body for `day` (decompressed), or None if the corpus has none."""
-        for name in (f"{day}.json", f"{day}.json.gz"):
-            path = self.root / "hf-daily-api" / name
-            if path.is_file():
-                data = path.read_bytes()
-                return gzip.decompress(data) if name.endswith(".gz") else data
-        return None
-
-    def page_body(self, day: str) -> bytes:
-        """A captured digest page for `day`, else one rendered from its API body (or from `[]`)."""
-        captured = sorted((self.root / "hf-pages").glob(f"papers_date_{day}__*.html"))
-        if captured:
-            return captured[0].read_bytes()
-        api = self.api_body(day)
-        return render_daily_page(api, day) if api is not None else render_daily_page(b"[]", day)
-
-    def days(self) -> list[str]:
-        """Every day with an API capture, as YYYY-MM-DD, in order."""
-        return sorted(p.name[:10] for p in (self.root / "hf-daily-api").glob("*.json*"))
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -152,8 +124,12 @@ class ReplayServer:
         if match is None and path == "/papers" and _DATE.match((query.get("date") or [""])[0]):
             match = re.fullmatch(r"(.*)", query["date"][0])
         if match:
-            return 200, self.corpus.page_body(match.group(1)), "text/html; charset=utf-8"
+            return 200, self._page(match.group(1)), "text/html; charset=utf-8"
         return arxiv_response(self.arxiv, path, query)
+
+    def _page(self, day: str) -> bytes:
+        # A captured digest page when there is one, else one rendered from the API capture (or from `[]`).
+        return self.corpus.captured_page(day) or render_daily_page(self.corpus.api_body(day) or b"[]", day)
 
 
 def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:

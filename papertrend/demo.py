@@ -5,17 +5,25 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from flows.arxiv_corpus import ArxivCorpus
+from digest_replay.arxiv_corpus import ArxivCorpus
 from flows.ingest import backfill
-from flows.weekly import last_complete_week_of, weekly_report
-from flows.summary import IngestIncomplete, IngestSummary
-from flows.replay import Corpus, ReplayServer
-from flows.settings import Settings
-from flows.synthetic import generate_corpus
+from flows.weekly import weekly_report
+from reports.weeks import last_complete_week_of
+from flows.run import RunIncomplete, RunSummary
+from digest_replay.corpus import Corpus
+from digest_replay.server import ReplayServer
+from flows.settings import Settings, settings_in_use
+from extractors.errors import PapertrendError
+from extractors.sources import ARXIV_LISTING_FOLDER, HF_API_FOLDER
+from digest_replay.synthetic.hf import generate_corpus
 from warehouse import queries
 from warehouse.db import connect
 
 DEMO_SEED = 7
+
+
+class CorpusEmpty(PapertrendError):
+    """The corpus to replay holds no captures of any source."""
 
 
 def replay_overrides(settings: Settings, base_url: str, corpus: Path | None = None) -> dict[str, object]:
@@ -32,7 +40,7 @@ def replay_overrides(settings: Settings, base_url: str, corpus: Path | None = No
 
 
 def run_demo(settings: Settings, *, corpus: Path | None, days: int,
-             papers_per_day: int) -> tuple[str, IngestSummary]:
+             papers_per_day: int) -> tuple[str, RunSummary]:
     """Generate (or take) a corpus, replay it over HTTP, backfill it; return a description and the run's summary."""
     if corpus is None:
         corpus = settings.data_dir / "demo-corpus"
@@ -40,8 +48,8 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int,
     hf_days = [date.fromisoformat(d) for d in Corpus(corpus).days()]
     arxiv_days = ArxivCorpus(corpus).days()
     if not hf_days and not arxiv_days:
-        raise FileNotFoundError(f"{corpus} holds neither hf-daily-api/ nor arxiv-listing-jsonl/ captures")
-    began, summary = time.monotonic(), IngestSummary()
+        raise CorpusEmpty(f"{corpus} holds neither {HF_API_FOLDER}/ nor {ARXIV_LISTING_FOLDER}/ captures")
+    began, summary = time.monotonic(), RunSummary()
     with ReplayServer(corpus) as server:
         overrides = replay_overrides(settings, server.base_url, corpus)
         # One pass per source: the HF days as a range, arXiv only on the days it was crawled.
@@ -53,7 +61,8 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int,
                 summary.add(_backfill_quietly(min(pass_days), max(pass_days), {**overrides, **switch}, only))
     end = max(hf_days + arxiv_days)
     description = _describe(settings, summary, min(hf_days + arxiv_days), end, time.monotonic() - began, corpus)
-    report = weekly_report(last_complete_week_of(end), overrides=replay_overrides(settings, "http://127.0.0.1:9"))
+    with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"))):
+        report = weekly_report(last_complete_week_of(end))
     out = (settings.data_dir / "reports" / report.week).resolve()
     description += (f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "
                     f"{', '.join(t.term for t in report.rising_terms[:5]) or 'none'}"
@@ -61,14 +70,15 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int,
     return description, summary
 
 
-def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] | None) -> IngestSummary:
+def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] | None) -> RunSummary:
     try:
-        return backfill(start, end, overrides=overrides, only_days=only)
-    except IngestIncomplete as exc:
+        with settings_in_use(Settings.load(**overrides)):
+            return backfill(start, end, only_days=only)
+    except RunIncomplete as exc:
         return exc.summary
 
 
-def _describe(settings: Settings, summary: IngestSummary, start: date, end: date,
+def _describe(settings: Settings, summary: RunSummary, start: date, end: date,
               seconds: float, corpus: Path) -> str:
     with connect(settings.warehouse_path, read_only=True) as con:
         counts = queries.table_counts(con)

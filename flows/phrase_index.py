@@ -18,7 +18,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from reports.terms import PHRASES_VERSION, phrases
+from extractors.phrases import PHRASES_VERSION, phrases
 from warehouse import term_index
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ BATCH_PAPERS = 25_000          # papers per stored batch (one transaction each)
 PARALLEL_FROM = 20_000         # below this many stale papers, one process is faster than starting workers
 
 
-def refresh_term_index(con: duckdb.DuckDBPyConnection, *, since: date | None = None, until: date | None = None,
+def refresh_phrase_index(con: duckdb.DuckDBPyConnection, *, since: date | None = None, until: date | None = None,
                        workers: int | None = None) -> int:
     """Index the papers first listed in [since, until] (default: all) that are new or changed; returns how many.
 
@@ -65,10 +65,10 @@ def _store(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, found: Iterable[
     term_index.store_paper_terms(con, entries, PHRASES_VERSION)
 
 
-def rebuild_term_index(con: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> int:
+def rebuild_phrase_index(con: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> int:
     """Drop the index and build it again from `papers`; returns papers indexed."""
     term_index.clear_term_index(con)
-    return refresh_term_index(con, workers=workers)
+    return refresh_phrase_index(con, workers=workers)
 
 
 def _sorted_phrases(text: str) -> list[str]:

@@ -20,12 +20,14 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
+
+from extractors.ids import CATEGORY
+from extractors.sources import ARXIV_LISTING_FOLDER
 from typing import Any
 
-FOLDER = "arxiv-listing-jsonl"
+FOLDER = ARXIV_LISTING_FOLDER
 SECTION_ORDER = ("new", "cross", "replacement")
 _NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
-_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?$")
 
 
 class ArxivCorpus:
@@ -60,7 +62,7 @@ class ArxivCorpus:
         rows = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
         for row in rows:
             # Some rows carry MSC/ACM class strings among the categories; arXiv lists only its own.
-            row["categories"] = [c for c in row["categories"] if _CATEGORY.match(c)] or ["cs.LG"]
+            row["categories"] = [c for c in row["categories"] if CATEGORY.match(c)] or ["cs.LG"]
         return rows
 
     @cached_property

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from extractors.sources import ARXIV, ARXIV_API, ARXIV_ATOM, ARXIV_LISTING, HF, HF_API, HF_PAGE
 from flows.settings import Settings
 
 
@@ -11,7 +12,7 @@ from flows.settings import Settings
 class DigestKind:
     """One way to read a digest: a URL shape, the extractor for its body, the politeness class."""
 
-    source: str          # warehouse source name: "hf", "arxiv", "arxiv-api"
+    source: str          # warehouse source name (extractors.sources)
     kind: str            # "api" | "page" | "listing"; also picks the fetch policy
     extractor: str       # key in extractors.EXTRACTORS
     base_url: str
@@ -32,14 +33,14 @@ class WorkItem:
 
 
 # (source, kind) of a raw page -> the extractor that reads it (reextract uses this).
-EXTRACTOR_BY_KIND = {("hf", "api"): "hf-api", ("hf", "page"): "hf-page",
-                     ("arxiv", "listing"): "arxiv-listing", ("arxiv-api", "api"): "arxiv-api"}
+EXTRACTOR_BY_KIND = {(HF, "api"): HF_API, (HF, "page"): HF_PAGE,
+                     (ARXIV, "listing"): ARXIV_LISTING, (ARXIV_API, "api"): ARXIV_ATOM}
 
 
 def hf_kinds(settings: Settings) -> tuple[DigestKind, ...]:
     """The kinds to try for an HF day, in order: the configured one, then the fallback."""
-    api = DigestKind("hf", "api", "hf-api", settings.hf_base_url, "/api/daily_papers?date={date}")
-    page = DigestKind("hf", "page", "hf-page", settings.hf_base_url, "/papers/date/{date}")
+    api = DigestKind(HF, "api", HF_API, settings.hf_base_url, "/api/daily_papers?date={date}")
+    page = DigestKind(HF, "page", HF_PAGE, settings.hf_base_url, "/papers/date/{date}")
     if settings.hf_mode == "page":
         return (page,)
     return (api, page) if settings.hf_fallback else (api,)
@@ -49,7 +50,7 @@ def arxiv_listing_kinds(settings: Settings) -> list[DigestKind]:
     """One /new listing per configured category (none when arXiv is switched off)."""
     if not settings.arxiv_enabled:
         return []
-    return [DigestKind("arxiv", "listing", "arxiv-listing", settings.arxiv_base_url, settings.arxiv_listing_path,
+    return [DigestKind(ARXIV, "listing", ARXIV_LISTING, settings.arxiv_base_url, settings.arxiv_listing_path,
                        listing=category) for category in settings.categories]
 
 

@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from flows.arxiv_corpus import SECTION_ORDER
+from digest_replay.arxiv_corpus import SECTION_ORDER
 
 CATEGORY_NAMES = {
     "cs.LG": "Machine Learning", "cs.CL": "Computation and Language", "cs.AI": "Artificial Intelligence",

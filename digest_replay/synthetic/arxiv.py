@@ -14,9 +14,11 @@ import random
 from datetime import date
 from pathlib import Path
 
-from flows.synthetic import BACKGROUND_TOPICS, GZIP_LEVEL, _entry, _submitter
+from extractors.sources import ARXIV_LISTING_FOLDER
 
-FOLDER = "arxiv-listing-jsonl"
+from digest_replay.synthetic.papers import BACKGROUND_TOPICS, GZIP_LEVEL, paper_entry, submitter
+
+FOLDER = ARXIV_LISTING_FOLDER
 SHARED_RATE = 0.6          # share of a day's HF papers that arXiv lists that day
 ARXIV_ONLY_FACTOR = 2      # arXiv-only papers per HF paper listed
 CROSS_RATE = 0.3           # papers with a secondary category among those followed
@@ -70,7 +72,7 @@ def _arxiv_only(rng: random.Random, day: date, number: int) -> dict:
     # Written like the HF papers (same generator, background topics only), so
     # arXiv-only volume adds topic noise, not template noise.
     terms = BACKGROUND_TOPICS[rng.choice(sorted(BACKGROUND_TOPICS))]
-    entry = _entry(rng, day, terms, f"{day:%y%m}.{number:05d}", _submitter(rng, "arxiv"))
+    entry = paper_entry(rng, day, terms, f"{day:%y%m}.{number:05d}", submitter(rng, "arxiv"))
     return _row(rng, entry["paper"])
 
 

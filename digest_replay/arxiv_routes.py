@@ -5,8 +5,8 @@ import re
 from datetime import date, datetime, timezone
 
 from extractors.ids import InvalidArxivId, canonical_arxiv_id
-from flows.arxiv_corpus import ArxivCorpus
-from flows.arxiv_render import render_atom, render_atom_error, render_listing
+from digest_replay.arxiv_corpus import ArxivCorpus
+from digest_replay.arxiv_pages import render_atom, render_atom_error, render_listing
 
 Response = tuple[int, bytes, str]
 _LISTING = re.compile(r"^/list/([A-Za-z\-]+(?:\.[A-Za-z\-]+)?)/new$")

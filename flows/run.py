@@ -1,0 +1,117 @@
+"""Every flow run is recorded the same way: a `runs` row, its counts and outcome, a fresh snapshot.
+
+Kept free of Prefect, so the shell can import it cheaply.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from extractors.errors import PapertrendError
+from flows.files import copy_atomically
+from flows.phrase_index import refresh_phrase_index
+from flows.settings import Settings
+from warehouse.load import LoadCounts
+from warehouse.db import checkpointed, connect, snapshot_path
+from warehouse.runs import finish_run, start_run
+
+
+@dataclass
+class RunSummary:
+    """What a flow run did, in counts, plus the pages that need a look."""
+
+    run_id: str = ""
+    days_requested: int = 0
+    days_skipped: int = 0
+    pages_fetched: int = 0
+    pages_not_modified: int = 0
+    pages_failed: int = 0
+    pages_quarantined: int = 0
+    pages_fallback: int = 0
+    days_unfetched: int = 0
+    new_papers: int = 0
+    new_sightings: int = 0
+    updated_sightings: int = 0
+    quarantined: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    stopped: str | None = None          # why the run stopped early (a host told us to stop)
+    stopped_hosts: set[str] = field(default_factory=set)
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.pages_quarantined or self.pages_failed or self.days_unfetched)
+
+    def add(self, other: RunSummary) -> None:
+        """Fold a batch's summary into the run's (days requested and skipped are the run's own)."""
+        self.stopped = self.stopped or other.stopped
+        self.stopped_hosts |= other.stopped_hosts
+        for name, value in other.counters().items():
+            if name not in ("days_requested", "days_skipped"):
+                setattr(self, name, getattr(self, name) + value)
+        self.quarantined += other.quarantined
+        self.failed += other.failed
+
+    def add_load(self, counts: LoadCounts) -> None:
+        """Fold what a load changed into the run's counts."""
+        self.new_papers += counts.new_papers
+        self.new_sightings += counts.new_sightings
+        self.updated_sightings += counts.updated_sightings
+
+    def counters(self) -> dict[str, int]:
+        """The integer counts, as stored in the `runs` table."""
+        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
+
+
+class RunError(PapertrendError):
+    """A flow run ended without doing all it was asked to."""
+
+
+class RunIncomplete(RunError):
+    """Some pages were quarantined or could not be fetched; the rest loaded."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        lines = [f"  quarantined: {q}" for q in summary.quarantined] + [f"  failed: {f}" for f in summary.failed]
+        if summary.stopped:
+            lines.append(f"  stopped: {summary.stopped}; {summary.days_unfetched} day(s) not fetched, "
+                         "run again later (loaded days are skipped)")
+        super().__init__(f"{summary.pages_quarantined} page(s) quarantined, {summary.pages_failed} failed, "
+                         f"{summary.days_unfetched} not fetched (the other days loaded; see `papertrend status`):\n"
+                         + "\n".join(lines))
+        self.summary = summary
+
+
+@contextmanager
+def recorded_run(settings: Settings, flow: str, params: dict[str, Any], *, loads: bool = True,
+                 raise_incomplete: bool = True) -> Iterator[RunSummary]:
+    """Start a run row, yield the summary to fill, then record how it ended.
+
+    A run that `loads` papers ends by indexing their key phrases. A crash marks
+    the run `failed` and propagates; pages quarantined, failed or left unfetched
+    mark it `incomplete` (and raise RunIncomplete once the snapshot is
+    published, unless `raise_incomplete` is off); otherwise it is `completed`.
+    """
+    with connect(settings.warehouse_path) as con:
+        summary = RunSummary(run_id=start_run(con, flow, params))
+    try:
+        yield summary
+    except BaseException as exc:
+        with connect(settings.warehouse_path) as con:
+            finish_run(con, summary.run_id, status="failed", counts=summary.counters(), error=repr(exc))
+        raise
+    with connect(settings.warehouse_path) as con:
+        if loads:
+            refresh_phrase_index(con)      # what was loaded, the weekly report will not re-read
+        finish_run(con, summary.run_id, status="incomplete" if summary.incomplete else "completed",
+                   counts=summary.counters(), error=summary.stopped)
+    publish_snapshot(settings)
+    if summary.incomplete and raise_incomplete:
+        raise RunIncomplete(summary)
+
+
+def publish_snapshot(settings: Settings) -> Path:
+    """Copy the warehouse to its read-only snapshot atomically, for readers while a flow writes."""
+    with checkpointed(settings.warehouse_path) as path:
+        return copy_atomically(path, snapshot_path(path))

@@ -1,0 +1,93 @@
+"""How failures reach a person: one line saying what went wrong, one saying what to do, an exit code.
+
+Each layer's errors derive from one base (docs/architecture.md draws the
+tree); this table maps each base to its advice. Anything else is a bug: one
+line saying so, and the traceback only under `--debug` or PAPERTREND_DEBUG=1.
+"""
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import typer
+
+from extractors.errors import ExtractError, PapertrendError
+from extractors.ids import InvalidArxivId
+from flows.archive import ArchiveMissing
+from flows.http import FetchError
+from flows.run import RunIncomplete
+from flows.settings import SettingsInvalid
+from reports.errors import InvalidWeek, ReportError
+from warehouse.db import WarehouseError
+
+EXIT_FAILURE = 1        # a runtime condition: the input, the network, the warehouse
+EXIT_USAGE = 2          # a bad argument or setting: fix the command or the config
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+# (error class, exit code, what to do), most specific first; the first match wins.
+ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
+    (SettingsInvalid, EXIT_USAGE, "fix papertrend.toml or the PAPERTREND_* variables (README: Settings)"),
+    (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
+    (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
+    (RunIncomplete, EXIT_FAILURE,
+     "fix or wait, then re-run: loaded days are skipped, quarantined ones retried"),
+    (ArchiveMissing, EXIT_FAILURE,
+     "restore <data_dir>/raw from a backup, or re-fetch the day with `papertrend backfill DAY DAY --force`"),
+    (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
+    (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),
+    (ExtractError, EXIT_FAILURE,
+     "the page is not in a shape this extractor knows; try --source, or file an issue with the page"),
+    (ReportError, EXIT_FAILURE, "see `papertrend status` for what the warehouse holds"),
+    (PapertrendError, EXIT_FAILURE, "see docs/operations.md"),
+)
+
+
+class Failure(typer.Exit):
+    """A failure already reported to the person: only the exit code is left to give."""
+
+
+def fail(message: str, hint: str, code: int = EXIT_FAILURE) -> Failure:
+    """Print `message` and `hint` on stderr; return the exit to raise."""
+    typer.secho(f"error: {message}", err=True, fg="red")
+    typer.echo(f"  {hint}", err=True)
+    return Failure(code)
+
+
+def advice_for(exc: PapertrendError) -> tuple[int, str]:
+    """The exit code and the what-to-do line for one of our errors."""
+    return next((code, hint) for kind, code, hint in ADVICE if isinstance(exc, kind))
+
+
+def reported(debug: Callable[[], bool], on_incomplete: Callable[[RunIncomplete], None]
+             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a command so that every exception becomes one reported line and an exit code.
+
+    `debug()` says whether to print tracebacks too; `on_incomplete` shows the
+    counts of a run that ended incomplete before its error line.
+    """
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return command(*args, **kwargs)
+            except typer.Exit:
+                raise
+            except KeyboardInterrupt:
+                raise fail("interrupted", "nothing half-written is kept; run the command again",
+                           EXIT_INTERRUPTED) from None
+            except PapertrendError as exc:
+                if debug():
+                    traceback.print_exc()
+                if isinstance(exc, RunIncomplete):
+                    on_incomplete(exc)
+                code, hint = advice_for(exc)
+                raise fail(str(exc), hint, code) from None
+            except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said as one
+                if debug():
+                    traceback.print_exc()
+                raise fail(f"internal error (a bug in papertrend): {type(exc).__name__}: {exc}",
+                           "re-run with `papertrend --debug ...` for the traceback and report it") from None
+        return wrapper
+    return decorate

@@ -1,0 +1,12 @@
+"""Errors of the reports layer."""
+from __future__ import annotations
+
+from extractors.errors import PapertrendError
+
+
+class ReportError(PapertrendError):
+    """A report could not be computed or rendered as asked."""
+
+
+class InvalidWeek(ReportError, ValueError):
+    """A week label is not an ISO week such as 2025-W22."""
