@@ -9,6 +9,7 @@
 
     python bench/listing_bench.py [--corpus ../shared/fixtures] [--skip-reextract]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ def busy_page(corpus: Path) -> tuple[bytes, int]:
     """A >= 2,000-entry, ~6 MB /new page rendered from the real listing content."""
     from digest_replay.arxiv_corpus import ArxivCorpus
     from digest_replay.arxiv_pages import render_listing
+
     arxiv = ArxivCorpus(corpus)
     rows, seen, size = [], set(), 0
     for day in arxiv.days():
@@ -44,6 +46,7 @@ def busy_page(corpus: Path) -> tuple[bytes, int]:
 def naive_extract(page: bytes) -> int:
     """The naive way: parse the whole tree with bs4's html.parser, walk dt/dd pairs."""
     from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(page, "html.parser")
     entries = 0
     for dl in soup.find_all("dl", id="articles"):
@@ -68,8 +71,9 @@ def timed(fn, *args, repeat: int = 3) -> tuple[float, object]:
 def extraction(corpus: Path) -> None:
     """Print our extractor's throughput next to the naive one's."""
     from extractors.arxiv_listing import parse_listing
+
     page, entries = busy_page(corpus)
-    observed = datetime.now(timezone.utc)
+    observed = datetime.now(UTC)
     ours, records = timed(lambda: parse_listing(page, digest_date=date(2026, 3, 10), observed_at=observed))
     naive, counted = timed(naive_extract, page, repeat=1)
     mb = len(page) / 1e6
@@ -83,22 +87,30 @@ def extraction(corpus: Path) -> None:
 def reextract_archive(corpus: Path) -> None:
     """Backfill every arXiv crawl day through the replay, then time reextract."""
     work = Path(tempfile.mkdtemp(prefix="papertrend-listing-bench-"))
-    os.environ.update(PREFECT_HOME=str(work / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                      DO_NOT_TRACK="1", PREFECT_LOGGING_LEVEL="WARNING")
+    os.environ.update(
+        PREFECT_HOME=str(work / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_LOGGING_LEVEL="WARNING",
+    )
     (work / "prefect").mkdir()
     from digest_replay.arxiv_corpus import ArxivCorpus
-    from papertrend.demo import replay_overrides
+    from digest_replay.server import ReplayServer
     from flows.ingest import backfill
     from flows.reextract import reextract
-    from digest_replay.server import ReplayServer
     from flows.settings import Settings, settings_in_use
+    from papertrend.demo import replay_overrides
     from warehouse.db import connect
     from warehouse.queries import archive_size
+
     arxiv = ArxivCorpus(corpus)
     primaries = sorted({row["categories"][0] for day in arxiv.days() for row in arxiv.rows(day)})
     with ReplayServer(corpus) as server:
-        overrides = {**replay_overrides(Settings.load(data_dir=work / "data"), server.base_url, corpus),
-                     "hf_enabled": False, "arxiv_categories": ",".join(primaries)}
+        overrides = {
+            **replay_overrides(Settings.load(data_dir=work / "data"), server.base_url, corpus),
+            "hf_enabled": False,
+            "arxiv_categories": ",".join(primaries),
+        }
         began = time.perf_counter()
         with settings_in_use(Settings.load(**overrides)):
             for day in arxiv.days():
@@ -111,10 +123,14 @@ def reextract_archive(corpus: Path) -> None:
     with settings_in_use(settings):
         result = reextract()
     seconds = time.perf_counter() - began
-    print(f"arXiv archive: {pages} raw listing pages, {mb:.0f} MB, {len(arxiv.days())} crawl days x "
-          f"{len(primaries)} categories (backfill through HTTP took {loaded:.1f} s incl. Prefect start-up)")
-    print(f"  reextract: {seconds:.2f} s, {pages / seconds:.0f} pages/s, {mb / seconds:.1f} MB/s, "
-          f"{result.counts.new_sightings} sightings rebuilt")
+    print(
+        f"arXiv archive: {pages} raw listing pages, {mb:.0f} MB, {len(arxiv.days())} crawl days x "
+        f"{len(primaries)} categories (backfill through HTTP took {loaded:.1f} s incl. Prefect start-up)"
+    )
+    print(
+        f"  reextract: {seconds:.2f} s, {pages / seconds:.0f} pages/s, {mb / seconds:.1f} MB/s, "
+        f"{result.counts.new_sightings} sightings rebuilt"
+    )
 
 
 def main() -> None:

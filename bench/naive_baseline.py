@@ -5,10 +5,11 @@ page, and one autocommitted INSERT per row. It shares one HTTP client and one
 DuckDB connection across tasks, so the comparison is about those three
 choices, not about connection set-up.
 """
+
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -31,10 +32,14 @@ def naive_page(client: httpx.Client, con: duckdb.DuckDBPyConnection, base_url: s
     papers = json.loads(div["data-props"])["dailyPapers"] if div else []
     for rank, entry in enumerate(papers, start=1):
         paper = entry["paper"]
-        con.execute("INSERT INTO papers VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    [paper["id"], paper["title"], paper.get("summary")])
-        con.execute("INSERT INTO sightings VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [paper["id"], day, rank, paper.get("upvotes"), datetime.now(timezone.utc)])
+        con.execute(
+            "INSERT INTO papers VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [paper["id"], paper["title"], paper.get("summary")],
+        )
+        con.execute(
+            "INSERT INTO sightings VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [paper["id"], day, rank, paper.get("upvotes"), datetime.now(UTC)],
+        )
     return len(papers)
 
 

@@ -12,18 +12,19 @@ serve it back as arXiv would, we derive what the files do not say:
 - a submission time for the Atom API: 18:00 UTC the day before its announcement
   (for replacements, the first day of the id's month).
 """
+
 from __future__ import annotations
 
 import gzip
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from extractors.ids import CATEGORY
 from extractors.sources import ARXIV_LISTING_FOLDER
-from typing import Any
 
 FOLDER = ARXIV_LISTING_FOLDER
 SECTION_ORDER = ("new", "cross", "replacement")
@@ -87,8 +88,9 @@ class ArxivCorpus:
     def section(self, row: dict[str, Any], category: str, announced: date) -> str:
         """new | cross | replacement for this entry in `category`'s listing of `announced`."""
         match = _NEW_ID.match(row["id"])
-        months_old = (announced.year % 100 - int(match.group(1))) * 12 + announced.month - int(match.group(2)) \
-            if match else 99
+        months_old = (
+            (announced.year % 100 - int(match.group(1))) * 12 + announced.month - int(match.group(2)) if match else 99
+        )
         if self.first_announced[row["id"]] < announced or months_old >= 2:
             return "replacement"
         return "new" if row["categories"][0] == category else "cross"
@@ -113,8 +115,8 @@ class ArxivCorpus:
         announced = self.first_announced[row["id"]]
         match = _NEW_ID.match(row["id"])
         if match and self.section(row, row["categories"][0], announced) == "replacement":
-            return datetime(2000 + int(match.group(1)), int(match.group(2)), 1, tzinfo=timezone.utc)
-        return datetime.combine(announced - timedelta(1), time(18), tzinfo=timezone.utc)
+            return datetime(2000 + int(match.group(1)), int(match.group(2)), 1, tzinfo=UTC)
+        return datetime.combine(announced - timedelta(1), time(18), tzinfo=UTC)
 
     @cached_property
     def papers(self) -> list[dict[str, Any]]:

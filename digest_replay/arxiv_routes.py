@@ -1,12 +1,13 @@
 """The replay server's arXiv routes: /list/<category>/new pages and /api/query Atom feeds."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from extractors.ids import InvalidArxivId, canonical_arxiv_id
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.arxiv_pages import render_atom, render_atom_error, render_listing
+from extractors.ids import InvalidArxivId, canonical_arxiv_id
 
 Response = tuple[int, bytes, str]
 _LISTING = re.compile(r"^/list/([A-Za-z\-]+(?:\.[A-Za-z\-]+)?)/new$")
@@ -52,10 +53,13 @@ def _api(corpus: ArxivCorpus, query: dict[str, list[str]]) -> Response:
         wanted = {canonical_arxiv_id(i) for i in ids}
     except (ValueError, InvalidArxivId) as exc:
         return 400, render_atom_error(f"incorrect query: {exc}"), _ATOM
-    matches = [(row, corpus.submitted_at(row)) for row in corpus.papers
-               if (not wanted or row["id"] in wanted) and _matches(row, corpus, search)]
+    matches = [
+        (row, corpus.submitted_at(row))
+        for row in corpus.papers
+        if (not wanted or row["id"] in wanted) and _matches(row, corpus, search)
+    ]
     matches.sort(key=lambda pair: (pair[1], pair[0]["id"]))
-    page = matches[start:start + per_page]
+    page = matches[start : start + per_page]
     return 200, render_atom(page, total=len(matches), start=start, per_page=per_page, query=search), _ATOM
 
 
@@ -73,4 +77,4 @@ def _matches(row: dict, corpus: ArxivCorpus, search: str) -> bool:
 
 
 def _stamp(day: str, hhmm: str) -> datetime:
-    return datetime.strptime(day + hhmm, "%Y%m%d%H%M").replace(tzinfo=timezone.utc)
+    return datetime.strptime(day + hhmm, "%Y%m%d%H%M").replace(tzinfo=UTC)

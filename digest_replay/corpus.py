@@ -1,4 +1,5 @@
 """The Hugging Face side of a replay corpus: `hf-daily-api/YYYY-MM-DD.json[.gz]` and `hf-pages/` captures."""
+
 from __future__ import annotations
 
 import gzip

@@ -6,6 +6,7 @@ the paper list as HTML-escaped JSON, plus server-rendered `<article>` cards.
 It reads the corpus JSON with its own code, never through our extractors, so a
 round trip through the page extractor tests that extractor.
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,8 +52,11 @@ def render_daily_page(api_body: bytes, day: str) -> bytes:
         return b"<!doctype html><html><body><main><p>Daily Papers</p></main></body></html>"
     current = date.fromisoformat(day)
     props = {
-        "canSubmit": False, "date": f"{day}T00:00:00.000Z", "dailyPapers": entries,
-        "nextDate": (current + timedelta(1)).isoformat(), "prevDate": (current - timedelta(1)).isoformat(),
+        "canSubmit": False,
+        "date": f"{day}T00:00:00.000Z",
+        "dailyPapers": entries,
+        "nextDate": (current + timedelta(1)).isoformat(),
+        "prevDate": (current - timedelta(1)).isoformat(),
     }
     cards = "\n".join(_card(entry) for entry in entries)
     html = _PAGE.replace("{props}", escape(json.dumps(props, ensure_ascii=False), quote=True))
@@ -89,10 +93,13 @@ def _as_entry(item: Any) -> dict[str, Any] | None:
 
 def _card(entry: dict[str, Any]) -> str:
     paper = entry.get("paper") or {}
-    submitter = (paper.get("submittedOnDailyBy") or entry.get("submittedBy") or {})
+    submitter = paper.get("submittedOnDailyBy") or entry.get("submittedBy") or {}
     return _CARD.format(
-        id=escape(str(paper.get("id", ""))), thumb=escape(entry.get("thumbnail") or ""),
+        id=escape(str(paper.get("id", ""))),
+        thumb=escape(entry.get("thumbnail") or ""),
         submitter=escape(submitter.get("user") or submitter.get("name") or ""),
-        upvotes=int(paper.get("upvotes") or 0), title=escape(" ".join(str(paper.get("title", "")).split())),
-        authors=len(paper.get("authors") or []), comments=int(entry.get("numComments") or 0),
+        upvotes=int(paper.get("upvotes") or 0),
+        title=escape(" ".join(str(paper.get("title", "")).split())),
+        authors=len(paper.get("authors") or []),
+        comments=int(entry.get("numComments") or 0),
     )

@@ -5,6 +5,7 @@
 otherwise a page rendered in Hugging Face's real structure from the API body.
 A date with no capture answers `[]`, as the real API does on a weekend.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,17 +31,17 @@ FAULT_KINDS = ("status", "drip", "stall", "truncate", "disconnect", "malformed",
 class Fault:
     """Misbehave on requests whose path+query contains `match`, `times` times (None: always)."""
 
-    kind: str                    # one of FAULT_KINDS
+    kind: str  # one of FAULT_KINDS
     match: str = ""
     times: int | None = None
-    status: int = 503            # for kind="status"
+    status: int = 503  # for kind="status"
     retry_after: str | None = None
-    delay: float = 0.5           # for kind="drip": seconds between chunks; "stall": before answering
-    chunk: int = 64              # for kind="drip": bytes per chunk
-    size: int = 50_000_000       # for kind="oversize": body bytes
+    delay: float = 0.5  # for kind="drip": seconds between chunks; "stall": before answering
+    chunk: int = 64  # for kind="drip": bytes per chunk
+    size: int = 50_000_000  # for kind="oversize": body bytes
 
     @classmethod
-    def parse(cls, spec: str) -> "Fault":
+    def parse(cls, spec: str) -> Fault:
         """Parse `KIND[:ARG]@MATCH[*TIMES]`, e.g. `429:2@date=2024-05-28*1`, `drip:0.5@2024-06`, `malformed@06-03`."""
         head, _, rest = spec.partition("@")
         match, _, times = rest.partition("*")
@@ -75,7 +76,7 @@ class ReplayServer:
         self.arxiv = ArxivCorpus(corpus)
         self.faults = list(faults or [])
         self.requests: list[tuple[str, dict[str, str]]] = []
-        self.arrivals: list[float] = []          # time.monotonic() of each request, for politeness tests
+        self.arrivals: list[float] = []  # time.monotonic() of each request, for politeness tests
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
         # A short poll keeps stop() quick: shutdown waits for the next poll.
@@ -86,7 +87,7 @@ class ReplayServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "ReplayServer":
+    def start(self) -> ReplayServer:
         """Start serving in a daemon thread."""
         self._thread.start()
         return self
@@ -97,7 +98,7 @@ class ReplayServer:
         self._server.server_close()
         self._thread.join()
 
-    def __enter__(self) -> "ReplayServer":
+    def __enter__(self) -> ReplayServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -135,7 +136,7 @@ class ReplayServer:
 def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True    # headers and body go out in separate writes
+        disable_nagle_algorithm = True  # headers and body go out in separate writes
 
         def log_message(self, format: str, *args: object) -> None:  # quiet: tests read server.requests
             pass
@@ -175,12 +176,12 @@ def _misbehave(handler: BaseHTTPRequestHandler, fault: Fault, body: bytes, conte
     if fault.kind == "status":
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         return handler._send(fault.status, b'{"error":"injected"}', "application/json", headers)
-    if fault.kind == "stall":         # silence before the status line
+    if fault.kind == "stall":  # silence before the status line
         time.sleep(fault.delay)
         return handler._send(200, body, content_type)
-    if fault.kind == "truncate":      # a complete response whose body was cut short upstream
+    if fault.kind == "truncate":  # a complete response whose body was cut short upstream
         return handler._send(200, body[: len(body) // 2], content_type)
-    if fault.kind == "malformed":     # the page's structure is gone
+    if fault.kind == "malformed":  # the page's structure is gone
         junk = b"<html><body><p>Something went wrong</p></body></html>" if b"<" in body[:100] else b"{oops"
         return handler._send(200, junk, content_type)
     if fault.kind == "oversize":
@@ -189,15 +190,15 @@ def _misbehave(handler: BaseHTTPRequestHandler, fault: Fault, body: bytes, conte
     handler.send_header("Content-Type", content_type)
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
-    if fault.kind == "disconnect":    # the connection dies mid-body
+    if fault.kind == "disconnect":  # the connection dies mid-body
         handler.wfile.write(body[: len(body) // 2])
         handler.close_connection = True
         return None
     try:
-        for start in range(0, len(body), fault.chunk):   # drip: every chunk in time, the whole too slow
-            handler.wfile.write(body[start:start + fault.chunk])
+        for start in range(0, len(body), fault.chunk):  # drip: every chunk in time, the whole too slow
+            handler.wfile.write(body[start : start + fault.chunk])
             handler.wfile.flush()
             time.sleep(fault.delay)
     except (BrokenPipeError, ConnectionResetError):
-        handler.close_connection = True                  # the client gave up, as it should
+        handler.close_connection = True  # the client gave up, as it should
     return None

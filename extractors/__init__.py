@@ -1,4 +1,5 @@
 """Pure extractors: bytes in, records out. No network, disk or SQL."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,13 +33,15 @@ def guess_source(body: bytes) -> str:
     return ARXIV_LISTING if b"Showing new listings for" in body[:20000] else HF_PAGE
 
 
-def extract(body: bytes, *, source: str, digest_date: date, observed_at: datetime,
-            where: str | None = None, listing: str = "") -> list[PaperRecord]:
+def extract(
+    body: bytes, *, source: str, digest_date: date, observed_at: datetime, where: str | None = None, listing: str = ""
+) -> list[PaperRecord]:
     """Run the named extractor; raises KeyError for an unknown source and ExtractError for bad input.
 
     `listing` names the arXiv category of a listing page (the page's own h1 otherwise).
     """
     if source == ARXIV_LISTING:
-        return parse_listing(body, digest_date=digest_date, observed_at=observed_at, where=where or source,
-                             category=listing or None)
+        return parse_listing(
+            body, digest_date=digest_date, observed_at=observed_at, where=where or source, category=listing or None
+        )
     return EXTRACTORS[source](body, digest_date=digest_date, observed_at=observed_at, where=where or source)

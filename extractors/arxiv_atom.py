@@ -1,4 +1,5 @@
 """Extractor for arXiv API (`export.arxiv.org/api/query`) Atom feeds, 2016 and current formats."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -11,8 +12,11 @@ from extractors.records import PaperRecord
 from extractors.sources import ARXIV_API, ARXIV_ATOM
 
 SOURCE = ARXIV_API
-_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom",
-       "os": "http://a9.com/-/spec/opensearch/1.1/"}
+_NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "arxiv": "http://arxiv.org/schemas/atom",
+    "os": "http://a9.com/-/spec/opensearch/1.1/",
+}
 _ERROR_IDS = ("http://arxiv.org/api/errors", "https://arxiv.org/api/errors")
 
 
@@ -47,14 +51,20 @@ def parse_atom(body: bytes, *, observed_at: datetime, where: str = ARXIV_ATOM) -
         if (entry.findtext("atom:id", "", _NS) or "").startswith(_ERROR_IDS):
             raise ApiErrorFeed(f"arXiv API error: {_text(entry, 'atom:summary') or 'unspecified'}", source=where)
     start = _counter(root, "os:startIndex", 0, where)
-    records = [_record(entry, rank=start + n, observed_at=observed_at, where=where)
-               for n, entry in enumerate(entries, start=1)]
-    return AtomPage(total=_counter(root, "os:totalResults", len(records), where), start=start,
-                    per_page=_counter(root, "os:itemsPerPage", len(records), where), records=records)
+    records = [
+        _record(entry, rank=start + n, observed_at=observed_at, where=where) for n, entry in enumerate(entries, start=1)
+    ]
+    return AtomPage(
+        total=_counter(root, "os:totalResults", len(records), where),
+        start=start,
+        per_page=_counter(root, "os:itemsPerPage", len(records), where),
+        records=records,
+    )
 
 
-def parse_atom_records(body: bytes, *, digest_date: date | None = None, observed_at: datetime,
-                       where: str = ARXIV_ATOM) -> list[PaperRecord]:
+def parse_atom_records(
+    body: bytes, *, digest_date: date | None = None, observed_at: datetime, where: str = ARXIV_ATOM
+) -> list[PaperRecord]:
     """The records of one feed page (the common extractor signature; `digest_date` is unused)."""
     return parse_atom(body, observed_at=observed_at, where=where).records
 
@@ -73,11 +83,19 @@ def _record(entry: ET.Element, *, rank: int, observed_at: datetime, where: str) 
     terms = [c.get("term") for c in entry.findall("atom:category", _NS) if c.get("term")]
     first = [primary.get("term")] if primary is not None and primary.get("term") else terms[:1]
     return PaperRecord(
-        arxiv_id=arxiv_id, version=version, source=SOURCE, digest_date=published.date(), rank=rank,
-        title=title, observed_at=observed_at, abstract=_text(entry, "atom:summary"),
+        arxiv_id=arxiv_id,
+        version=version,
+        source=SOURCE,
+        digest_date=published.date(),
+        rank=rank,
+        title=title,
+        observed_at=observed_at,
+        abstract=_text(entry, "atom:summary"),
         authors=tuple(n for n in (_text(a, "atom:name") for a in entry.findall("atom:author", _NS)) if n),
-        published_at=published, updated_at=_time(entry, "atom:updated"),
-        categories=tuple(dict.fromkeys(first + terms)), arxiv_comment=_text(entry, "arxiv:comment"),
+        published_at=published,
+        updated_at=_time(entry, "atom:updated"),
+        categories=tuple(dict.fromkeys(first + terms)),
+        arxiv_comment=_text(entry, "arxiv:comment"),
     )
 
 

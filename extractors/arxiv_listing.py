@@ -9,6 +9,7 @@ comments, subjects, abstract) pairs.
 Parsed with selectolax (lexbor): bs4 reads 3-4 MB/s, too slow for busy
 categories' 6 MB pages; see docs/benchmarks.md. Other pages stay on bs4.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ from extractors.sources import ARXIV, ARXIV_LISTING
 
 SOURCE = ARXIV
 _ANNOUNCED = re.compile(r"Showing new listings for\s+\w+,\s+(\d{1,2} \w+ \d{4})")
-_SECTION = re.compile(r"^\s*(New|Cross|Replacement)\w*\s+submissions\s*\(showing\s+(\d+)\s+of\s+(\d+)\s+entries\s*\)",
-                      re.I)
+_SECTION = re.compile(
+    r"^\s*(New|Cross|Replacement)\w*\s+submissions\s*\(showing\s+(\d+)\s+of\s+(\d+)\s+entries\s*\)", re.I
+)
 _CATEGORY = re.compile(rf"\(({CATEGORY_CODE})\)")
 _SECTIONS = {"new": "new", "cross": "cross", "replacement": "replacement"}
 _TOTAL = re.compile(r"Total of (\d+) entries", re.I)
@@ -44,14 +46,16 @@ class ListingPage:
     records: list[PaperRecord]
 
 
-def parse_listing(body: bytes, *, digest_date: date, observed_at: datetime, where: str = ARXIV_LISTING,
-                  category: str | None = None) -> list[PaperRecord]:
+def parse_listing(
+    body: bytes, *, digest_date: date, observed_at: datetime, where: str = ARXIV_LISTING, category: str | None = None
+) -> list[PaperRecord]:
     """The listing's entries in page order (see parse_listing_page)."""
     return parse_listing_page(body, observed_at=observed_at, where=where, category=category).records
 
 
-def parse_listing_page(body: bytes, *, observed_at: datetime, where: str = ARXIV_LISTING,
-                       category: str | None = None) -> ListingPage:
+def parse_listing_page(
+    body: bytes, *, observed_at: datetime, where: str = ARXIV_LISTING, category: str | None = None
+) -> ListingPage:
     """Parse a /new page; every entry is dated by the page's announcement heading.
 
     Raises StructureMissing when the heading or the sections are gone, and
@@ -67,8 +71,9 @@ def parse_listing_page(body: bytes, *, observed_at: datetime, where: str = ARXIV
     records: list[PaperRecord] = []
     sections = page.css("dl#articles")
     for dl in sections:
-        records += _section(dl, announced=announced, listing=listing, observed_at=observed_at,
-                            first_rank=len(records) + 1, where=where)
+        records += _section(
+            dl, announced=announced, listing=listing, observed_at=observed_at, first_rank=len(records) + 1, where=where
+        )
     if not sections and "No updates today" not in page.text(deep=True):
         raise StructureMissing("no dl#articles sections; has the listing layout changed?", source=where)
     _check_total(page, len(records), where=where)
@@ -79,8 +84,9 @@ def _check_total(page: LexborNode, found: int, *, where: str) -> None:
     paging = page.css_first("div.paging")
     match = _TOTAL.search(paging.text()) if paging else None
     if match and int(match.group(1)) > found:
-        raise ListingIncomplete(f"the page announces {match.group(1)} entries but holds {found}; "
-                                "is the body truncated?", source=where)
+        raise ListingIncomplete(
+            f"the page announces {match.group(1)} entries but holds {found}; is the body truncated?", source=where
+        )
 
 
 def _announcement_date(page: LexborNode, *, where: str) -> date:
@@ -100,20 +106,34 @@ def _listing_category(page: LexborNode) -> str | None:
     return match.group(1) if match else None
 
 
-def _section(dl: LexborNode, *, announced: date, listing: str | None, observed_at: datetime,
-             first_rank: int, where: str) -> list[PaperRecord]:
+def _section(
+    dl: LexborNode, *, announced: date, listing: str | None, observed_at: datetime, first_rank: int, where: str
+) -> list[PaperRecord]:
     heading = dl.css_first("h3")
     match = _SECTION.match(heading.text()) if heading else None
     if match is None:
-        raise StructureMissing("a dl#articles without its '<Section> (showing N of M entries)' heading",
-                               source=where)
+        raise StructureMissing("a dl#articles without its '<Section> (showing N of M entries)' heading", source=where)
     kind, shown, total = _SECTIONS[match.group(1).lower()], int(match.group(2)), int(match.group(3))
     pairs = _pairs(dl)
     if shown < total or len(pairs) < total:
-        raise ListingIncomplete(f"{kind} section claims {total} entries but the page holds {len(pairs)}; "
-                                "fetch it with ?show=2000 or check for a truncated body", source=where)
-    return [_record(dt, dd, kind=kind, rank=first_rank + n, announced=announced, listing=listing,
-                    observed_at=observed_at, where=where) for n, (dt, dd) in enumerate(pairs)]
+        raise ListingIncomplete(
+            f"{kind} section claims {total} entries but the page holds {len(pairs)}; "
+            "fetch it with ?show=2000 or check for a truncated body",
+            source=where,
+        )
+    return [
+        _record(
+            dt,
+            dd,
+            kind=kind,
+            rank=first_rank + n,
+            announced=announced,
+            listing=listing,
+            observed_at=observed_at,
+            where=where,
+        )
+        for n, (dt, dd) in enumerate(pairs)
+    ]
 
 
 def _pairs(dl: LexborNode) -> list[tuple[LexborNode, LexborNode]]:
@@ -127,8 +147,17 @@ def _pairs(dl: LexborNode) -> list[tuple[LexborNode, LexborNode]]:
     return pairs
 
 
-def _record(dt: LexborNode, dd: LexborNode, *, kind: str, rank: int, announced: date, listing: str | None,
-            observed_at: datetime, where: str) -> PaperRecord:
+def _record(
+    dt: LexborNode,
+    dd: LexborNode,
+    *,
+    kind: str,
+    rank: int,
+    announced: date,
+    listing: str | None,
+    observed_at: datetime,
+    where: str,
+) -> PaperRecord:
     link = dt.css_first('a[title="Abstract"]') or dt.css_first('a[href*="/abs/"]')
     raw_id = (link.attributes.get("href") or "").rsplit("/abs/", 1)[-1] if link else ""
     try:
@@ -144,11 +173,19 @@ def _record(dt: LexborNode, dd: LexborNode, *, kind: str, rank: int, announced: 
     categories += _CATEGORY.findall(subjects.text()) if subjects else []
     abstract = dd.css_first("p.mathjax")
     return PaperRecord(
-        arxiv_id=arxiv_id, version=version, source=SOURCE, digest_date=announced, rank=rank, title=title,
-        observed_at=observed_at, abstract=_clean(abstract.text()) if abstract else None,
+        arxiv_id=arxiv_id,
+        version=version,
+        source=SOURCE,
+        digest_date=announced,
+        rank=rank,
+        title=title,
+        observed_at=observed_at,
+        abstract=_clean(abstract.text()) if abstract else None,
         authors=tuple(a for a in (_clean(n.text()) for n in dd.css("div.list-authors a")) if a),
-        categories=tuple(dict.fromkeys(categories)), section=kind,
-        listings=(listing,) if listing else (), arxiv_comment=_field(dd, "div.list-comments", "Comments:"),
+        categories=tuple(dict.fromkeys(categories)),
+        section=kind,
+        listings=(listing,) if listing else (),
+        arxiv_comment=_field(dd, "div.list-comments", "Comments:"),
     )
 
 

@@ -4,6 +4,7 @@ Every layer derives its errors from one base of its own, and every base from
 PapertrendError (the tree is drawn in docs/architecture.md). The root lives
 here because extractors/ is the leaf every layer may import.
 """
+
 from __future__ import annotations
 
 

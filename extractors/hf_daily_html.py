@@ -4,6 +4,7 @@ The page embeds its paper list as JSON in the `data-props` attribute of a Svelte
 hydration div. We read that first; when it is gone we fall back to the
 server-rendered `<article>` cards, which carry less (no abstract, no authors).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ _START_TAG = re.compile(r"""<div(?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s
 _PAPER_HREF = re.compile(r"^/papers/([^/?#]+)$")
 
 
-def parse_daily_page(body: bytes, *, digest_date: date, observed_at: datetime,
-                     where: str = HF_PAGE) -> list[PaperRecord]:
+def parse_daily_page(
+    body: bytes, *, digest_date: date, observed_at: datetime, where: str = HF_PAGE
+) -> list[PaperRecord]:
     """Return the page's records in rank order.
 
     Raises StructureMissing when the page has neither hydration props nor
@@ -41,10 +43,11 @@ def parse_daily_page(body: bytes, *, digest_date: date, observed_at: datetime,
         soup = BeautifulSoup(text, "html.parser")
         entries = _entries_from_props_tree(soup, where=where)
         if entries is None:
-            return _records_from_cards(soup, digest_date=digest_date,
-                                       observed_at=observed_at, where=where)
-    return [record_from_entry(e, rank=r, digest_date=digest_date, observed_at=observed_at, where=where)
-            for r, e in enumerate(entries, start=1)]
+            return _records_from_cards(soup, digest_date=digest_date, observed_at=observed_at, where=where)
+    return [
+        record_from_entry(e, rank=r, digest_date=digest_date, observed_at=observed_at, where=where)
+        for r, e in enumerate(entries, start=1)
+    ]
 
 
 def _entries_from_props(text: str, *, where: str) -> list[dict[str, Any]] | None:
@@ -87,23 +90,22 @@ def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
     return papers
 
 
-def _records_from_cards(soup: BeautifulSoup, *, digest_date: date, observed_at: datetime,
-                        where: str) -> list[PaperRecord]:
+def _records_from_cards(
+    soup: BeautifulSoup, *, digest_date: date, observed_at: datetime, where: str
+) -> list[PaperRecord]:
     records = []
     for card in soup.find_all("article"):
-        record = _record_from_card(card, rank=len(records) + 1, digest_date=digest_date,
-                                   observed_at=observed_at)
+        record = _record_from_card(card, rank=len(records) + 1, digest_date=digest_date, observed_at=observed_at)
         if record is not None:
             records.append(record)
     if not records:
         raise StructureMissing(
-            "no DailyPapers data-props and no <article> paper cards; has the page layout changed?",
-            source=where)
+            "no DailyPapers data-props and no <article> paper cards; has the page layout changed?", source=where
+        )
     return records
 
 
-def _record_from_card(card: Tag, *, rank: int, digest_date: date,
-                      observed_at: datetime) -> PaperRecord | None:
+def _record_from_card(card: Tag, *, rank: int, digest_date: date, observed_at: datetime) -> PaperRecord | None:
     link = card.select_one("h3 a[href]")
     match = _PAPER_HREF.match(link["href"]) if link else None
     if match is None:
@@ -113,8 +115,13 @@ def _record_from_card(card: Tag, *, rank: int, digest_date: date,
     except InvalidArxivId:
         return None
     return PaperRecord(
-        arxiv_id=arxiv_id, version=version, source=SOURCE, digest_date=digest_date, rank=rank,
-        title=" ".join(link.get_text().split()), observed_at=observed_at,
+        arxiv_id=arxiv_id,
+        version=version,
+        source=SOURCE,
+        digest_date=digest_date,
+        rank=rank,
+        title=" ".join(link.get_text().split()),
+        observed_at=observed_at,
         # The "Submitted by" badge is also .leading-none; the vote count is the numeric one.
         upvotes=next((v for v in map(_card_int, card.select("div.leading-none")) if v is not None), None),
         comments=_card_int(card.select_one('a[href$="#community"]')),

@@ -1,4 +1,5 @@
 """Extractor for the Hugging Face daily-papers API (`/api/daily_papers?date=...`)."""
+
 from __future__ import annotations
 
 import ast
@@ -14,8 +15,7 @@ from extractors.sources import HF_API
 _WRAPPER_KEYS = {"status", "date", "count", "data"}
 
 
-def parse_daily_api(body: bytes, *, digest_date: date, observed_at: datetime,
-                    where: str = HF_API) -> list[PaperRecord]:
+def parse_daily_api(body: bytes, *, digest_date: date, observed_at: datetime, where: str = HF_API) -> list[PaperRecord]:
     """Return the day's records in rank order; an explicit `[]` is a day with no papers.
 
     Raises MalformedPayload for bodies that are not a list of entries (or the
@@ -23,8 +23,7 @@ def parse_daily_api(body: bytes, *, digest_date: date, observed_at: datetime,
     """
     entries = decode_daily_api(body, where=where)
     return [
-        record_from_entry(entry, rank=rank, digest_date=digest_date,
-                          observed_at=observed_at, where=where)
+        record_from_entry(entry, rank=rank, digest_date=digest_date, observed_at=observed_at, where=where)
         for rank, entry in enumerate(entries, start=1)
     ]
 
@@ -35,11 +34,10 @@ def decode_daily_api(body: bytes, *, where: str = HF_API) -> list[dict[str, Any]
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedPayload(f"invalid JSON ({exc}); is the body truncated?", source=where) from exc
-    if isinstance(payload, dict) and _WRAPPER_KEYS <= payload.keys():
+    if isinstance(payload, dict) and payload.keys() >= _WRAPPER_KEYS:
         payload = _unwrap(payload, where=where)
     if not isinstance(payload, list):
-        raise MalformedPayload(
-            f"expected a JSON list of entries, got {type(payload).__name__}", source=where)
+        raise MalformedPayload(f"expected a JSON list of entries, got {type(payload).__name__}", source=where)
     return [_entry(item, index, where=where) for index, item in enumerate(payload, start=1)]
 
 
@@ -48,8 +46,7 @@ def _unwrap(wrapper: dict[str, Any], *, where: str) -> Any:
     # is a free integrity check.
     data = wrapper["data"]
     if isinstance(data, list) and wrapper["count"] != len(data):
-        raise MalformedPayload(
-            f"wrapper says count={wrapper['count']} but holds {len(data)} entries", source=where)
+        raise MalformedPayload(f"wrapper says count={wrapper['count']} but holds {len(data)} entries", source=where)
     return data
 
 
@@ -63,8 +60,7 @@ def _entry(item: Any, index: int, *, where: str) -> dict[str, Any]:
         try:
             value = ast.literal_eval(item)
         except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
-            raise MalformedPayload(f"entry {index} is a string that is not a Python literal",
-                                   source=where) from exc
+            raise MalformedPayload(f"entry {index} is a string that is not a Python literal", source=where) from exc
         if isinstance(value, dict):
             return value
     raise MalformedPayload(f"entry {index} is a {type(item).__name__}, not an object", source=where)

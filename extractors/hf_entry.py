@@ -4,6 +4,7 @@ The id and title are required: an entry without them fails the page. Every
 other field is optional and type-checked: a value of the wrong type or out of
 range becomes None rather than failing the day (the raw page keeps the original).
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,7 @@ SOURCE = HF
 _INT32_MAX = 2**31 - 1
 
 
-def record_from_entry(entry: Any, *, rank: int, digest_date: date,
-                      observed_at: datetime, where: str) -> PaperRecord:
+def record_from_entry(entry: Any, *, rank: int, digest_date: date, observed_at: datetime, where: str) -> PaperRecord:
     """Map an API/props entry to a record; raises EntryInvalid naming `where` and the rank."""
     paper = entry.get("paper") if isinstance(entry, dict) else None
     if not isinstance(paper, dict):
@@ -33,8 +33,13 @@ def record_from_entry(entry: Any, *, rank: int, digest_date: date,
     if not title:
         raise EntryInvalid(f"entry {rank} ({arxiv_id}) has no title", source=where)
     return PaperRecord(
-        arxiv_id=arxiv_id, version=version, source=SOURCE, digest_date=digest_date, rank=rank,
-        title=title, observed_at=observed_at,
+        arxiv_id=arxiv_id,
+        version=version,
+        source=SOURCE,
+        digest_date=digest_date,
+        rank=rank,
+        title=title,
+        observed_at=observed_at,
         abstract=_clean(paper.get("summary")) or _clean(entry.get("summary")),
         authors=_authors(paper.get("authors")),
         published_at=_timestamp(paper.get("publishedAt")),

@@ -1,4 +1,5 @@
 """Canonical arXiv identifiers: one spelling per paper, version kept apart."""
+
 from __future__ import annotations
 
 import re

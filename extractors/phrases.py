@@ -4,6 +4,7 @@ A phrase is 1-3 words inside one clause, starting and ending on a content
 word; single words count only when they look like names. Stop lists and a
 boilerplate list keep academic prose out.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,8 @@ import re
 _URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:com|org|io|ai|net)(?:/\S*)?", re.I)
 _TOKEN_ANY_CASE = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
 _BREAK = re.compile(r"[.,;:!?()\[\]{}\"']|\s-\s")
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above across after again against all almost also although always among an and any are as at be
 because been being between both but by can could did do does done during each either enable enables
 enabling even every few for from further had has have having how however if in into is it its itself just
@@ -22,15 +24,19 @@ through thus to two under up upon use used uses using various very via was we we
 whether which while who whose will with within without work would yet first second three both based
 existing approach approaches method methods model models results result task tasks data performance
 study studies framework frameworks state art state-of-the-art different new large however key
-""".split()) | frozenset("""
+""".split()
+) | frozenset(
+    """
 demonstrate demonstrates demonstrated demonstrating highlight highlights highlighting address addresses
 addressing achieve achieves achieved achieving outperform outperforms outperformed outperforming surpass
 surpasses surpassing analyze analyzes analyse analyses facilitate facilitates shown consistently remarkable
 impressive comprehensive extensive carefully rapidly widespread substantial systematically effectively
 efficiently notably crucial critical ability abilities range role need needs solution solutions
-""".split())   # academic verbs and praise: a phrase starting or ending on one is prose, not a topic
+""".split()
+)  # academic verbs and praise: a phrase starting or ending on one is prose, not a topic
 # Academic boilerplate that is never a trend, whatever its counts.
-BOILERPLATE = frozenset("""
+BOILERPLATE = frozenset(
+    """
 github com|https github com|code is available|code available|publicly available|available at|we propose
 |results show|experimental results|extensive experiments|remains underexplored|findings highlight
 |bridge this gap|to address|address this|this work|in this work|in this paper|our method|our approach
@@ -45,8 +51,9 @@ github com|https github com|code is available|code available|publicly available|
 |to address these|paving the way|state-of-the-art performance|superior performance|significantly outperforms
 |simple yet effective|large-scale|high-quality|fine-grained|task-specific|domain-specific|general-purpose|end-to-end
 |plug-and-play|off-the-shelf|cutting-edge|well-established|data-driven|time-consuming|low-cost|human-like
-""".replace("\n", "").split("|"))
-PHRASES_VERSION = 3        # bump when phrases() changes: the stored phrase index is then rebuilt (never 0)
+""".replace("\n", "").split("|")
+)
+PHRASES_VERSION = 3  # bump when phrases() changes: the stored phrase index is then rebuilt (never 0)
 
 
 def phrases(text: str) -> set[str]:
@@ -61,19 +68,26 @@ def phrases(text: str) -> set[str]:
     for chunk in _BREAK.split(text):
         originals = _TOKEN_ANY_CASE.findall(chunk)
         words = [w.lower() for w in originals]
-        content = [w not in STOPWORDS for w in words]     # a phrase starts and ends on a content word
+        content = [w not in STOPWORDS for w in words]  # a phrase starts and ends on a content word
         digits = [w.isdigit() for w in words]
         for i, word in enumerate(words):
             if content[i] and not digits[i] and _name_like(originals[i]):
                 found.add(word)
             if i + 1 < len(words) and content[i] and content[i + 1] and not (digits[i] and digits[i + 1]):
                 found.add(f"{word} {words[i + 1]}")
-            if i + 2 < len(words) and content[i] and content[i + 2] \
-                    and not (digits[i] and digits[i + 1] and digits[i + 2]):
+            if (
+                i + 2 < len(words)
+                and content[i]
+                and content[i + 2]
+                and not (digits[i] and digits[i + 1] and digits[i + 2])
+            ):
                 found.add(f"{word} {words[i + 1]} {words[i + 2]}")
     return found - BOILERPLATE
 
 
 def _name_like(word: str) -> bool:
-    return len(word) >= 2 and (any(c.isdigit() or c == "-" for c in word) or any(c.isupper() for c in word[1:])
-                               or (word.isupper() and len(word) >= 3))
+    return len(word) >= 2 and (
+        any(c.isdigit() or c == "-" for c in word)
+        or any(c.isupper() for c in word[1:])
+        or (word.isupper() and len(word) >= 3)
+    )

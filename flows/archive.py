@@ -1,4 +1,5 @@
 """The raw archive: every fetched body, gzip-compressed, addressed by its sha256."""
+
 from __future__ import annotations
 
 import gzip

@@ -5,10 +5,11 @@ The API asks for one request every 3 seconds and one connection at a time; a
 (source `arxiv-api`); a window (category x submission day) counts as loaded
 only once every page of it came in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,12 +22,11 @@ from extractors.sources import ARXIV_API, ARXIV_ATOM, LABELS
 from flows import progress
 from flows.archive import RawArchive
 from flows.calendar import is_listing_day
-from flows.http import Fetched, FetchError, Fetcher, FetchRefused, shared_fetcher, stop_reason
 from flows.day import extract_page, raw_page
-from flows.run import recorded_run
-from flows.settings import Settings, run_settings
 from flows.digests import DigestKind
-from flows.run import RunSummary
+from flows.http import Fetched, Fetcher, FetchError, FetchRefused, shared_fetcher, stop_reason
+from flows.run import RunSummary, recorded_run
+from flows.settings import Settings, run_settings
 from warehouse import queries
 from warehouse.db import connect
 from warehouse.load import PageResult, load_pages
@@ -63,8 +63,9 @@ def query_url(settings: Settings, params: dict[str, Any]) -> str:
     return f"{settings.arxiv_api_url.rstrip('/')}/api/query?{urlencode(params)}"
 
 
-def fetch_query(fetcher: Fetcher, archive: RawArchive, settings: Settings, params: dict[str, Any], *,
-                day: date, listing: str) -> ApiOutcome:
+def fetch_query(
+    fetcher: Fetcher, archive: RawArchive, settings: Settings, params: dict[str, Any], *, day: date, listing: str
+) -> ApiOutcome:
     """Every page of one API query, archived and extracted; stops at the first failure."""
     outcome, kind = ApiOutcome([]), api_kind(settings, listing)
     while True:
@@ -97,7 +98,7 @@ def _refused(outcome: ApiOutcome, exc: FetchError, archive: RawArchive, kind: Di
         # arXiv explains a 400 in an Atom error feed: keep it, and say what it said.
         message = error_message(exc.body)
         outcome.failure = f"{exc.url}: {message or exc}"
-        error_page = Fetched(url=exc.url, status=exc.status, body=exc.body, fetched_at=datetime.now(timezone.utc))
+        error_page = Fetched(url=exc.url, status=exc.status, body=exc.body, fetched_at=datetime.now(UTC))
         page = raw_page(error_page, kind, day, archive.put(exc.body))
         outcome.results.append(PageResult(page, error=f"ApiErrorFeed: {message or f'HTTP {exc.status}'}"))
     else:
@@ -111,13 +112,28 @@ def history_days(category: str, days: list[date], settings: Settings, run_id: st
     archive, summary = RawArchive(settings.raw_dir), RunSummary()
     for n, day in enumerate(days):
         window = f"[{day:%Y%m%d}0000 TO {day:%Y%m%d}2359]"
-        outcome = fetch_query(fetcher, archive, settings, {"search_query": f"cat:{category} AND submittedDate:{window}",
-                                                           "sortBy": "submittedDate", "sortOrder": "ascending"},
-                              day=day, listing=category)
+        outcome = fetch_query(
+            fetcher,
+            archive,
+            settings,
+            {
+                "search_query": f"cat:{category} AND submittedDate:{window}",
+                "sortBy": "submittedDate",
+                "sortOrder": "ascending",
+            },
+            day=day,
+            listing=category,
+        )
         _fold(summary, outcome, settings, run_id)
         with connect(settings.warehouse_path) as con:
-            record_api_window(con, listing=category, window_date=day, total=outcome.total,
-                              loaded=outcome.loaded, complete=outcome.complete)
+            record_api_window(
+                con,
+                listing=category,
+                window_date=day,
+                total=outcome.total,
+                loaded=outcome.loaded,
+                complete=outcome.complete,
+            )
         if outcome.complete and outcome.total == 0 and is_listing_day(day, settings.holidays):
             # A weekday without a single submission in a followed category is far
             # likelier an API hiccup than a quiet day: report it, once it settles it is kept.
@@ -158,7 +174,7 @@ def arxiv_history(category: str, start: date, end: date, force: bool = False) ->
             if summary.stopped:
                 summary.days_unfetched += len(days) - n
                 break
-            summary.add(history_days(category, days[n:n + settings.batch_days], settings, summary.run_id))
+            summary.add(history_days(category, days[n : n + settings.batch_days], settings, summary.run_id))
     return summary
 
 
@@ -174,8 +190,14 @@ def arxiv_lookup(ids: list[str]) -> RunSummary:
     with recorded_run(settings, "arxiv-lookup", {"ids": len(wanted)}) as summary:
         summary.days_requested = len(wanted)
         for n in range(0, len(wanted), ID_BATCH):
-            outcome = fetch_query(fetcher, archive, settings, {"id_list": ",".join(wanted[n:n + ID_BATCH])},
-                                  day=datetime.now(timezone.utc).date(), listing="id_list")
+            outcome = fetch_query(
+                fetcher,
+                archive,
+                settings,
+                {"id_list": ",".join(wanted[n : n + ID_BATCH])},
+                day=datetime.now(UTC).date(),
+                listing="id_list",
+            )
             _fold(summary, outcome, settings, summary.run_id)
             if outcome.stop:
                 summary.stopped = outcome.stop

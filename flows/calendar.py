@@ -5,6 +5,7 @@ the /new listing headed with the next day's date, so listing dates run Monday
 to Friday, minus arXiv's holidays (its published schedule; add more with the
 `arxiv_holidays` setting).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -13,8 +14,9 @@ from zoneinfo import ZoneInfo
 EASTERN = ZoneInfo("America/New_York")
 ANNOUNCEMENT_TIME = time(20, 0)
 # Listing dates without an announcement, from arXiv's holiday schedule.
-KNOWN_HOLIDAYS = frozenset({date(2025, 1, 1), date(2025, 12, 25), date(2025, 12, 26), date(2026, 1, 1),
-                            date(2026, 12, 25), date(2027, 1, 1)})
+KNOWN_HOLIDAYS = frozenset(
+    {date(2025, 1, 1), date(2025, 12, 25), date(2025, 12, 26), date(2026, 1, 1), date(2026, 12, 25), date(2027, 1, 1)}
+)
 
 
 def is_listing_day(day: date, holidays: frozenset[date] | set[date] = frozenset()) -> bool:
@@ -31,11 +33,14 @@ def expected_listing(now: datetime, holidays: frozenset[date] | set[date] = froz
     return day
 
 
-def missing_announcements(shown: dict[str, date], now: datetime,
-                          holidays: frozenset[date] | set[date] = frozenset()) -> list[str]:
+def missing_announcements(
+    shown: dict[str, date], now: datetime, holidays: frozenset[date] | set[date] = frozenset()
+) -> list[str]:
     """One alert line per category whose /new page shows an older listing than it should."""
     expected = expected_listing(now, holidays)
-    return [f"arXiv {category}: /new still shows the listing of {day}, expected {expected} "
-            f"(announced {ANNOUNCEMENT_TIME:%H:%M} US Eastern the evening before)"
-            for category, day in sorted(shown.items()) if day < expected]
-
+    return [
+        f"arXiv {category}: /new still shows the listing of {day}, expected {expected} "
+        f"(announced {ANNOUNCEMENT_TIME:%H:%M} US Eastern the evening before)"
+        for category, day in sorted(shown.items())
+        if day < expected
+    ]

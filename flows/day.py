@@ -1,4 +1,5 @@
 """One digest day end to end, short of the load: fetch, keep the raw body, extract."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,8 +10,8 @@ from extractors.arxiv_listing import parse_listing_page
 from extractors.errors import ExtractError
 from extractors.sources import ARXIV_LISTING, LABELS
 from flows.archive import RawArchive
-from flows.http import Fetched, FetchError, Fetcher, ResponseTooLarge, stop_reason
 from flows.digests import DigestKind, WorkItem
+from flows.http import Fetched, Fetcher, FetchError, ResponseTooLarge, stop_reason
 from warehouse.load import PageResult, RawPage
 
 # (sha256, etag, last_modified) of the page currently loaded from a URL.
@@ -26,7 +27,7 @@ class DayOutcome:
     fetched: int = 0
     not_modified: bool = False
     failures: list[str] = field(default_factory=list)
-    rate_limited: str | None = None     # the host told us to stop: the reason
+    rate_limited: str | None = None  # the host told us to stop: the reason
 
     @property
     def loaded(self) -> bool:
@@ -44,8 +45,9 @@ class DayOutcome:
         return [] if self.loaded else [r for r in self.results if r.error]
 
 
-def collect_day(item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArchive,
-                known: dict[str, Validators]) -> DayOutcome:
+def collect_day(
+    item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArchive, known: dict[str, Validators]
+) -> DayOutcome:
     """Try the item's kinds in order until one yields records (or the digest is unchanged).
 
     Every body received is archived before it is parsed, so a page that fails
@@ -68,7 +70,7 @@ def collect_day(item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArc
         outcome.fetched += 1
         stored = archive.put(fetched.body)
         if stored == sha256:
-            outcome.not_modified = True       # same bytes as what is loaded: nothing to do
+            outcome.not_modified = True  # same bytes as what is loaded: nothing to do
             return outcome
         result = extract_page(fetched.body, raw_page(fetched, kind, item.day, stored), kind.extractor)
         outcome.results.append(result)
@@ -81,8 +83,11 @@ def _record_failure(outcome: DayOutcome, exc: FetchError, kind: DigestKind, arch
     """Note why a fetch failed; True when the host told us to stop (try no other kind)."""
     if isinstance(exc, ResponseTooLarge):
         outcome.fetched += 1
-        outcome.results.append(_quarantined(exc.partial, kind, outcome.day, archive,
-                                            truncation_reason(len(exc.partial.body)), truncated=True))
+        outcome.results.append(
+            _quarantined(
+                exc.partial, kind, outcome.day, archive, truncation_reason(len(exc.partial.body)), truncated=True
+            )
+        )
         return False
     stop = stop_reason(exc, LABELS[kind.source])
     if stop is not None:
@@ -95,10 +100,21 @@ def _record_failure(outcome: DayOutcome, exc: FetchError, kind: DigestKind, arch
 
 def raw_page(fetched: Fetched, kind: DigestKind, day: date, sha256: str, *, truncated: bool = False) -> RawPage:
     """The raw_pages row for a fetched body."""
-    return RawPage(url=fetched.url, sha256=sha256, source=kind.source, kind=kind.kind, digest_date=day,
-                   status=fetched.status, fetched_at=fetched.fetched_at, size=len(fetched.body),
-                   content_type=fetched.content_type, etag=fetched.etag,
-                   last_modified=fetched.last_modified, truncated=truncated, listing=kind.listing)
+    return RawPage(
+        url=fetched.url,
+        sha256=sha256,
+        source=kind.source,
+        kind=kind.kind,
+        digest_date=day,
+        status=fetched.status,
+        fetched_at=fetched.fetched_at,
+        size=len(fetched.body),
+        content_type=fetched.content_type,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        truncated=truncated,
+        listing=kind.listing,
+    )
 
 
 def truncation_reason(size: int) -> str:
@@ -111,21 +127,24 @@ def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
     try:
         if extractor == ARXIV_LISTING:
             # A listing dates itself (its announcement heading), even when empty.
-            listing = parse_listing_page(body, observed_at=page.fetched_at, where=page.url,
-                                         category=page.listing or None)
+            listing = parse_listing_page(
+                body, observed_at=page.fetched_at, where=page.url, category=page.listing or None
+            )
             records, stated = listing.records, listing.announced
         else:
-            records = extract(body, source=extractor, digest_date=page.digest_date,
-                              observed_at=page.fetched_at, where=page.url)
+            records = extract(
+                body, source=extractor, digest_date=page.digest_date, observed_at=page.fetched_at, where=page.url
+            )
             stated = page.digest_date
     except ExtractError as exc:
         return PageResult(page, error=f"{type(exc).__name__}: {exc.reason}")
-    except Exception as exc:  # noqa: BLE001 - an extractor bug must quarantine one page, not sink the batch
+    except Exception as exc:
         return PageResult(page, error=f"ExtractorCrashed: {type(exc).__name__}: {exc}")
     return PageResult(page, records=records, digest_date=stated if stated != page.digest_date else None)
 
 
-def _quarantined(fetched: Fetched, kind: DigestKind, day: date, archive: RawArchive, error: str,
-                 *, truncated: bool) -> PageResult:
+def _quarantined(
+    fetched: Fetched, kind: DigestKind, day: date, archive: RawArchive, error: str, *, truncated: bool
+) -> PageResult:
     sha256 = archive.put(fetched.body)
     return PageResult(raw_page(fetched, kind, day, sha256, truncated=truncated), error=error)

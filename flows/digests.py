@@ -1,4 +1,5 @@
 """Where each source's digests live on the web, and which extractor reads each kind."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,12 +13,12 @@ from flows.settings import Settings
 class DigestKind:
     """One way to read a digest: a URL shape, the extractor for its body, the politeness class."""
 
-    source: str          # warehouse source name (extractors.sources)
-    kind: str            # "api" | "page" | "listing"; also picks the fetch policy
-    extractor: str       # key in extractors.EXTRACTORS
+    source: str  # warehouse source name (extractors.sources)
+    kind: str  # "api" | "page" | "listing"; also picks the fetch policy
+    extractor: str  # key in extractors.EXTRACTORS
     base_url: str
-    path: str            # with {date} and/or {category}
-    listing: str = ""    # arXiv category of a listing
+    path: str  # with {date} and/or {category}
+    listing: str = ""  # arXiv category of a listing
 
     def url(self, day: date) -> str:
         """The URL of this kind's digest for `day`."""
@@ -33,8 +34,12 @@ class WorkItem:
 
 
 # (source, kind) of a raw page -> the extractor that reads it (reextract uses this).
-EXTRACTOR_BY_KIND = {(HF, "api"): HF_API, (HF, "page"): HF_PAGE,
-                     (ARXIV, "listing"): ARXIV_LISTING, (ARXIV_API, "api"): ARXIV_ATOM}
+EXTRACTOR_BY_KIND = {
+    (HF, "api"): HF_API,
+    (HF, "page"): HF_PAGE,
+    (ARXIV, "listing"): ARXIV_LISTING,
+    (ARXIV_API, "api"): ARXIV_ATOM,
+}
 
 
 def hf_kinds(settings: Settings) -> tuple[DigestKind, ...]:
@@ -50,8 +55,12 @@ def arxiv_listing_kinds(settings: Settings) -> list[DigestKind]:
     """One /new listing per configured category (none when arXiv is switched off)."""
     if not settings.arxiv_enabled:
         return []
-    return [DigestKind(ARXIV, "listing", ARXIV_LISTING, settings.arxiv_base_url, settings.arxiv_listing_path,
-                       listing=category) for category in settings.categories]
+    return [
+        DigestKind(
+            ARXIV, "listing", ARXIV_LISTING, settings.arxiv_base_url, settings.arxiv_listing_path, listing=category
+        )
+        for category in settings.categories
+    ]
 
 
 def work_items(settings: Settings, days: list[date], *, with_arxiv: bool = True) -> list[WorkItem]:
@@ -63,6 +72,6 @@ def work_items(settings: Settings, days: list[date], *, with_arxiv: bool = True)
     items = [WorkItem(day, hf_kinds(settings)) for day in days] if settings.hf_enabled else []
     listings = arxiv_listing_kinds(settings) if with_arxiv else []
     dated = "{date}" in settings.arxiv_listing_path
-    for day in (days if dated else days[-1:]):
+    for day in days if dated else days[-1:]:
         items += [WorkItem(day, (kind,)) for kind in listings]
     return items

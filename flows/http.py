@@ -4,6 +4,7 @@ Transient failures (429, 5xx, transport errors, a blown deadline) are retried
 with exponential backoff and jitter, honouring Retry-After; other 4xx are
 terminal. Conditional GET is used when the caller knows an ETag/Last-Modified.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -13,7 +14,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -30,15 +31,15 @@ DEFAULT_USER_AGENT = "papertrend/0.1 (+https://github.com/papertrend/papertrend)
 class FetchPolicy:
     """How politely and how patiently we fetch from one source."""
 
-    min_interval: float = 1.0          # seconds between request starts to one host
+    min_interval: float = 1.0  # seconds between request starts to one host
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0         # longest silence between two chunks
-    deadline: float = 60.0             # whole response, first byte sent to last byte read
-    attempts: int = 4                  # tries in all, including the first
-    backoff: float = 1.0               # first retry waits about this long, then doubles
+    read_timeout: float = 30.0  # longest silence between two chunks
+    deadline: float = 60.0  # whole response, first byte sent to last byte read
+    attempts: int = 4  # tries in all, including the first
+    backoff: float = 1.0  # first retry waits about this long, then doubles
     backoff_max: float = 60.0
-    retry_after_max: float = 300.0     # a longer Retry-After means: give up and report
-    max_bytes: int = 20_000_000        # per response body, decoded
+    retry_after_max: float = 300.0  # a longer Retry-After means: give up and report
+    max_bytes: int = 20_000_000  # per response body, decoded
     max_connections: int | None = None  # arXiv asks for one connection at a time
     user_agent: str = DEFAULT_USER_AGENT
 
@@ -72,8 +73,7 @@ class FetchError(PapertrendError):
 class TransientFetchError(FetchError):
     """A failure that may succeed later (429, 5xx, network trouble, a slow body)."""
 
-    def __init__(self, message: str, *, url: str, retry_after: float | None = None,
-                 status: int | None = None) -> None:
+    def __init__(self, message: str, *, url: str, retry_after: float | None = None, status: int | None = None) -> None:
         super().__init__(message, url=url)
         self.retry_after = retry_after
         self.status = status
@@ -104,7 +104,7 @@ class FetchRefused(FetchError):
     def __init__(self, message: str, *, url: str, status: int, body: bytes = b"") -> None:
         super().__init__(message, url=url)
         self.status = status
-        self.body = body        # the start of the error body: APIs explain themselves there
+        self.body = body  # the start of the error body: APIs explain themselves there
 
 
 class ResponseTooLarge(FetchError):
@@ -131,8 +131,9 @@ def stop_reason(exc: FetchError, site: str) -> str | None:
 class HostThrottle:
     """Process-wide spacing of request starts per host, shared by all fetchers."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
         self._clock, self._sleep = clock, sleep
@@ -162,20 +163,21 @@ class Fetcher:
 
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     throttle: HostThrottle = THROTTLE
-    transport: httpx.BaseTransport | None = None   # tests only: conditions no server produces
+    transport: httpx.BaseTransport | None = None  # tests only: conditions no server produces
 
     def __post_init__(self) -> None:
         self.client = httpx.Client(
             # We decode bodies ourselves (see _read_capped), so only offer what we decode.
             headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=True, transport=self.transport,
+            follow_redirects=True,
+            transport=self.transport,
             limits=httpx.Limits(max_connections=self.policy.max_connections),
         )
 
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> "Fetcher":
+    def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -200,8 +202,10 @@ class Fetcher:
     def _after_failure(self, host: str, url: str, attempt: int, exc: TransientFetchError) -> None:
         # Retry-After (or our backoff) holds back every request to the host, not just this one.
         if exc.retry_after is not None and exc.retry_after > self.policy.retry_after_max:
-            raise RateLimited(f"Retry-After {exc.retry_after:g}s exceeds our limit of "
-                              f"{self.policy.retry_after_max:g}s: {exc}", url=url) from exc
+            raise RateLimited(
+                f"Retry-After {exc.retry_after:g}s exceeds our limit of {self.policy.retry_after_max:g}s: {exc}",
+                url=url,
+            ) from exc
         if attempt == self.policy.attempts:
             kind = RateLimited if exc.status == 429 else RetriesExhausted
             raise kind(f"gave up after {attempt} attempt(s): {exc}", url=url) from exc
@@ -217,8 +221,9 @@ class Fetcher:
         # No single wait (connect, headers, one read) may outlast the deadline; with the
         # check between chunks, an attempt ends within twice the deadline at worst.
         policy = self.policy
-        timeout = httpx.Timeout(min(policy.read_timeout, policy.deadline),
-                                connect=min(policy.connect_timeout, policy.deadline))
+        timeout = httpx.Timeout(
+            min(policy.read_timeout, policy.deadline), connect=min(policy.connect_timeout, policy.deadline)
+        )
         deadline = time.monotonic() + policy.deadline
         try:
             with self.client.stream("GET", url, headers=headers, timeout=timeout) as response:
@@ -228,17 +233,24 @@ class Fetcher:
             raise DeadlineExceeded(f"{type(exc).__name__}: no progress within the time allowed", url=url) from exc
         except httpx.TransportError as exc:
             raise TransientFetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
-        except httpx.HTTPError as exc:       # too many redirects, an invalid URL, ...
+        except httpx.HTTPError as exc:  # too many redirects, an invalid URL, ...
             raise FetchRefused(f"{type(exc).__name__}: {exc}", url=url, status=0) from exc
         fetched = Fetched(
-            url=url, status=response.status_code, body=body, fetched_at=datetime.now(timezone.utc),
-            content_type=response.headers.get("content-type"), etag=response.headers.get("etag"),
+            url=url,
+            status=response.status_code,
+            body=body,
+            fetched_at=datetime.now(UTC),
+            content_type=response.headers.get("content-type"),
+            etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
         )
         if truncated:
-            raise ResponseTooLarge(f"body exceeds the cap of {policy.max_bytes} bytes; kept the first "
-                                   f"{len(body)} (raise max_bytes if this page is legitimately big)",
-                                   url=url, partial=fetched)
+            raise ResponseTooLarge(
+                f"body exceeds the cap of {policy.max_bytes} bytes; kept the first "
+                f"{len(body)} (raise max_bytes if this page is legitimately big)",
+                url=url,
+                partial=fetched,
+            )
         return fetched
 
     def _read_capped(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
@@ -250,8 +262,10 @@ class Fetcher:
         chunks, size = [], 0
         for raw in response.iter_raw():
             if time.monotonic() > deadline:
-                raise DeadlineExceeded(f"body not complete within the {self.policy.deadline:g}s deadline "
-                                       f"({size} bytes read)", url=str(response.url))
+                raise DeadlineExceeded(
+                    f"body not complete within the {self.policy.deadline:g}s deadline ({size} bytes read)",
+                    url=str(response.url),
+                )
             data = decoder.decode(raw, limit=cap + 1 - size)
             chunks.append(data)
             size += len(data)
@@ -288,16 +302,21 @@ class _Decoder:
 def _raise_for_status(response: httpx.Response) -> None:
     status, url = response.status_code, str(response.url)
     if status in RETRYABLE_STATUS:
-        raise TransientFetchError(f"HTTP {status}", url=url, status=status,
-                                  retry_after=parse_retry_after(response.headers.get("retry-after")))
+        raise TransientFetchError(
+            f"HTTP {status}", url=url, status=status, retry_after=parse_retry_after(response.headers.get("retry-after"))
+        )
     if status >= 400:
         body = b""
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) >= ERROR_BODY_BYTES:
                 break
-        raise FetchRefused(f"HTTP {status} (not retried: the request itself is refused)", url=url, status=status,
-                           body=body[:ERROR_BODY_BYTES])
+        raise FetchRefused(
+            f"HTTP {status} (not retried: the request itself is refused)",
+            url=url,
+            status=status,
+            body=body[:ERROR_BODY_BYTES],
+        )
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -312,8 +331,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 _SHARED: dict[FetchPolicy, Fetcher] = {}

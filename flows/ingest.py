@@ -4,9 +4,10 @@
 resumably. Tasks work on batches of days (a Prefect task costs ~40 ms, so
 never one per paper, nor one per page); each batch loads in one transaction.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,20 +17,20 @@ from prefect.cache_policies import NO_CACHE
 from flows import progress
 from flows.archive import RawArchive
 from flows.calendar import missing_announcements
-from flows.http import shared_fetcher
 from flows.day import DayOutcome, Validators, collect_day
-from flows.settings import Settings, run_settings
 from flows.digests import WorkItem, work_items
-from flows.run import recorded_run
-from flows.run import RunSummary
+from flows.http import shared_fetcher
+from flows.run import RunSummary, recorded_run
+from flows.settings import Settings, run_settings
 from warehouse import queries
 from warehouse.db import connect
 from warehouse.load import load_pages
 
 
 @task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
-def ingest_items(items: list[WorkItem], settings: Settings, run_id: str, known: dict[str, Validators],
-                 stopped_hosts: set[str]) -> RunSummary:
+def ingest_items(
+    items: list[WorkItem], settings: Settings, run_id: str, known: dict[str, Validators], stopped_hosts: set[str]
+) -> RunSummary:
     """Fetch, archive and extract a batch of digests, then load them in one transaction.
 
     Items on a host that rate-limited us (here or in an earlier batch) are not fetched.
@@ -65,15 +66,23 @@ def _summarise(outcomes: list[DayOutcome]) -> RunSummary:
         pages_fetched=sum(o.fetched for o in outcomes),
         pages_not_modified=sum(o.not_modified for o in outcomes),
         pages_failed=sum(1 for o in unloaded if not o.quarantined),
-        pages_quarantined=len(quarantined), pages_fallback=sum(o.fell_back for o in outcomes),
+        pages_quarantined=len(quarantined),
+        pages_fallback=sum(o.fell_back for o in outcomes),
         quarantined=[f"{r.page.url} ({r.error})" for r in quarantined],
         failed=[f for o in unloaded if not o.quarantined for f in o.failures],
         stopped=next((o.rate_limited for o in outcomes if o.rate_limited), None),
     )
 
 
-def run_days(flow_name: str, items: list[WorkItem], settings: Settings, params: dict[str, Any],
-             *, skip_loaded: bool, live_at: datetime | None = None) -> RunSummary:
+def run_days(
+    flow_name: str,
+    items: list[WorkItem],
+    settings: Settings,
+    params: dict[str, Any],
+    *,
+    skip_loaded: bool,
+    live_at: datetime | None = None,
+) -> RunSummary:
     """Run the work in batches of `batch_days` days, recorded as one run; raises RunIncomplete if needed.
 
     With `skip_loaded`, items whose digest is already loaded are not fetched.
@@ -108,21 +117,22 @@ def _check_announcements(settings: Settings, summary: RunSummary, now: datetime)
 def _batches(items: list[WorkItem], days_per_batch: int) -> list[list[WorkItem]]:
     # Whole days per batch, so a day's HF page and its arXiv listings load together.
     days = sorted({item.day for item in items})
-    groups = [set(days[n:n + days_per_batch]) for n in range(0, len(days), days_per_batch)]
+    groups = [set(days[n : n + days_per_batch]) for n in range(0, len(days), days_per_batch)]
     return [[item for item in items if item.day in group] for group in groups]
 
 
 @flow(name="backfill", validate_parameters=False)
-def backfill(start: date, end: date, force: bool = False,
-             only_days: list[date] | None = None) -> RunSummary:
+def backfill(start: date, end: date, force: bool = False, only_days: list[date] | None = None) -> RunSummary:
     """Load every digest day in [start, end] (or just `only_days` of it); loaded days are skipped unless `force`."""
     settings = run_settings()
-    days = [d for d in (start + timedelta(n) for n in range((end - start).days + 1))
-            if only_days is None or d in set(only_days)]
+    days = [
+        d
+        for d in (start + timedelta(n) for n in range((end - start).days + 1))
+        if only_days is None or d in set(only_days)
+    ]
     # The real /new page shows only today's listing: history comes from the API (arxiv_history).
     items = work_items(settings, days, with_arxiv="{date}" in settings.arxiv_listing_path)
-    return run_days("backfill", items, settings, {"start": start, "end": end, "force": force},
-                    skip_loaded=not force)
+    return run_days("backfill", items, settings, {"start": start, "end": end, "force": force}, skip_loaded=not force)
 
 
 @flow(name="ingest", validate_parameters=False)
@@ -132,9 +142,15 @@ def ingest(day: date | None = None, refresh_days: int | None = None) -> RunSumma
     Re-fetching lets upvote counts mature; unchanged pages cost a conditional GET and change nothing.
     """
     settings = run_settings()
-    live_at = datetime.now(timezone.utc) if day is None else None
+    live_at = datetime.now(UTC) if day is None else None
     day = day or datetime.now(settings.zone).date()
     window = settings.refresh_days if refresh_days is None else refresh_days
     days = [day - timedelta(n) for n in range(window, -1, -1)]
-    return run_days("ingest", work_items(settings, days), settings, {"day": day, "refresh_days": window},
-                    skip_loaded=False, live_at=live_at)
+    return run_days(
+        "ingest",
+        work_items(settings, days),
+        settings,
+        {"day": day, "refresh_days": window},
+        skip_loaded=False,
+        live_at=live_at,
+    )

@@ -5,6 +5,7 @@ once per paper and stored, not once per report: a weekly report then reads
 counts with SQL. Large backlogs (a first backfill, a new phrase rules version)
 are spread over worker processes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,12 +23,13 @@ from extractors.phrases import PHRASES_VERSION, phrases
 from warehouse import term_index
 
 log = logging.getLogger(__name__)
-BATCH_PAPERS = 25_000          # papers per stored batch (one transaction each)
-PARALLEL_FROM = 20_000         # below this many stale papers, one process is faster than starting workers
+BATCH_PAPERS = 25_000  # papers per stored batch (one transaction each)
+PARALLEL_FROM = 20_000  # below this many stale papers, one process is faster than starting workers
 
 
-def refresh_phrase_index(con: duckdb.DuckDBPyConnection, *, since: date | None = None, until: date | None = None,
-                       workers: int | None = None) -> int:
+def refresh_phrase_index(
+    con: duckdb.DuckDBPyConnection, *, since: date | None = None, until: date | None = None, workers: int | None = None
+) -> int:
     """Index the papers first listed in [since, until] (default: all) that are new or changed; returns how many.
 
     Each batch commits on its own, so an interrupted refresh keeps what it did
@@ -47,7 +49,7 @@ def refresh_phrase_index(con: duckdb.DuckDBPyConnection, *, since: date | None =
     parallel = workers if workers is not None else (os.cpu_count() or 1) if stale.height >= PARALLEL_FROM else 1
     log.info("indexing key phrases of %d paper(s) with %d process(es)", stale.height, parallel)
     with _phrase_pool(parallel) as pool:
-        waiting = None       # the batch whose phrases workers compute while the previous one is stored
+        waiting = None  # the batch whose phrases workers compute while the previous one is stored
         for start in range(0, stale.height, BATCH_PAPERS):
             batch = stale.slice(start, BATCH_PAPERS)
             texts = term_index.paper_texts(con, batch["arxiv_id"].to_list())

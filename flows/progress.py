@@ -1,4 +1,5 @@
 """A process-wide hook through which long flows report progress to whoever shows it (the CLI)."""
+
 from __future__ import annotations
 
 from typing import Protocol

@@ -1,4 +1,5 @@
 """The `reextract` flow: rebuild every extracted table from the raw archive, with no network."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -53,8 +54,10 @@ def reextract() -> Reextracted:
 def _batches(pages: pl.DataFrame, archive: RawArchive) -> Iterator[list[PageResult]]:
     columns = list(RawPage.__dataclass_fields__)
     for start in range(0, pages.height, BATCH_PAGES):
-        batch = [_result(RawPage(**row), archive)
-                 for row in pages.slice(start, BATCH_PAGES).select(columns).iter_rows(named=True)]
+        batch = [
+            _result(RawPage(**row), archive)
+            for row in pages.slice(start, BATCH_PAGES).select(columns).iter_rows(named=True)
+        ]
         progress.advance(len(batch))
         yield batch
 

@@ -2,6 +2,7 @@
 
 Kept free of Prefect, so the shell can import it cheaply.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,8 +15,8 @@ from extractors.errors import PapertrendError
 from flows.files import copy_atomically
 from flows.phrase_index import refresh_phrase_index
 from flows.settings import Settings
-from warehouse.load import LoadCounts
 from warehouse.db import checkpointed, connect, snapshot_path
+from warehouse.load import LoadCounts
 from warehouse.runs import finish_run, start_run
 
 
@@ -37,7 +38,7 @@ class RunSummary:
     updated_sightings: int = 0
     quarantined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    stopped: str | None = None          # why the run stopped early (a host told us to stop)
+    stopped: str | None = None  # why the run stopped early (a host told us to stop)
     stopped_hosts: set[str] = field(default_factory=set)
 
     @property
@@ -75,17 +76,22 @@ class RunIncomplete(RunError):
     def __init__(self, summary: RunSummary) -> None:
         lines = [f"  quarantined: {q}" for q in summary.quarantined] + [f"  failed: {f}" for f in summary.failed]
         if summary.stopped:
-            lines.append(f"  stopped: {summary.stopped}; {summary.days_unfetched} day(s) not fetched, "
-                         "run again later (loaded days are skipped)")
-        super().__init__(f"{summary.pages_quarantined} page(s) quarantined, {summary.pages_failed} failed, "
-                         f"{summary.days_unfetched} not fetched (the other days loaded; see `papertrend status`):\n"
-                         + "\n".join(lines))
+            lines.append(
+                f"  stopped: {summary.stopped}; {summary.days_unfetched} day(s) not fetched, "
+                "run again later (loaded days are skipped)"
+            )
+        super().__init__(
+            f"{summary.pages_quarantined} page(s) quarantined, {summary.pages_failed} failed, "
+            f"{summary.days_unfetched} not fetched (the other days loaded; see `papertrend status`):\n"
+            + "\n".join(lines)
+        )
         self.summary = summary
 
 
 @contextmanager
-def recorded_run(settings: Settings, flow: str, params: dict[str, Any], *, loads: bool = True,
-                 raise_incomplete: bool = True) -> Iterator[RunSummary]:
+def recorded_run(
+    settings: Settings, flow: str, params: dict[str, Any], *, loads: bool = True, raise_incomplete: bool = True
+) -> Iterator[RunSummary]:
     """Start a run row, yield the summary to fill, then record how it ended.
 
     A run that `loads` papers ends by indexing their key phrases. A crash marks
@@ -103,9 +109,14 @@ def recorded_run(settings: Settings, flow: str, params: dict[str, Any], *, loads
         raise
     with connect(settings.warehouse_path) as con:
         if loads:
-            refresh_phrase_index(con)      # what was loaded, the weekly report will not re-read
-        finish_run(con, summary.run_id, status="incomplete" if summary.incomplete else "completed",
-                   counts=summary.counters(), error=summary.stopped)
+            refresh_phrase_index(con)  # what was loaded, the weekly report will not re-read
+        finish_run(
+            con,
+            summary.run_id,
+            status="incomplete" if summary.incomplete else "completed",
+            counts=summary.counters(),
+            error=summary.stopped,
+        )
     publish_snapshot(settings)
     if summary.incomplete and raise_incomplete:
         raise RunIncomplete(summary)

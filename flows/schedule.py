@@ -1,4 +1,5 @@
 """Scheduling: the daily ingest as a Prefect deployment served from this process."""
+
 from __future__ import annotations
 
 from prefect.schedules import Cron, Schedule
@@ -17,5 +18,8 @@ def daily_schedule(settings: Settings) -> Schedule:
 def serve_daily(settings: Settings) -> None:
     """Block, running `ingest` on schedule; each run re-reads papertrend.toml and PAPERTREND_*."""
     pin_for_served_runs(settings)
-    ingest.serve(name=DEPLOYMENT_NAME, schedules=[daily_schedule(settings)],
-                 description="Fetch today's Hugging Face digest and re-fetch the refresh window.")
+    ingest.serve(
+        name=DEPLOYMENT_NAME,
+        schedules=[daily_schedule(settings)],
+        description="Fetch today's Hugging Face digest and re-fetch the refresh window.",
+    )

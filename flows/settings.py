@@ -4,6 +4,7 @@ Precedence, lowest first: built-in defaults, `papertrend.toml` (or the file
 named by PAPERTREND_CONFIG), PAPERTREND_* environment variables, then explicit
 overrides (CLI flags). Every setting is listed in the README's table.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,32 +37,32 @@ class Settings:
     """Everything configurable. Field names are the keys of the config file's sections."""
 
     data_dir: Path = Path("data")
-    warehouse: Path | None = None           # default: <data_dir>/warehouse.duckdb
-    timezone: str = "UTC"                   # for "today" and the schedule
-    refresh_days: int = 7                   # days before the digest date re-fetched by ingest
-    batch_days: int = 30                    # pages per Prefect task (a task costs ~40 ms)
-    contact: str = ""                       # e-mail or URL put in the User-Agent
+    warehouse: Path | None = None  # default: <data_dir>/warehouse.duckdb
+    timezone: str = "UTC"  # for "today" and the schedule
+    refresh_days: int = 7  # days before the digest date re-fetched by ingest
+    batch_days: int = 30  # pages per Prefect task (a task costs ~40 ms)
+    contact: str = ""  # e-mail or URL put in the User-Agent
     hf_enabled: bool = True
     hf_base_url: str = "https://huggingface.co"
-    hf_mode: str = "api"                    # api | page
-    hf_fallback: bool = True                # fall back to the digest page when the API fails
-    hf_api_interval: float = 1.0            # seconds between API requests
-    hf_page_interval: float = 3.0           # seconds between page requests (HF allows ~5x fewer)
+    hf_mode: str = "api"  # api | page
+    hf_fallback: bool = True  # fall back to the digest page when the API fails
+    hf_api_interval: float = 1.0  # seconds between API requests
+    hf_page_interval: float = 3.0  # seconds between page requests (HF allows ~5x fewer)
     fetch_attempts: int = 4
     fetch_backoff: float = 1.0
     fetch_connect_timeout: float = 10.0
     fetch_read_timeout: float = 30.0
     fetch_deadline: float = 60.0
     fetch_max_bytes: int = 20_000_000
-    schedule_cron: str = "30 6 * * *"       # daily ingest, in `timezone`
+    schedule_cron: str = "30 6 * * *"  # daily ingest, in `timezone`
     arxiv_enabled: bool = True
-    arxiv_categories: str = "cs.LG,cs.CL,cs.CV,cs.AI"   # comma-separated /new listings to follow
+    arxiv_categories: str = "cs.LG,cs.CL,cs.CV,cs.AI"  # comma-separated /new listings to follow
     arxiv_base_url: str = "https://arxiv.org"
     arxiv_api_url: str = "https://export.arxiv.org"
-    arxiv_listing_path: str = "/list/{category}/new"    # a replay serves "...?date={date}" too
-    arxiv_interval: float = 3.0             # arXiv's terms: one request every 3 s, one connection
+    arxiv_listing_path: str = "/list/{category}/new"  # a replay serves "...?date={date}" too
+    arxiv_interval: float = 3.0  # arXiv's terms: one request every 3 s, one connection
     arxiv_api_page_size: int = 200
-    arxiv_holidays: str = ""                # extra listing dates without announcements, comma-separated
+    arxiv_holidays: str = ""  # extra listing dates without announcements, comma-separated
 
     @property
     def warehouse_path(self) -> Path:
@@ -92,15 +93,17 @@ class Settings:
         return FetchPolicy(
             min_interval=intervals.get(kind, self.arxiv_interval),
             max_connections=None if kind in intervals else 1,
-            connect_timeout=self.fetch_connect_timeout, read_timeout=self.fetch_read_timeout,
-            deadline=self.fetch_deadline, attempts=self.fetch_attempts, backoff=self.fetch_backoff,
+            connect_timeout=self.fetch_connect_timeout,
+            read_timeout=self.fetch_read_timeout,
+            deadline=self.fetch_deadline,
+            attempts=self.fetch_attempts,
+            backoff=self.fetch_backoff,
             max_bytes=self.fetch_max_bytes,
             user_agent=DEFAULT_USER_AGENT.replace(")", f"{contact})"),
         )
 
     @classmethod
-    def load(cls, *, env: Mapping[str, str] | None = None, config: Path | None = None,
-             **overrides: Any) -> "Settings":
+    def load(cls, *, env: Mapping[str, str] | None = None, config: Path | None = None, **overrides: Any) -> Settings:
         """Build settings from file, environment and overrides; raises SettingsInvalid."""
         env = os.environ if env is None else env
         path = config or Path(env.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG_FILE))
@@ -156,11 +159,11 @@ def _validate(settings: Settings) -> Settings:
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
     try:
-        settings.zone
+        _ = settings.zone
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"timezone {settings.timezone!r} is not an IANA zone such as 'Europe/Berlin'")
     try:
-        settings.holidays
+        _ = settings.holidays
     except ValueError:
         problems.append(f"arxiv_holidays must be YYYY-MM-DD dates, not {settings.arxiv_holidays!r}")
     if "{category}" not in settings.arxiv_listing_path:
@@ -170,8 +173,10 @@ def _validate(settings: Settings) -> Settings:
         problems.append(f"arxiv_categories must be comma-separated arXiv categories like cs.LG, not {bad}")
     local = all(urlsplit(u).hostname in _LOOPBACK for u in (settings.arxiv_base_url, settings.arxiv_api_url))
     if settings.arxiv_interval < ARXIV_MIN_INTERVAL and not local:
-        problems.append(f"arxiv_interval {settings.arxiv_interval:g}s breaks arXiv's terms (one request every "
-                        f"{ARXIV_MIN_INTERVAL:g}s); shorter intervals are for a local replay only")
+        problems.append(
+            f"arxiv_interval {settings.arxiv_interval:g}s breaks arXiv's terms (one request every "
+            f"{ARXIV_MIN_INTERVAL:g}s); shorter intervals are for a local replay only"
+        )
     if settings.fetch_attempts < 1 or settings.refresh_days < 0 or settings.batch_days < 1:
         problems.append("fetch_attempts and batch_days must be >= 1, refresh_days >= 0")
     if problems:

@@ -1,4 +1,5 @@
 """The `weekly_report` flow: compute a week's trends, write its files, store its rows."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -31,14 +32,16 @@ def weekly_report(week: str | None = None) -> WeekReport:
     out = settings.data_dir / "reports" / label
     with recorded_run(settings, "weekly-report", {"week": label}, loads=False):
         with connect(settings.warehouse_path) as con:
-            refresh_phrase_index(con, since=monday - timedelta(weeks=TERM_HISTORY_WEEKS),
-                                 until=monday + timedelta(days=6))
+            refresh_phrase_index(
+                con, since=monday - timedelta(weeks=TERM_HISTORY_WEEKS), until=monday + timedelta(days=6)
+            )
             report, model = build_week_report(con, monday)
         # Rendering and writing files happen with no connection open: other writers need not wait.
         paths = write_report_files(report, out)
         with connect(settings.warehouse_path) as con:
-            save_report(con, report_rows(report, model, markdown_path=str(paths["markdown"]),
-                                         html_path=str(paths["html"])))
+            save_report(
+                con, report_rows(report, model, markdown_path=str(paths["markdown"]), html_path=str(paths["html"]))
+            )
             weeks = report_weeks(con)
         write_atomically(settings.data_dir / "reports" / "index.html", render_index(weeks).encode("utf-8"))
     return report

@@ -1,4 +1,5 @@
 """The `papertrend` command line: thin wrappers over flows, warehouse queries and extractors."""
+
 from __future__ import annotations
 
 import gzip
@@ -7,10 +8,10 @@ import re
 import sys
 import time
 from dataclasses import asdict
-from datetime import date, datetime, timezone
-from enum import Enum
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -18,13 +19,19 @@ from flows.run import RunIncomplete
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported
 
-app = typer.Typer(help="Track trending ML papers: fetch digests, keep them, query them.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR",
-                                                 help="Raw archive, warehouse and reports live here.")]
+app = typer.Typer(
+    help="Track trending ML papers: fetch digests, keep them, query them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR", help="Raw archive, warehouse and reports live here."),
+]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -34,8 +41,11 @@ _debug = False
 
 
 @app.callback()
-def main(debug: Annotated[bool, typer.Option("--debug", envvar="PAPERTREND_DEBUG",
-                                             help="Print tracebacks with errors.")] = False) -> None:
+def main(
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="PAPERTREND_DEBUG", help="Print tracebacks with errors.")
+    ] = False,
+) -> None:
     """Track trending ML papers: fetch digests, keep them, query them."""
     global _debug
     _debug = debug
@@ -62,10 +72,12 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
 class _Bar:
     """Shows flow progress as a rich progress bar on stderr."""
 
-    def __enter__(self) -> "_Bar":
+    def __enter__(self) -> _Bar:
         from rich.console import Console
         from rich.progress import Progress
+
         from flows import progress
+
         self.progress = Progress(console=Console(stderr=True), transient=True)
         self.progress.start()
         self.task = None
@@ -81,14 +93,14 @@ class _Bar:
 
     def __exit__(self, *exc: object) -> None:
         from flows import progress
+
         progress.set_listener(None)
         self.progress.stop()
 
 
 def _note_snapshot(from_snapshot: bool) -> None:
     if from_snapshot:
-        typer.secho("note: a flow is writing; reading the snapshot published after the last run",
-                    err=True, fg="yellow")
+        typer.secho("note: a flow is writing; reading the snapshot published after the last run", err=True, fg="yellow")
 
 
 def _print_summary(summary: Any) -> None:
@@ -98,12 +110,15 @@ def _print_summary(summary: Any) -> None:
 
 @app.command()
 @friendly
-def ingest(day: Annotated[Optional[datetime], typer.Argument(formats=["%Y-%m-%d"], help="Digest date (default: today)")] = None,
-           refresh_days: Annotated[Optional[int], typer.Option(help="Days before DAY to re-fetch")] = None,
-           data_dir: DataDir = None) -> None:
+def ingest(
+    day: Annotated[datetime | None, typer.Argument(formats=["%Y-%m-%d"], help="Digest date (default: today)")] = None,
+    refresh_days: Annotated[int | None, typer.Option(help="Days before DAY to re-fetch")] = None,
+    data_dir: DataDir = None,
+) -> None:
     """Fetch one digest day and re-fetch the refresh window before it."""
     settings = _settings(data_dir)
     from flows.ingest import ingest as ingest_flow
+
     with settings_in_use(settings), _Bar():
         summary = ingest_flow(day.date() if day else None, refresh_days)
     _print_summary(summary)
@@ -111,13 +126,16 @@ def ingest(day: Annotated[Optional[datetime], typer.Argument(formats=["%Y-%m-%d"
 
 @app.command()
 @friendly
-def backfill(start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-             end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-             force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
-             data_dir: DataDir = None) -> None:
+def backfill(
+    start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+    end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+    force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
+    data_dir: DataDir = None,
+) -> None:
     """Load every digest day from START to END; resumable (loaded days are skipped)."""
     settings = _settings(data_dir)
     from flows.ingest import backfill as backfill_flow
+
     with settings_in_use(settings), _Bar():
         summary = backfill_flow(start.date(), end.date(), force)
     _print_summary(summary)
@@ -125,14 +143,17 @@ def backfill(start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
 
 @app.command("arxiv-history")
 @friendly
-def arxiv_history(category: Annotated[str, typer.Argument(help="arXiv category, e.g. cs.LG")],
-                  start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-                  end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-                  force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
-                  data_dir: DataDir = None) -> None:
+def arxiv_history(
+    category: Annotated[str, typer.Argument(help="arXiv category, e.g. cs.LG")],
+    start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+    end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
+    force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
+    data_dir: DataDir = None,
+) -> None:
     """Load a category's papers submitted from START to END through the arXiv API (3 s per request)."""
     settings = _settings(data_dir)
     from flows.arxiv_history import arxiv_history as history_flow
+
     with settings_in_use(settings), _Bar():
         summary = history_flow(category, start.date(), end.date(), force)
     _print_summary(summary)
@@ -140,11 +161,14 @@ def arxiv_history(category: Annotated[str, typer.Argument(help="arXiv category, 
 
 @app.command("arxiv-lookup")
 @friendly
-def arxiv_lookup(ids: Annotated[list[str], typer.Argument(help="arXiv ids, any spelling (2406.01234v2, URLs)")],
-                 data_dir: DataDir = None) -> None:
+def arxiv_lookup(
+    ids: Annotated[list[str], typer.Argument(help="arXiv ids, any spelling (2406.01234v2, URLs)")],
+    data_dir: DataDir = None,
+) -> None:
     """Fetch the current arXiv metadata of papers by id, 100 per request."""
     settings = _settings(data_dir)
     from flows.arxiv_history import arxiv_lookup as lookup_flow
+
     with settings_in_use(settings):
         summary = lookup_flow(ids)
     _print_summary(summary)
@@ -156,25 +180,33 @@ def reextract(data_dir: DataDir = None) -> None:
     """Rebuild papers, sightings, digests and quarantine from the raw archive (no network)."""
     settings = _settings(data_dir)
     from flows.reextract import reextract as run_reextract
+
     with settings_in_use(settings), _Bar():
         result = run_reextract()
     counts = result.counts
-    typer.echo(f"pages={counts.pages_loaded + counts.pages_quarantined} failed_extraction={counts.pages_quarantined} "
-               f"open_quarantine={result.open_quarantine} papers={counts.new_papers} sightings={counts.new_sightings}")
+    typer.echo(
+        f"pages={counts.pages_loaded + counts.pages_quarantined} failed_extraction={counts.pages_quarantined} "
+        f"open_quarantine={result.open_quarantine} papers={counts.new_papers} sightings={counts.new_sightings}"
+    )
     if result.open_quarantine:
-        _fail(f"{result.open_quarantine} day(s) have only pages that do not extract",
-              "see `papertrend status`; fix the extractor or re-fetch those days")
+        _fail(
+            f"{result.open_quarantine} day(s) have only pages that do not extract",
+            "see `papertrend status`; fix the extractor or re-fetch those days",
+        )
 
 
 @app.command("index-terms")
 @friendly
-def index_terms(rebuild: Annotated[bool, typer.Option(help="Drop the phrase index and build it again")] = False,
-                data_dir: DataDir = None) -> None:
+def index_terms(
+    rebuild: Annotated[bool, typer.Option(help="Drop the phrase index and build it again")] = False,
+    data_dir: DataDir = None,
+) -> None:
     """Bring the key-phrase index behind weekly trends up to date (every flow run does this itself)."""
     settings = _settings(data_dir)
     from flows.phrase_index import rebuild_phrase_index, refresh_phrase_index
     from flows.run import publish_snapshot
     from warehouse.db import connect
+
     with connect(settings.warehouse_path) as con:
         indexed = rebuild_phrase_index(con) if rebuild else refresh_phrase_index(con)
     publish_snapshot(settings)
@@ -186,13 +218,18 @@ def index_terms(rebuild: Annotated[bool, typer.Option(help="Drop the phrase inde
 def status(data_dir: DataDir = None) -> None:
     """Row counts, last runs, freshness per source and open quarantine."""
     import polars as pl
+
     from warehouse import queries
     from warehouse.db import connect_for_reading
+
     settings = _settings(data_dir)
     with connect_for_reading(settings.warehouse_path) as (con, from_snapshot):
         _note_snapshot(from_snapshot)
-        sections = {"runs (latest first)": queries.recent_runs(con), "sources": queries.source_freshness(con),
-                    "open quarantine": queries.open_quarantine(con)}
+        sections = {
+            "runs (latest first)": queries.recent_runs(con),
+            "sources": queries.source_freshness(con),
+            "open quarantine": queries.open_quarantine(con),
+        }
         counts = queries.table_counts(con)
     typer.echo(f"warehouse: {settings.warehouse_path}")
     typer.echo("rows: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
@@ -203,13 +240,17 @@ def status(data_dir: DataDir = None) -> None:
 
 @app.command()
 @friendly
-def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
-        format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
-        data_dir: DataDir = None) -> None:
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    data_dir: DataDir = None,
+) -> None:
     """Run read-only SQL on the warehouse (its published snapshot while a flow is writing)."""
     import duckdb
     import polars as pl
+
     from warehouse.db import connect_for_reading
+
     settings = _settings(data_dir)
     with connect_for_reading(settings.warehouse_path) as (con, from_snapshot):
         _note_snapshot(from_snapshot)
@@ -217,9 +258,9 @@ def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
             result = con.sql(query)
             frame = result.pl() if result is not None else None
         except duckdb.Error as exc:
-            _fail(str(exc).splitlines()[0], "check the query; `papertrend sql \"SHOW TABLES\"` lists tables")
+            _fail(str(exc).splitlines()[0], 'check the query; `papertrend sql "SHOW TABLES"` lists tables')
     if frame is None:
-        return              # a statement without a result (SET, PRAGMA ...)
+        return  # a statement without a result (SET, PRAGMA ...)
     if format is Format.csv:
         sys.stdout.write(frame.write_csv())
     elif format is Format.json:
@@ -231,20 +272,27 @@ def sql(query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
 
 @app.command()
 @friendly
-def extract(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
-            source: Annotated[Optional[str], typer.Option(help="hf-api | hf-page | arxiv-listing | arxiv-api (default: guessed)")] = None,
-            day: Annotated[Optional[datetime], typer.Option("--date", formats=["%Y-%m-%d"],
-                                                            help="Digest date (default: from the file name)")] = None) -> None:
+def extract(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    source: Annotated[
+        str | None, typer.Option(help="hf-api | hf-page | arxiv-listing | arxiv-api (default: guessed)")
+    ] = None,
+    day: Annotated[
+        datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="Digest date (default: from the file name)")
+    ] = None,
+) -> None:
     """Run an extractor on a saved page or API response; print its records as JSON lines."""
-    from extractors import EXTRACTORS, extract as run_extract, guess_source
+    from extractors import EXTRACTORS, guess_source
+    from extractors import extract as run_extract
     from extractors.errors import ExtractError
+
     body = path.read_bytes()
     body = gzip.decompress(body) if path.suffix == ".gz" else body
     digest_date = day.date() if day else _date_in_name(path)
     source = source or guess_source(body)
     if source not in EXTRACTORS:
         _fail(f"unknown source {source!r}", f"use one of: {', '.join(EXTRACTORS)}", EXIT_USAGE)
-    observed = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    observed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     try:
         records = run_extract(body, source=source, digest_date=digest_date, observed_at=observed, where=str(path))
     except ExtractError as exc:
@@ -261,11 +309,14 @@ def _date_in_name(path: Path) -> date:
 
 
 @app.command()
-def replay(corpus: Annotated[Path, typer.Option(exists=True, file_okay=False, help="Corpus directory")],
-           port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,
-           fault: Annotated[Optional[list[str]], typer.Option(help="KIND[:ARG]@MATCH[*TIMES], repeatable")] = None) -> None:
+def replay(
+    corpus: Annotated[Path, typer.Option(exists=True, file_okay=False, help="Corpus directory")],
+    port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,
+    fault: Annotated[list[str] | None, typer.Option(help="KIND[:ARG]@MATCH[*TIMES], repeatable")] = None,
+) -> None:
     """Serve a corpus on 127.0.0.1 at the real sites' paths, until Ctrl-C."""
     from digest_replay.server import Fault, ReplayServer
+
     try:
         faults = [Fault.parse(spec) for spec in fault or []]
     except ValueError as exc:
@@ -281,14 +332,18 @@ def replay(corpus: Annotated[Path, typer.Option(exists=True, file_okay=False, he
 
 @app.command()
 @friendly
-def demo(corpus: Annotated[Optional[Path], typer.Option(exists=True, file_okay=False,
-                                                        help="Replay this corpus instead of a synthetic one")] = None,
-         days: Annotated[int, typer.Option(help="Synthetic corpus: digest days")] = 60,
-         papers_per_day: Annotated[int, typer.Option(help="Synthetic corpus: papers per day")] = 25,
-         data_dir: DataDir = None) -> None:
+def demo(
+    corpus: Annotated[
+        Path | None, typer.Option(exists=True, file_okay=False, help="Replay this corpus instead of a synthetic one")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Synthetic corpus: digest days")] = 60,
+    papers_per_day: Annotated[int, typer.Option(help="Synthetic corpus: papers per day")] = 25,
+    data_dir: DataDir = None,
+) -> None:
     """Run the real pipeline end to end against a local replay of a corpus, and summarise."""
     settings = _settings(data_dir)
     from papertrend.demo import run_demo
+
     with _Bar():
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
@@ -298,25 +353,32 @@ def demo(corpus: Annotated[Optional[Path], typer.Option(exists=True, file_okay=F
 
 @app.command()
 @friendly
-def report(week: Annotated[Optional[str], typer.Option(help="ISO week, e.g. 2025-W22 (default: the last complete week)")] = None,
-           as_json: Annotated[bool, typer.Option("--json", help="Print the week's trends as one JSON object")] = False,
-           data_dir: DataDir = None) -> None:
+def report(
+    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2025-W22 (default: the last complete week)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the week's trends as one JSON object")] = False,
+    data_dir: DataDir = None,
+) -> None:
     """Compute the weekly trends report: Markdown, HTML and charts under <data dir>/reports, rows in the warehouse."""
     settings = _settings(data_dir)
     from flows.weekly import weekly_report
     from reports.weeks import week_start
+
     if week is not None:
-        week_start(week)            # a bad label is a usage error before any work starts
+        week_start(week)  # a bad label is a usage error before any work starts
     with settings_in_use(settings):
         result = weekly_report(week)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
     else:
         out = settings.data_dir / "reports" / result.week
-        typer.echo(f"{result.week}: {result.papers} papers, {len(result.topics)} topic trends, "
-                   f"{len(result.rising_terms)} rising and {len(result.new_terms)} new terms")
-        typer.echo(f"report at {(out / 'report.html').resolve()} (and report.md); index at "
-                   f"{(settings.data_dir / 'reports' / 'index.html').resolve()}")
+        typer.echo(
+            f"{result.week}: {result.papers} papers, {len(result.topics)} topic trends, "
+            f"{len(result.rising_terms)} rising and {len(result.new_terms)} new terms"
+        )
+        typer.echo(
+            f"report at {(out / 'report.html').resolve()} (and report.md); index at "
+            f"{(settings.data_dir / 'reports' / 'index.html').resolve()}"
+        )
 
 
 @app.command()
@@ -325,6 +387,7 @@ def serve(data_dir: DataDir = None) -> None:
     """Run the daily ingest on its schedule (schedule_cron in timezone) until stopped."""
     settings = _settings(data_dir)
     from flows.schedule import serve_daily
+
     typer.echo(f"serving the daily ingest at '{settings.schedule_cron}' ({settings.timezone}); Ctrl-C stops")
     serve_daily(settings)
 

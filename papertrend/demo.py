@@ -1,4 +1,5 @@
 """`papertrend demo`: the real pipeline end to end against a local replay of a corpus."""
+
 from __future__ import annotations
 
 import time
@@ -6,16 +7,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from digest_replay.arxiv_corpus import ArxivCorpus
-from flows.ingest import backfill
-from flows.weekly import weekly_report
-from reports.weeks import last_complete_week_of
-from flows.run import RunIncomplete, RunSummary
 from digest_replay.corpus import Corpus
 from digest_replay.server import ReplayServer
-from flows.settings import Settings, settings_in_use
+from digest_replay.synthetic.hf import generate_corpus
 from extractors.errors import PapertrendError
 from extractors.sources import ARXIV_LISTING_FOLDER, HF_API_FOLDER
-from digest_replay.synthetic.hf import generate_corpus
+from flows.ingest import backfill
+from flows.run import RunIncomplete, RunSummary
+from flows.settings import Settings, settings_in_use
+from flows.weekly import weekly_report
+from reports.weeks import last_complete_week_of
 from warehouse import queries
 from warehouse.db import connect
 
@@ -33,14 +34,21 @@ def replay_overrides(settings: Settings, base_url: str, corpus: Path | None = No
     replay's dated listing path (the real /new page has no date).
     """
     arxiv = ArxivCorpus(corpus) if corpus is not None else None
-    return {"data_dir": str(settings.data_dir), "warehouse": str(settings.warehouse_path),
-            "hf_base_url": base_url, "hf_api_interval": 0.0, "hf_page_interval": 0.0,
-            "arxiv_enabled": bool(arxiv and arxiv.days()), "arxiv_base_url": base_url, "arxiv_api_url": base_url,
-            "arxiv_interval": 0.0, "arxiv_listing_path": "/list/{category}/new?date={date}"}
+    return {
+        "data_dir": str(settings.data_dir),
+        "warehouse": str(settings.warehouse_path),
+        "hf_base_url": base_url,
+        "hf_api_interval": 0.0,
+        "hf_page_interval": 0.0,
+        "arxiv_enabled": bool(arxiv and arxiv.days()),
+        "arxiv_base_url": base_url,
+        "arxiv_api_url": base_url,
+        "arxiv_interval": 0.0,
+        "arxiv_listing_path": "/list/{category}/new?date={date}",
+    }
 
 
-def run_demo(settings: Settings, *, corpus: Path | None, days: int,
-             papers_per_day: int) -> tuple[str, RunSummary]:
+def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_day: int) -> tuple[str, RunSummary]:
     """Generate (or take) a corpus, replay it over HTTP, backfill it; return a description and the run's summary."""
     if corpus is None:
         corpus = settings.data_dir / "demo-corpus"
@@ -53,9 +61,11 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int,
     with ReplayServer(corpus) as server:
         overrides = replay_overrides(settings, server.base_url, corpus)
         # One pass per source: the HF days as a range, arXiv only on the days it was crawled.
-        passes = [(hf_days, {"arxiv_enabled": False}, None),
-                  (arxiv_days, {"hf_enabled": False}, arxiv_days)] if overrides["arxiv_enabled"] else \
-                 [(hf_days, {}, None)]
+        passes = (
+            [(hf_days, {"arxiv_enabled": False}, None), (arxiv_days, {"hf_enabled": False}, arxiv_days)]
+            if overrides["arxiv_enabled"]
+            else [(hf_days, {}, None)]
+        )
         for pass_days, switch, only in passes:
             if pass_days:
                 summary.add(_backfill_quietly(min(pass_days), max(pass_days), {**overrides, **switch}, only))
@@ -64,9 +74,11 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int,
     with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"))):
         report = weekly_report(last_complete_week_of(end))
     out = (settings.data_dir / "reports" / report.week).resolve()
-    description += (f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "
-                    f"{', '.join(t.term for t in report.rising_terms[:5]) or 'none'}"
-                    f"\n  {out / 'report.html'}  (Markdown: report.md; all weeks: {out.parent / 'index.html'})")
+    description += (
+        f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "
+        f"{', '.join(t.term for t in report.rising_terms[:5]) or 'none'}"
+        f"\n  {out / 'report.html'}  (Markdown: report.md; all weeks: {out.parent / 'index.html'})"
+    )
     return description, summary
 
 
@@ -78,8 +90,7 @@ def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] 
         return exc.summary
 
 
-def _describe(settings: Settings, summary: RunSummary, start: date, end: date,
-              seconds: float, corpus: Path) -> str:
+def _describe(settings: Settings, summary: RunSummary, start: date, end: date, seconds: float, corpus: Path) -> str:
     with connect(settings.warehouse_path, read_only=True) as con:
         counts = queries.table_counts(con)
         counts_by_source = queries.digests_by_source(con)
@@ -93,7 +104,7 @@ def _describe(settings: Settings, summary: RunSummary, start: date, end: date,
         f"warehouse: {counts['papers']} papers, {counts['sightings']} sightings, {counts['raw_pages']} raw pages",
         f"top papers of the week ending {end}:",
         *[f"  {row['upvotes'] or 0:>4}  {row['arxiv_id']}  {row['title'][:80]}" for row in top.iter_rows(named=True)],
-        f"warehouse at {settings.warehouse_path.resolve()}  (try: papertrend sql \"SELECT count(*) FROM papers\")",
+        f'warehouse at {settings.warehouse_path.resolve()}  (try: papertrend sql "SELECT count(*) FROM papers")',
         f"raw archive at {settings.raw_dir.resolve()}",
     ]
     return "\n".join(lines)

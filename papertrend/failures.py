@@ -4,6 +4,7 @@ Each layer's errors derive from one base (docs/architecture.md draws the
 tree); this table maps each base to its advice. Anything else is a bug: one
 line saying so, and the traceback only under `--debug` or PAPERTREND_DEBUG=1.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -22,8 +23,8 @@ from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from warehouse.db import WarehouseError
 
-EXIT_FAILURE = 1        # a runtime condition: the input, the network, the warehouse
-EXIT_USAGE = 2          # a bad argument or setting: fix the command or the config
+EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
+EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 # (error class, exit code, what to do), most specific first; the first match wins.
@@ -31,14 +32,19 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (SettingsInvalid, EXIT_USAGE, "fix papertrend.toml or the PAPERTREND_* variables (README: Settings)"),
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
-    (RunIncomplete, EXIT_FAILURE,
-     "fix or wait, then re-run: loaded days are skipped, quarantined ones retried"),
-    (ArchiveMissing, EXIT_FAILURE,
-     "restore <data_dir>/raw from a backup, or re-fetch the day with `papertrend backfill DAY DAY --force`"),
+    (RunIncomplete, EXIT_FAILURE, "fix or wait, then re-run: loaded days are skipped, quarantined ones retried"),
+    (
+        ArchiveMissing,
+        EXIT_FAILURE,
+        "restore <data_dir>/raw from a backup, or re-fetch the day with `papertrend backfill DAY DAY --force`",
+    ),
     (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
     (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),
-    (ExtractError, EXIT_FAILURE,
-     "the page is not in a shape this extractor knows; try --source, or file an issue with the page"),
+    (
+        ExtractError,
+        EXIT_FAILURE,
+        "the page is not in a shape this extractor knows; try --source, or file an issue with the page",
+    ),
     (ReportError, EXIT_FAILURE, "see `papertrend status` for what the warehouse holds"),
     (PapertrendError, EXIT_FAILURE, "see docs/operations.md"),
 )
@@ -60,13 +66,15 @@ def advice_for(exc: PapertrendError) -> tuple[int, str]:
     return next((code, hint) for kind, code, hint in ADVICE if isinstance(exc, kind))
 
 
-def reported(debug: Callable[[], bool], on_incomplete: Callable[[RunIncomplete], None]
-             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def reported(
+    debug: Callable[[], bool], on_incomplete: Callable[[RunIncomplete], None]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a command so that every exception becomes one reported line and an exit code.
 
     `debug()` says whether to print tracebacks too; `on_incomplete` shows the
     counts of a run that ended incomplete before its error line.
     """
+
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(command)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -75,8 +83,9 @@ def reported(debug: Callable[[], bool], on_incomplete: Callable[[RunIncomplete],
             except typer.Exit:
                 raise
             except KeyboardInterrupt:
-                raise fail("interrupted", "nothing half-written is kept; run the command again",
-                           EXIT_INTERRUPTED) from None
+                raise fail(
+                    "interrupted", "nothing half-written is kept; run the command again", EXIT_INTERRUPTED
+                ) from None
             except PapertrendError as exc:
                 if debug():
                     traceback.print_exc()
@@ -84,10 +93,14 @@ def reported(debug: Callable[[], bool], on_incomplete: Callable[[RunIncomplete],
                     on_incomplete(exc)
                 code, hint = advice_for(exc)
                 raise fail(str(exc), hint, code) from None
-            except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said as one
+            except Exception as exc:
                 if debug():
                     traceback.print_exc()
-                raise fail(f"internal error (a bug in papertrend): {type(exc).__name__}: {exc}",
-                           "re-run with `papertrend --debug ...` for the traceback and report it") from None
+                raise fail(
+                    f"internal error (a bug in papertrend): {type(exc).__name__}: {exc}",
+                    "re-run with `papertrend --debug ...` for the traceback and report it",
+                ) from None
+
         return wrapper
+
     return decorate

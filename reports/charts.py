@@ -4,6 +4,7 @@ Figures are built with `matplotlib.figure.Figure` and an explicit Agg canvas, ne
 figure registry to leak into, no backend switch for the whole process, and safe in worker threads
 (matplotlib's own advice for servers). PNG bytes are identical run to run for the same input.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,8 @@ from matplotlib.figure import Figure
 from reports.model import TopicTrend, WeekReport
 
 DPI = 100
-CHART_SIZE = (8.0, 4.0)            # inches: 800x400 px
-SPARK_SIZE = (1.6, 0.4)            # inches: 160x40 px
+CHART_SIZE = (8.0, 4.0)  # inches: 800x400 px
+SPARK_SIZE = (1.6, 0.4)  # inches: 160x40 px
 NO_DATA_SIZE = (3.0, 1.0)
 MAX_TOPICS = 5
 MAX_LABEL = 40
@@ -37,11 +38,18 @@ def topic_share_chart(report: WeekReport) -> bytes:
         return no_data_png()
     weeks = sorted({week for topic in topics for week, _ in topic.series})
     fig, ax = _figure(CHART_SIZE)
-    for colour, topic in zip(PALETTE, topics):
+    for colour, topic in zip(PALETTE, topics, strict=False):
         shares = dict(topic.series)
         points = [(i, shares[w] * 100) for i, w in enumerate(weeks) if w in shares]
-        ax.plot([x for x, _ in points], [y for _, y in points], color=colour, marker="o", markersize=3,
-                linewidth=1.8, label=_chart_text(topic.label))
+        ax.plot(
+            [x for x, _ in points],
+            [y for _, y in points],
+            color=colour,
+            marker="o",
+            markersize=3,
+            linewidth=1.8,
+            label=_chart_text(topic.label),
+        )
     _week_axis(ax, weeks)
     ax.set_ylabel("share of papers (%)", fontsize=9)
     ax.set_ylim(bottom=0)
@@ -59,10 +67,15 @@ def volume_chart(report: WeekReport) -> bytes:
     sources = sorted({source for _, source in counts})
     width = 0.8 / len(sources)
     fig, ax = _figure(CHART_SIZE)
-    for n, (colour, source) in enumerate(zip(_cycle(PALETTE, len(sources)), sources)):
+    for n, (colour, source) in enumerate(zip(_cycle(PALETTE, len(sources)), sources, strict=True)):
         offset = (n - (len(sources) - 1) / 2) * width
-        ax.bar([i + offset for i in range(len(weeks))], [counts.get((w, source), 0) for w in weeks],
-               width=width, color=colour, label=_chart_text(source))
+        ax.bar(
+            [i + offset for i in range(len(weeks))],
+            [counts.get((w, source), 0) for w in weeks],
+            width=width,
+            color=colour,
+            label=_chart_text(source),
+        )
     _week_axis(ax, weeks)
     ax.set_ylabel("papers", fontsize=9)
     ax.set_title("Papers per week by source", fontsize=11)
@@ -89,8 +102,7 @@ def sparkline(series: Sequence[tuple[str, float]]) -> bytes:
 def no_data_png(size: tuple[float, float] = NO_DATA_SIZE) -> bytes:
     """A small grey PNG that says "no data", for charts with nothing to draw."""
     fig = Figure(figsize=size, dpi=DPI)
-    fig.text(0.5, 0.5, "no data", ha="center", va="center", color="#777777",
-             fontsize=10 if size[1] >= 0.8 else 7)
+    fig.text(0.5, 0.5, "no data", ha="center", va="center", color="#777777", fontsize=10 if size[1] >= 0.8 else 7)
     return _png(fig)
 
 
@@ -118,7 +130,7 @@ def _figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
 def _week_axis(ax: Axes, weeks: list[str]) -> None:
     # Weeks are categories: plotted at 0..n-1 and labelled, every other label when crowded.
     step = 1 if len(weeks) <= 10 else 2
-    ticks = list(range(len(weeks)))[::-1][::step][::-1]   # always label the latest week
+    ticks = list(range(len(weeks)))[::-1][::step][::-1]  # always label the latest week
     ax.set_xticks(ticks, [weeks[i] for i in ticks], rotation=45, ha="right")
     ax.set_xlim(-0.6, len(weeks) - 0.4)
 

@@ -1,4 +1,5 @@
 """Errors of the reports layer."""
+
 from __future__ import annotations
 
 from extractors.errors import PapertrendError

@@ -1,4 +1,5 @@
 """The weekly report as data: what trends.py computes and render.py turns into Markdown and HTML."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -13,7 +14,7 @@ class PaperRef:
     arxiv_id: str
     title: str
     upvotes: int | None = None
-    gain: int | None = None              # upvotes gained between observations (trending papers)
+    gain: int | None = None  # upvotes gained between observations (trending papers)
     github_repo: str | None = None
     sources: tuple[str, ...] = ()
 
@@ -31,16 +32,16 @@ class TopicTrend:
     """One topic at one horizon: its size, growth against the baseline, and its papers."""
 
     topic_id: int
-    label: str                            # 2-4 key terms, phrases first
+    label: str  # 2-4 key terms, phrases first
     terms: tuple[str, ...]
-    horizon: str                          # "week" | "momentum"
-    papers: int                           # papers of the target window in this topic
+    horizon: str  # "week" | "momentum"
+    papers: int  # papers of the target window in this topic
     share: float
     baseline_share: float
-    growth: float                         # share / baseline_share (inf-safe: see trends.py)
-    score: float                          # significance (z of the log-odds ratio)
-    upvotes: int                          # sum of HF upvotes of the target window's papers
-    series: tuple[tuple[str, float], ...] = ()   # (ISO week, share) over the report window
+    growth: float  # share / baseline_share (inf-safe: see trends.py)
+    score: float  # significance (z of the log-odds ratio)
+    upvotes: int  # sum of HF upvotes of the target window's papers
+    series: tuple[tuple[str, float], ...] = ()  # (ISO week, share) over the report window
     top_papers: tuple[PaperRef, ...] = ()
 
 
@@ -59,21 +60,22 @@ class TermTrend:
 class WeekReport:
     """Everything the weekly report says about one ISO week."""
 
-    week: str                             # "2025-W22"
+    week: str  # "2025-W22"
     week_start: date
     papers: int
     papers_by_source: dict[str, int]
     last_week_papers: int
-    baseline_mean: float                  # mean papers per week over the 8 weeks before
-    topics: list[TopicTrend] = field(default_factory=list)
+    baseline_mean: float  # mean papers per week over the 8 weeks before
+    topics: list[TopicTrend] = field(default_factory=list)  # rising: growth > 1, score past the threshold
+    falling_topics: list[TopicTrend] = field(default_factory=list)  # shrinking as significantly, weakest first
     rising_terms: list[TermTrend] = field(default_factory=list)
     new_terms: list[TermTrend] = field(default_factory=list)
     top_papers: list[PaperRef] = field(default_factory=list)
     trending_papers: list[PaperRef] = field(default_factory=list)
     multi_source_papers: list[PaperRef] = field(default_factory=list)
     category_mix: dict[str, int] = field(default_factory=dict)
-    volume: list[tuple[str, str, int]] = field(default_factory=list)   # (ISO week, source, papers)
-    notes: list[str] = field(default_factory=list)                     # e.g. too little data
+    volume: list[tuple[str, str, int]] = field(default_factory=list)  # (ISO week, source, papers)
+    notes: list[str] = field(default_factory=list)  # e.g. too little data
 
     def to_json(self) -> dict[str, Any]:
         """The report as plain JSON-able data (`papertrend report --json`)."""

@@ -3,6 +3,7 @@
 Output is deterministic: the same report gives the same bytes for every file (no timestamps, sorted
 mappings, PNGs without metadata), so re-running a week rewrites nothing that a diff would show.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,6 @@ from reports import charts, templates
 from reports.model import TopicTrend, WeekReport
 from reports.terms import HORIZONS
 from reports.weeks import BASELINE_WEEKS, WEEK_LABEL, iso_week
-
 
 GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 # Markdown punctuation that could start a link, emphasis, HTML or a table cell inside a text.
@@ -46,8 +46,11 @@ def render_index(weeks: list[tuple[str, str]]) -> str:
     if wrong:
         raise ValueError(f"not ISO week labels (expected like '2025-W22'): {wrong}")
     ordered = sorted(weeks, key=lambda item: item[0], reverse=True)
-    return _environment(html=True).from_string(templates.INDEX).render(
-        weeks=ordered, title="Trending papers: weekly reports")
+    return (
+        _environment(html=True)
+        .from_string(templates.INDEX)
+        .render(weeks=ordered, title="Trending papers: weekly reports")
+    )
 
 
 def report_files(report: WeekReport) -> dict[str, bytes]:
@@ -70,7 +73,7 @@ def chart_pngs(report: WeekReport) -> dict[str, bytes]:
 
 def spark_name(topic: TopicTrend) -> str:
     """The chart name of a topic's sparkline, also its file stem: 'spark-<topic_id>-<horizon>'."""
-    horizon = re.sub(r"[^A-Za-z0-9_-]", "_", topic.horizon)    # it becomes part of a file name
+    horizon = re.sub(r"[^A-Za-z0-9_-]", "_", topic.horizon)  # it becomes part of a file name
     return f"spark-{topic.topic_id}-{horizon}"
 
 
@@ -84,23 +87,49 @@ def github_url(repo: str | None) -> str | None:
 
 
 def _environment(*, html: bool) -> jinja2.Environment:
-    env = jinja2.Environment(autoescape=html, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(md=_md, mdurl=_md_url, pct=_pct, num=_num, growth=_growth, count=_count,
-                       signed=_signed, count_change=_count_change, datauri=_data_uri)
+    env = jinja2.Environment(
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=_md,
+        mdurl=_md_url,
+        pct=_pct,
+        num=_num,
+        growth=_growth,
+        count=_count,
+        signed=_signed,
+        count_change=_count_change,
+        datauri=_data_uri,
+    )
     env.globals.update(github_url=github_url, spark_name=spark_name)
     return env
 
 
 def _context(report: WeekReport, chart_refs: dict) -> dict:
-    return {"r": report, "charts": chart_refs, "headline": _headline(report), "horizons": _horizons(report),
-            "categories": _categories(report), "baseline_weeks": BASELINE_WEEKS}
+    return {
+        "r": report,
+        "charts": chart_refs,
+        "headline": _headline(report),
+        "horizons": _horizons(report),
+        "categories": _categories(report),
+        "baseline_weeks": BASELINE_WEEKS,
+    }
 
 
 def _headline(report: WeekReport) -> list[dict]:
     """All sources from the report's own totals, then each source with last week and baseline from volume."""
-    rows = [{"source": "All sources", "now": report.papers, "last": report.last_week_papers,
-             "baseline": report.baseline_mean}]
+    rows = [
+        {
+            "source": "All sources",
+            "now": report.papers,
+            "last": report.last_week_papers,
+            "baseline": report.baseline_mean,
+        }
+    ]
     volume = {(week, source): papers for week, source, papers in report.volume}
     before = [iso_week(report.week_start - timedelta(weeks=n)) for n in range(1, BASELINE_WEEKS + 1)]
     sources = sorted(set(report.papers_by_source) | {source for _, source in volume})
@@ -108,8 +137,9 @@ def _headline(report: WeekReport) -> list[dict]:
         # Without volume there is nothing to compare with; a missing week inside volume counts as 0.
         last = volume.get((before[0], source), 0) if volume else None
         baseline = sum(volume.get((w, source), 0) for w in before) / BASELINE_WEEKS if volume else None
-        rows.append({"source": source, "now": report.papers_by_source.get(source, 0), "last": last,
-                     "baseline": baseline})
+        rows.append(
+            {"source": source, "now": report.papers_by_source.get(source, 0), "last": last, "baseline": baseline}
+        )
     return rows
 
 

@@ -1,4 +1,5 @@
 """A computed week report as warehouse rows (what `warehouse.report_store.save_report` stores)."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -8,31 +9,78 @@ from reports.topics import TopicModel
 from warehouse.report_store import ReportRows
 
 
-def report_rows(report: WeekReport, model: TopicModel, *, markdown_path: str | None = None,
-                html_path: str | None = None) -> ReportRows:
+def report_rows(
+    report: WeekReport, model: TopicModel, *, markdown_path: str | None = None, html_path: str | None = None
+) -> ReportRows:
     """The tables' rows for one week; deterministic for a given report and model."""
-    topics = pl.DataFrame({"topic_id": [t.topic_id for t in model.topics], "label": [t.label for t in model.topics],
-                           "terms": [list(t.terms) for t in model.topics]},
-                          schema={"topic_id": pl.Int32, "label": pl.String, "terms": pl.List(pl.String)})
+    topics = pl.DataFrame(
+        {
+            "topic_id": [t.topic_id for t in model.topics],
+            "label": [t.label for t in model.topics],
+            "terms": [list(t.terms) for t in model.topics],
+        },
+        schema={"topic_id": pl.Int32, "label": pl.String, "terms": pl.List(pl.String)},
+    )
     trend_fields = ("topic_id", "horizon", "papers", "share", "baseline_share", "growth", "score", "upvotes")
-    trends = pl.DataFrame([{f: getattr(t, f) for f in trend_fields} for t in report.topics],
-                          schema={"topic_id": pl.Int32, "horizon": pl.String, "papers": pl.Int32, "share": pl.Float64,
-                                  "baseline_share": pl.Float64, "growth": pl.Float64, "score": pl.Float64,
-                                  "upvotes": pl.Int32})
-    series = pl.DataFrame([{"topic_id": t.topic_id, "series_week": w, "share": s}
-                           for t in report.topics if t.horizon == "week" for w, s in t.series],
-                          schema={"topic_id": pl.Int32, "series_week": pl.String, "share": pl.Float64})
-    terms = pl.DataFrame([{"horizon": t.horizon, "term": t.term, "count": t.count, "baseline_count": t.baseline_count,
-                           "score": t.score, "new": new}
-                          for new, group in ((False, report.rising_terms), (True, report.new_terms)) for t in group],
-                         schema={"horizon": pl.String, "term": pl.String, "count": pl.Int32,
-                                 "baseline_count": pl.Int32, "score": pl.Float64, "new": pl.Boolean})
+    trends = pl.DataFrame(
+        [{f: getattr(t, f) for f in trend_fields} for t in report.topics],
+        schema={
+            "topic_id": pl.Int32,
+            "horizon": pl.String,
+            "papers": pl.Int32,
+            "share": pl.Float64,
+            "baseline_share": pl.Float64,
+            "growth": pl.Float64,
+            "score": pl.Float64,
+            "upvotes": pl.Int32,
+        },
+    )
+    series = pl.DataFrame(
+        [
+            {"topic_id": t.topic_id, "series_week": w, "share": s}
+            for t in report.topics
+            if t.horizon == "week"
+            for w, s in t.series
+        ],
+        schema={"topic_id": pl.Int32, "series_week": pl.String, "share": pl.Float64},
+    )
+    terms = pl.DataFrame(
+        [
+            {
+                "horizon": t.horizon,
+                "term": t.term,
+                "count": t.count,
+                "baseline_count": t.baseline_count,
+                "score": t.score,
+                "new": new,
+            }
+            for new, group in ((False, report.rising_terms), (True, report.new_terms))
+            for t in group
+        ],
+        schema={
+            "horizon": pl.String,
+            "term": pl.String,
+            "count": pl.Int32,
+            "baseline_count": pl.Int32,
+            "score": pl.Float64,
+            "new": pl.Boolean,
+        },
+    )
     leader = max(report.topics, key=lambda t: t.score).label if report.topics else "no topic stands out"
-    summary = f"{report.papers} papers; leading topic: {leader}; " + \
-              f"top rising term: {report.rising_terms[0].term if report.rising_terms else 'none'}"
-    return ReportRows(week=report.week, week_start=report.week_start, papers=report.papers, summary=summary,
-                      topics=topics, assignments=model.assignments.unique("arxiv_id", keep="first").sort("arxiv_id"),
-                      trends=trends.unique(["topic_id", "horizon"], keep="first", maintain_order=True),
-                      series=series.unique(["topic_id", "series_week"], keep="first", maintain_order=True),
-                      terms=terms.unique(["horizon", "term"], keep="first", maintain_order=True),
-                      markdown_path=markdown_path, html_path=html_path)
+    summary = (
+        f"{report.papers} papers; leading topic: {leader}; "
+        + f"top rising term: {report.rising_terms[0].term if report.rising_terms else 'none'}"
+    )
+    return ReportRows(
+        week=report.week,
+        week_start=report.week_start,
+        papers=report.papers,
+        summary=summary,
+        topics=topics,
+        assignments=model.assignments.unique("arxiv_id", keep="first").sort("arxiv_id"),
+        trends=trends.unique(["topic_id", "horizon"], keep="first", maintain_order=True),
+        series=series.unique(["topic_id", "series_week"], keep="first", maintain_order=True),
+        terms=terms.unique(["horizon", "term"], keep="first", maintain_order=True),
+        markdown_path=markdown_path,
+        html_path=html_path,
+    )

@@ -135,7 +135,8 @@ th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .empty{color:#656d76;font-style:italic}img.chart{max-width:100%;height:auto}
 a{color:#0969da}.links a{margin-right:.4rem}"""
 
-_HEAD = """\
+_HEAD = (
+    """\
 <!doctype html>
 <html lang="en">
 <head>
@@ -144,12 +145,17 @@ _HEAD = """\
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>{{ title }}</title>
 <style>
-""" + _STYLE + """
+"""
+    + _STYLE
+    + """
 </style>
 </head>
 """
+)
 
-HTML = _HEAD + """\
+HTML = (
+    _HEAD
+    + """\
 {% macro links(p) -%}
 <span class="links"><a href="{{ p.hf_url }}">HF</a><a href="{{ p.arxiv_url }}">arXiv</a>
 {%- if github_url(p.github_repo) %}<a href="{{ github_url(p.github_repo) }}">GitHub</a>{% endif %}</span>
@@ -237,8 +243,11 @@ HTML = _HEAD + """\
 </body>
 </html>
 """
+)
 
-INDEX = _HEAD + """\
+INDEX = (
+    _HEAD
+    + """\
 <body>
 <h1>{{ title }}</h1>
 {% if weeks %}
@@ -251,3 +260,4 @@ INDEX = _HEAD + """\
 </body>
 </html>
 """
+)

@@ -6,6 +6,7 @@ by id, vocabulary columns by phrase). Phrases come from the stored phrase
 index (warehouse.term_index), not from the text: a window of 80,000 arXiv
 papers then costs a second or two instead of a minute.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -18,11 +19,11 @@ from sklearn.decomposition import NMF, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 
-OTHER = -1                 # the topic of papers no topic explains
-MIN_WEIGHT = 0.02          # below this (relative to the paper's best topic weight) a paper is "other"
+OTHER = -1  # the topic of papers no topic explains
+MIN_WEIGHT = 0.02  # below this (relative to the paper's best topic weight) a paper is "other"
 LABEL_TERMS = 3
-MIN_DOCS, MAX_DOC_SHARE = 3, 0.25   # a phrase in fewer papers is noise, in more is not a topic
-MAX_VOCABULARY = 10_000    # the most frequent phrases; rarer ones barely move a topic
+MIN_DOCS, MAX_DOC_SHARE = 3, 0.25  # a phrase in fewer papers is noise, in more is not a topic
+MAX_VOCABULARY = 10_000  # the most frequent phrases; rarer ones barely move a topic
 FULL_BATCH_UP_TO = 20_000  # papers; above this, mini-batch NMF (one pass costs what 5 full iterations do)
 
 
@@ -30,10 +31,10 @@ FULL_BATCH_UP_TO = 20_000  # papers; above this, mini-batch NMF (one pass costs 
 class DocTerms:
     """Papers and the ids of their phrases, in CSR layout: paper i holds term_ids[offsets[i]:offsets[i+1]]."""
 
-    ids: list[str]                 # in any order: fitting sorts them
+    ids: list[str]  # in any order: fitting sorts them
     offsets: np.ndarray
     term_ids: np.ndarray
-    weights: np.ndarray | None = None   # per paper: how much it counts in the fit (1 by default)
+    weights: np.ndarray | None = None  # per paper: how much it counts in the fit (1 by default)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class TopicModel:
     """Topics of a window and each paper's topic (OTHER when none fits)."""
 
     topics: list[Topic]
-    assignments: pl.DataFrame          # arxiv_id, topic_id
+    assignments: pl.DataFrame  # arxiv_id, topic_id
 
 
 def topic_count(documents: int) -> int:
@@ -68,8 +69,12 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
     n, order = len(docs.ids), sorted(range(len(docs.ids)), key=docs.ids.__getitem__)
     ids = [docs.ids[i] for i in order]
     if n < 20 or len(vocabulary) < 2:
-        return TopicModel([], pl.DataFrame({"arxiv_id": ids, "topic_id": [OTHER] * n},
-                                           schema={"arxiv_id": pl.String, "topic_id": pl.Int32}))
+        return TopicModel(
+            [],
+            pl.DataFrame(
+                {"arxiv_id": ids, "topic_id": [OTHER] * n}, schema={"arxiv_id": pl.String, "topic_id": pl.Int32}
+            ),
+        )
     names = np.array(sorted(vocabulary.values()), dtype=object)
     matrix = TfidfTransformer(sublinear_tf=True).fit_transform(_counts(docs, np.array(order), vocabulary, names))
     scale = np.ones(n) if docs.weights is None else np.asarray(docs.weights, dtype=np.float64)[order]
@@ -83,7 +88,7 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
         # Stopping at max_iter short of the tolerance is common on small weeks; the
         # result is still deterministic and its topics are used as they are.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        weights = model.fit_transform(matrix) / scale[:, None]     # a paper's own weights, whatever it counted for
+        weights = model.fit_transform(matrix) / scale[:, None]  # a paper's own weights, whatever it counted for
     found = [Topic(i, *_label(model.components_[i], names)) for i in range(k)]
     best = weights.argmax(axis=1)
     strong = weights.max(axis=1) >= MIN_WEIGHT * max(float(weights.max()), 1e-9)
@@ -102,8 +107,9 @@ def _counts(docs: DocTerms, order: np.ndarray, vocabulary: dict[int, str], names
     row_of = np.empty(len(order), dtype=np.int64)
     row_of[order] = np.arange(len(order))
     rows = np.repeat(row_of, np.diff(docs.offsets))[known]
-    return sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, column_of[position[known]])),
-                         shape=(len(order), len(names)))
+    return sp.csr_matrix(
+        (np.ones(rows.size, dtype=np.float32), (rows, column_of[position[known]])), shape=(len(order), len(names))
+    )
 
 
 def _label(component: np.ndarray, vocabulary: np.ndarray) -> tuple[str, tuple[str, ...]]:

@@ -2,6 +2,7 @@
 
 Pure computation over warehouse queries (no files, no SQL); rendering is render.py's.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,16 +14,16 @@ import polars as pl
 
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
 from reports.terms import HORIZONS, PRIOR_STRENGTH, WindowTotals, score_terms
-from reports.weeks import BASELINE_WEEKS, iso_week
 from reports.topics import OTHER, DocTerms, TopicModel, fit_topics, vocabulary_limits
+from reports.weeks import BASELINE_WEEKS, iso_week
 from warehouse import queries, term_index
 
-WINDOW_WEEKS = 16           # the longest horizon: 4 target weeks + 12 baseline weeks
-TERM_HISTORY_WEEKS = 52     # prior and background model for terms
-MIN_WEEK_PAPERS = 20        # below this a week is reported, with a warning, not interpreted
+WINDOW_WEEKS = 16  # the longest horizon: 4 target weeks + 12 baseline weeks
+TERM_HISTORY_WEEKS = 52  # prior and background model for terms
+MIN_WEEK_PAPERS = 20  # below this a week is reported, with a warning, not interpreted
 MIN_BASELINE_WEEKS = 4
-TOP_TOPICS, TOP_TERMS, TOP_PAPERS = 8, 15, 10
-RISING_SCORE = 2.0          # a topic or term scoring this much (a z-score) is called rising
+TOP_TOPICS, TOP_FALLING, TOP_TERMS, TOP_PAPERS = 8, 3, 15, 10
+RISING_SCORE = 2.0  # a topic or term scoring this much (a z-score) is called rising
 # Papers of the momentum target weeks count this much more in the topic fit: an
 # emerging cluster is a few percent of a 16-week window, and unweighted NMF gave
 # it no component until it was weeks old (planted surges: recall 1/3 -> 3/3).
@@ -38,16 +39,30 @@ def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
     model = _window_topics(con, first, monday, seed)
-    docs = (queries.papers_first_listed(con, first, sunday)
-            .with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
-            .join(model.assignments, on="arxiv_id", how="left")
-            .with_columns(pl.col("topic_id").fill_null(OTHER)))
+    docs = (
+        queries.papers_first_listed(con, first, sunday)
+        .with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
+        .join(model.assignments, on="arxiv_id", how="left")
+        .with_columns(pl.col("topic_id").fill_null(OTHER))
+    )
     week = docs.filter(pl.col("week") == monday)
     report = _headline(con, docs, week, monday)
-    report.topics = [t for h in HORIZONS for t in _topic_trends(docs, model, monday, h)]
+    trends = [t for h in HORIZONS for t in _topic_trends(docs, model, monday, h)]
+    report.topics = [t for t in trends if is_rising(t)]
+    report.falling_topics = sorted((t for t in trends if is_falling(t)), key=lambda t: (t.score, t.topic_id))
     report.rising_terms, report.new_terms = _term_trends(con, monday)
     report.notes = _notes(report, docs, monday)
     return report, model
+
+
+def is_rising(trend: TopicTrend) -> bool:
+    """A topic is rising when it grew and the growth is significant, not when it merely ranks high."""
+    return trend.growth > 1 and trend.score >= RISING_SCORE
+
+
+def is_falling(trend: TopicTrend) -> bool:
+    """A topic is falling when it shrank significantly against its baseline."""
+    return trend.growth < 1 and trend.score <= -RISING_SCORE
 
 
 def _window_topics(con: duckdb.DuckDBPyConnection, first: date, monday: date, seed: int) -> TopicModel:
@@ -64,13 +79,23 @@ def _term_trends(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[list[Ter
     history = {week: n for week, n in per_week.items() if week < monday}
     rising, new = [], []
     for horizon, (target_weeks, baseline_weeks, min_count) in HORIZONS.items():
-        totals = WindowTotals(_documents(per_week, monday, range(target_weeks)),
-                              _documents(per_week, monday, range(target_weeks, target_weeks + baseline_weeks)),
-                              sum(history.values()), len(history))
-        frame = counts.select("term", pl.col(f"{horizon}_count").alias("count"),
-                              pl.col(f"{horizon}_baseline").alias("baseline_count"), "history_count", "weeks_present")
+        totals = WindowTotals(
+            _documents(per_week, monday, range(target_weeks)),
+            _documents(per_week, monday, range(target_weeks, target_weeks + baseline_weeks)),
+            sum(history.values()),
+            len(history),
+        )
+        frame = counts.select(
+            "term",
+            pl.col(f"{horizon}_count").alias("count"),
+            pl.col(f"{horizon}_baseline").alias("baseline_count"),
+            "history_count",
+            "weeks_present",
+        )
         scored = score_terms(frame, totals, min_count=min_count)
-        rising += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon) for t in scored if not t.new][:TOP_TERMS]
+        rising += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon) for t in scored if not t.new][
+            :TOP_TERMS
+        ]
         new += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon) for t in scored if t.new][:TOP_TERMS]
     return rising, new
 
@@ -82,29 +107,39 @@ def _documents(per_week: dict[date, int], monday: date, weeks_back: range) -> in
 def _headline(con: duckdb.DuckDBPyConnection, docs: pl.DataFrame, week: pl.DataFrame, monday: date) -> WeekReport:
     sunday = monday + timedelta(days=6)
     per_week = docs.group_by("week").len()
-    counts = dict(zip(per_week["week"].to_list(), per_week["len"].to_list()))
+    counts = dict(zip(per_week["week"].to_list(), per_week["len"].to_list(), strict=True))
     baseline = [counts.get(monday - timedelta(weeks=n), 0) for n in range(1, BASELINE_WEEKS + 1)]
     by_source = week.explode("sources").group_by("sources").len().sort("sources")
     volume = queries.weekly_source_volume(con, monday - timedelta(weeks=WINDOW_WEEKS - 1), sunday)
     gainers = queries.upvote_gainers(con, monday - timedelta(days=7), sunday)
     return WeekReport(
-        week=iso_week(monday), week_start=monday, papers=week.height,
-        papers_by_source=dict(zip(by_source["sources"].to_list(), by_source["len"].to_list())),
+        week=iso_week(monday),
+        week_start=monday,
+        papers=week.height,
+        papers_by_source=dict(zip(by_source["sources"].to_list(), by_source["len"].to_list(), strict=True)),
         last_week_papers=counts.get(monday - timedelta(weeks=1), 0),
         baseline_mean=round(sum(baseline) / len(baseline), 1),
         top_papers=_refs(week.sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True)),
-        trending_papers=[PaperRef(r["arxiv_id"], r["title"], r["upvotes"], r["gain"], r["github_repo"])
-                         for r in gainers.iter_rows(named=True)],
+        trending_papers=[
+            PaperRef(r["arxiv_id"], r["title"], r["upvotes"], r["gain"], r["github_repo"])
+            for r in gainers.iter_rows(named=True)
+        ],
         multi_source_papers=_refs(week.filter(pl.col("sources").list.len() > 1).sort("arxiv_id")),
-        category_mix=dict(sorted(week.drop_nulls("primary_category").group_by("primary_category").len()
-                                 .rows(), key=lambda r: (-r[1], r[0]))[:12]),
+        category_mix=dict(
+            sorted(
+                week.drop_nulls("primary_category").group_by("primary_category").len().rows(),
+                key=lambda r: (-r[1], r[0]),
+            )[:12]
+        ),
         volume=[(iso_week(r["week"]), r["source"], r["papers"]) for r in volume.iter_rows(named=True)],
     )
 
 
 def _refs(frame: pl.DataFrame, limit: int = TOP_PAPERS) -> list[PaperRef]:
-    return [PaperRef(r["arxiv_id"], r["title"], r["upvotes"], None, r["github_repo"], tuple(r["sources"]))
-            for r in frame.head(limit).iter_rows(named=True)]
+    return [
+        PaperRef(r["arxiv_id"], r["title"], r["upvotes"], None, r["github_repo"], tuple(r["sources"]))
+        for r in frame.head(limit).iter_rows(named=True)
+    ]
 
 
 def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: str) -> list[TopicTrend]:
@@ -112,13 +147,16 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
     target = [monday - timedelta(weeks=n) for n in range(target_weeks)]
     baseline = [monday - timedelta(weeks=target_weeks + n) for n in range(baseline_weeks)]
     cells = {(w, t): n for w, t, n in docs.group_by("week", "topic_id").len().iter_rows()}
-    week_totals = {w: n for w, n in docs.group_by("week").len().iter_rows()}
-    topic_totals = {t: n for t, n in docs.group_by("topic_id").len().iter_rows()}
+    week_totals = dict(docs.group_by("week").len().iter_rows())
+    topic_totals = dict(docs.group_by("topic_id").len().iter_rows())
     n_target, n_baseline = sum(week_totals.get(w, 0) for w in target), sum(week_totals.get(w, 0) for w in baseline)
     in_target = docs.filter(pl.col("week").is_in(target))
     upvotes = dict(in_target.group_by("topic_id").agg(pl.col("upvotes").fill_null(0).sum()).iter_rows())
-    leaders = (in_target.sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True)
-               .group_by("topic_id", maintain_order=True).head(3))
+    leaders = (
+        in_target.sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True)
+        .group_by("topic_id", maintain_order=True)
+        .head(3)
+    )
     window = [monday - timedelta(weeks=n) for n in range(WINDOW_WEEKS - 1, -1, -1)]
     trends = []
     for topic in model.topics:
@@ -129,31 +167,48 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
         prior = (topic_totals.get(topic.topic_id, 0) + 1) / (docs.height + 1)
         score = _log_odds_z(y_i, n_target, y_j, n_baseline, prior)
         share, base = y_i / n_target, y_j / max(n_baseline, 1)
-        series = tuple((iso_week(w), round(cells.get((w, topic.topic_id), 0) / week_totals[w], 4)
-                        if week_totals.get(w) else 0.0) for w in window)
-        trends.append(TopicTrend(
-            topic.topic_id, topic.label, topic.terms, horizon, y_i, round(share, 4), round(base, 4),
-            round(share / max(base, 1 / max(n_baseline, 1)), 2), round(score, 3),
-            int(upvotes.get(topic.topic_id, 0)), series,
-            tuple(_refs(leaders.filter(pl.col("topic_id") == topic.topic_id), 3))))
-    return sorted(trends, key=lambda t: (-t.score, t.topic_id))[:TOP_TOPICS]
+        series = tuple(
+            (iso_week(w), round(cells.get((w, topic.topic_id), 0) / week_totals[w], 4) if week_totals.get(w) else 0.0)
+            for w in window
+        )
+        trends.append(
+            TopicTrend(
+                topic.topic_id,
+                topic.label,
+                topic.terms,
+                horizon,
+                y_i,
+                round(share, 4),
+                round(base, 4),
+                round(share / max(base, 1 / max(n_baseline, 1)), 2),
+                round(score, 3),
+                int(upvotes.get(topic.topic_id, 0)),
+                series,
+                tuple(_refs(leaders.filter(pl.col("topic_id") == topic.topic_id), 3)),
+            )
+        )
+    rising = sorted((t for t in trends if is_rising(t)), key=lambda t: (-t.score, t.topic_id))[:TOP_TOPICS]
+    falling = sorted((t for t in trends if is_falling(t)), key=lambda t: (t.score, t.topic_id))[:TOP_FALLING]
+    return rising + falling
 
 
 def _log_odds_z(y_i: int, n_i: int, y_j: int, n_j: int, prior: float) -> float:
     # The same informative-Dirichlet log-odds as for terms, on paper counts.
     alpha = PRIOR_STRENGTH * prior
-    delta = (math.log((y_i + alpha) / max(n_i + PRIOR_STRENGTH - y_i - alpha, 1e-9))
-             - math.log((y_j + alpha) / max(n_j + PRIOR_STRENGTH - y_j - alpha, 1e-9)))
+    delta = math.log((y_i + alpha) / max(n_i + PRIOR_STRENGTH - y_i - alpha, 1e-9)) - math.log(
+        (y_j + alpha) / max(n_j + PRIOR_STRENGTH - y_j - alpha, 1e-9)
+    )
     return delta / math.sqrt(1 / (y_i + alpha) + 1 / (y_j + alpha))
 
 
 def _notes(report: WeekReport, docs: pl.DataFrame, monday: date) -> list[str]:
     notes = []
     if report.papers < MIN_WEEK_PAPERS:
-        notes.append(f"Only {report.papers} papers were first listed in {report.week}: too few to call trends; "
-                     "the figures below are shown for completeness.")
+        notes.append(
+            f"Only {report.papers} papers were first listed in {report.week}: too few to call trends; "
+            "the figures below are shown for completeness."
+        )
     weeks_with_data = docs.filter(pl.col("week") < monday)["week"].n_unique()
     if weeks_with_data < MIN_BASELINE_WEEKS:
         notes.append(f"The baseline holds only {weeks_with_data} week(s) of data: growth figures are unreliable.")
     return notes
-

@@ -1,4 +1,5 @@
 """ISO weeks: labels, their Mondays, and which week a span of data completes (pure)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Shared fixtures: the real captures, a real DuckDB file, a real replay server, a clean environment."""
+
 from __future__ import annotations
 
 import os
@@ -11,11 +12,12 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-import pytest  # noqa: E402
+import pytest
 
-from digest_replay.server import ReplayServer  # noqa: E402
-from tests.factories import fixtures_or_skip  # noqa: E402
-from warehouse.db import connect  # noqa: E402
+from digest_replay.server import ReplayServer
+from tests.factories import fixtures_or_skip
+from warehouse.db import connect
+
 
 @pytest.fixture(scope="session")
 def fixtures() -> Path:

@@ -2,6 +2,7 @@
 
 Tests import builders from here, never from another test module.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -12,34 +13,57 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from digest_replay.server import Fault, ReplayServer
-from papertrend.demo import replay_overrides
 from extractors.hf_daily_json import parse_daily_api
 from extractors.records import PaperRecord
 from extractors.sources import HF, HF_API_FOLDER
 from flows.phrase_index import refresh_phrase_index
 from flows.settings import Settings, settings_in_use
+from papertrend.demo import replay_overrides
 from warehouse.db import connect
 from warehouse.load import PageResult, RawPage, load_pages
 
-FIXTURES = Path(os.environ.get("PAPERTREND_TEST_FIXTURES",
-                               (Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures").resolve()))
+FIXTURES = Path(
+    os.environ.get(
+        "PAPERTREND_TEST_FIXTURES", (Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures").resolve()
+    )
+)
 GOLDEN = Path(__file__).resolve().parent / "golden"
-OBSERVED = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)     # extractor tests' observation time
+OBSERVED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)  # extractor tests' observation time
 T0 = datetime(2026, 4, 10, 8, 0)
 DAY = date(2026, 4, 10)
-DAYS = ["2026-04-06", "2026-04-07", "2026-04-08"]     # the days of the tiny corpus
+DAYS = ["2026-04-06", "2026-04-07", "2026-04-08"]  # the days of the tiny corpus
 Result = TypeVar("Result")
 
-__all__ = ["DAY", "DAYS", "FIXTURES", "GOLDEN", "OBSERVED", "T0", "as_json", "check_golden", "fixtures_or_skip",
-           "overrides_for", "PageResult", "RawPage", "arm", "entry", "held_by_another_process",
-           "load_corpus", "load_pages", "page", "record", "run_flow", "write_tiny_corpus"]
+__all__ = [
+    "DAY",
+    "DAYS",
+    "FIXTURES",
+    "GOLDEN",
+    "OBSERVED",
+    "T0",
+    "PageResult",
+    "RawPage",
+    "arm",
+    "as_json",
+    "check_golden",
+    "entry",
+    "fixtures_or_skip",
+    "held_by_another_process",
+    "load_corpus",
+    "load_pages",
+    "overrides_for",
+    "page",
+    "record",
+    "run_flow",
+    "write_tiny_corpus",
+]
 
 
 def fixtures_or_skip() -> Path:
@@ -73,24 +97,51 @@ def overrides_for(data_dir: Path, base_url: str, **extra: Any) -> dict[str, Any]
 
 def page(sha: str = "a" * 64, day: date = DAY, at: datetime = T0, url: str | None = None) -> RawPage:
     """A raw_pages row of an HF API page."""
-    return RawPage(url=url or f"http://hf/api/daily_papers?date={day}", sha256=sha, source=HF, kind="api",
-                   digest_date=day, status=200, fetched_at=at, size=10)
+    return RawPage(
+        url=url or f"http://hf/api/daily_papers?date={day}",
+        sha256=sha,
+        source=HF,
+        kind="api",
+        digest_date=day,
+        status=200,
+        fetched_at=at,
+        size=10,
+    )
 
 
-def record(arxiv_id: str = "2604.00001", rank: int = 1, upvotes: int = 1, day: date = DAY, at: datetime = T0,
-           **extra: Any) -> PaperRecord:
+def record(
+    arxiv_id: str = "2604.00001", rank: int = 1, upvotes: int = 1, day: date = DAY, at: datetime = T0, **extra: Any
+) -> PaperRecord:
     """An HF sighting of a paper."""
-    return PaperRecord(arxiv_id=arxiv_id, source=HF, digest_date=day, rank=rank, title=f"Paper {arxiv_id}",
-                       observed_at=at, upvotes=upvotes, abstract="An abstract.", authors=("A. Author", "B. Author"),
-                       **extra)
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        source=HF,
+        digest_date=day,
+        rank=rank,
+        title=f"Paper {arxiv_id}",
+        observed_at=at,
+        upvotes=upvotes,
+        abstract="An abstract.",
+        authors=("A. Author", "B. Author"),
+        **extra,
+    )
 
 
 def entry(arxiv_id: str, title: str, upvotes: int) -> dict[str, Any]:
     """One HF API entry, in the shape of the real captures."""
-    return {"paper": {"id": arxiv_id, "title": title, "summary": f"We study {title.lower()}.",
-                      "authors": [{"_id": "x", "name": "Søren Müller", "hidden": False}],
-                      "publishedAt": "2026-04-05T00:00:00.000Z", "upvotes": upvotes},
-            "publishedAt": "2026-04-05T20:00:00.000Z", "title": title, "numComments": 1}
+    return {
+        "paper": {
+            "id": arxiv_id,
+            "title": title,
+            "summary": f"We study {title.lower()}.",
+            "authors": [{"_id": "x", "name": "Søren Müller", "hidden": False}],
+            "publishedAt": "2026-04-05T00:00:00.000Z",
+            "upvotes": upvotes,
+        },
+        "publishedAt": "2026-04-05T20:00:00.000Z",
+        "title": title,
+        "numComments": 1,
+    }
 
 
 def write_tiny_corpus(root: Path) -> Path:
@@ -121,9 +172,17 @@ def load_corpus(root: Path, path: Path) -> Path:
     for file in sorted((root / HF_API_FOLDER).glob("*.json.gz")):
         day = date.fromisoformat(file.name[:10])
         body = gzip.decompress(file.read_bytes())
-        at = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=20)
-        raw = RawPage(url=f"http://hf/{day}", sha256=f"{day}".ljust(64, "0"), source=HF, kind="api",
-                      digest_date=day, status=200, fetched_at=at, size=len(body))
+        at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=20)
+        raw = RawPage(
+            url=f"http://hf/{day}",
+            sha256=f"{day}".ljust(64, "0"),
+            source=HF,
+            kind="api",
+            digest_date=day,
+            status=200,
+            fetched_at=at,
+            size=len(body),
+        )
         results.append(PageResult(raw, parse_daily_api(body, digest_date=day, observed_at=at)))
     with connect(path) as con:
         load_pages(con, results, run_id="test")
@@ -134,9 +193,16 @@ def load_corpus(root: Path, path: Path) -> Path:
 @contextmanager
 def held_by_another_process(path: Path) -> Iterator[None]:
     """Keep `path` open read-write in a second process (DuckDB then refuses every other process)."""
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-                               "print('held', flush=True); time.sleep(60)", str(path)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         yield

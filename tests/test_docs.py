@@ -1,4 +1,5 @@
 """The README's settings table and the example config stay true to flows/settings.py."""
+
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,6 +24,9 @@ def test_the_schema_reference_names_every_table():
     sql = "\n".join(p.read_text() for p in sorted((ROOT / "warehouse" / "migrations").glob("*.sql")))
     # A table created only to be renamed (a migration rebuilding one) goes by its final name.
     renamed = {line.split()[2] for line in sql.splitlines() if line.startswith("ALTER TABLE") and " RENAME TO " in line}
-    tables = [line.split()[2] for line in sql.splitlines() if line.startswith(("CREATE TABLE", "CREATE VIEW"))
-              and line.split()[2] not in renamed]
+    tables = [
+        line.split()[2]
+        for line in sql.splitlines()
+        if line.startswith(("CREATE TABLE", "CREATE VIEW")) and line.split()[2] not in renamed
+    ]
     assert [t for t in tables if f"`{t}`" not in schema] == []

@@ -1,21 +1,22 @@
 """Architecture rules (docs/architecture.md), checked: import direction, one home for env, DuckDB, SQL and the CLI."""
+
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHELL, REPLAY = "papertrend", "digest_replay"
 CORE = {
-    "extractors": {"extractors"},                                   # the pure leaf
+    "extractors": {"extractors"},  # the pure leaf
     "warehouse": {"warehouse", "extractors"},
     "reports": {"reports", "warehouse", "extractors"},
     "flows": {"flows", "extractors", "warehouse", "reports"},
 }
 ALLOWED = CORE | {
-    REPLAY: {REPLAY, "extractors", "reports"},                       # the stand-in for the real sites
-    SHELL: {SHELL, REPLAY, *CORE},                                   # on top: may import anything of ours
+    REPLAY: {REPLAY, "extractors", "reports"},  # the stand-in for the real sites
+    SHELL: {SHELL, REPLAY, *CORE},  # on top: may import anything of ours
 }
 MODULES = sorted(path for package in ALLOWED for path in (ROOT / package).rglob("*.py"))
-SHELL_ONLY = {"typer", "rich"}          # command-line libraries: printing and exit codes live in the shell
+SHELL_ONLY = {"typer", "rich"}  # command-line libraries: printing and exit codes live in the shell
 
 
 def _tree(path: Path) -> ast.AST:
@@ -46,14 +47,21 @@ def _imported_packages(path: Path) -> set[str]:
 
 
 def test_packages_import_only_in_the_allowed_direction():
-    wrong = [f"{_name(path)} imports {other}" for path in MODULES
-             for other in sorted((_imported_packages(path) & set(ALLOWED)) - ALLOWED[_package(path)])]
+    wrong = [
+        f"{_name(path)} imports {other}"
+        for path in MODULES
+        for other in sorted((_imported_packages(path) & set(ALLOWED)) - ALLOWED[_package(path)])
+    ]
     assert wrong == []
 
 
 def test_only_the_shell_uses_the_command_line_libraries():
-    wrong = [f"{_name(p)} imports {lib}" for p in MODULES if _package(p) != SHELL
-             for lib in sorted(_imported_packages(p) & SHELL_ONLY)]
+    wrong = [
+        f"{_name(p)} imports {lib}"
+        for p in MODULES
+        if _package(p) != SHELL
+        for lib in sorted(_imported_packages(p) & SHELL_ONLY)
+    ]
     assert wrong == []
 
 
@@ -65,9 +73,9 @@ def test_no_module_of_ours_imports_itself_back_through_others():
     def visit(name: str, trail: list[str]) -> None:
         for other in edges[name]:
             if other in trail:
-                cycles.add(" -> ".join(trail[trail.index(other):] + [other]))
+                cycles.add(" -> ".join([*trail[trail.index(other) :], other]))
             elif len(trail) < 12:
-                visit(other, trail + [other])
+                visit(other, [*trail, other])
 
     for name in names:
         visit(name, [name])
@@ -75,37 +83,71 @@ def test_no_module_of_ours_imports_itself_back_through_others():
 
 
 def test_flows_holds_flows_their_steps_and_their_io_edges_only():
-    allowed = {"__init__", "archive", "arxiv_history", "calendar", "day", "digests", "files", "http", "ingest",
-               "phrase_index", "progress", "reextract", "run", "schedule", "settings", "weekly"}
+    allowed = {
+        "__init__",
+        "archive",
+        "arxiv_history",
+        "calendar",
+        "day",
+        "digests",
+        "files",
+        "http",
+        "ingest",
+        "phrase_index",
+        "progress",
+        "reextract",
+        "run",
+        "schedule",
+        "settings",
+        "weekly",
+    }
     assert sorted(p.stem for p in (ROOT / "flows").glob("*.py")) == sorted(allowed)
 
 
 def test_only_flows_settings_touches_the_environment():
     def touches(path):
-        return any((isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv", "putenv")) or
-                   (isinstance(n, ast.ImportFrom) and n.module == "os" and
-                    any(a.name in ("environ", "getenv") for a in n.names))
-                   for n in ast.walk(_tree(path)))
+        return any(
+            (isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv", "putenv"))
+            or (
+                isinstance(n, ast.ImportFrom)
+                and n.module == "os"
+                and any(a.name in ("environ", "getenv") for a in n.names)
+            )
+            for n in ast.walk(_tree(path))
+        )
+
     assert [_name(p) for p in MODULES if touches(p) and p != ROOT / "flows" / "settings.py"] == []
 
 
 def test_only_warehouse_db_opens_duckdb():
     def opens(path):
-        return any((isinstance(n, ast.Attribute) and n.attr == "connect" and
-                    isinstance(n.value, ast.Name) and n.value.id == "duckdb") or
-                   (isinstance(n, ast.ImportFrom) and n.module == "duckdb" and
-                    any(a.name == "connect" for a in n.names))
-                   for n in ast.walk(_tree(path)))
+        return any(
+            (
+                isinstance(n, ast.Attribute)
+                and n.attr == "connect"
+                and isinstance(n.value, ast.Name)
+                and n.value.id == "duckdb"
+            )
+            or (isinstance(n, ast.ImportFrom) and n.module == "duckdb" and any(a.name == "connect" for a in n.names))
+            for n in ast.walk(_tree(path))
+        )
+
     assert [_name(p) for p in MODULES if opens(p) and p != ROOT / "warehouse" / "db.py"] == []
 
 
 def test_sql_text_lives_only_in_warehouse():
     # Outside warehouse/, .sql()/.execute() may only run SQL a user typed (a variable), never a literal.
     def literal_sql(path):
-        return [n.lineno for n in ast.walk(_tree(path))
-                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                and n.func.attr in ("sql", "execute", "executemany")
-                and n.args and isinstance(n.args[0], (ast.Constant, ast.JoinedStr))]
+        return [
+            n.lineno
+            for n in ast.walk(_tree(path))
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("sql", "execute", "executemany")
+            and n.args
+            and isinstance(n.args[0], (ast.Constant, ast.JoinedStr))
+        ]
+
     found = [f"{_name(p)}:{line}" for p in MODULES if _package(p) != "warehouse" for line in literal_sql(p)]
     assert found == []
 
@@ -113,15 +155,19 @@ def test_sql_text_lives_only_in_warehouse():
 def test_every_exception_of_ours_derives_from_its_layer_base():
     # One written tree (docs/architecture.md): every class named like an error derives from PapertrendError.
     import importlib
+
     from extractors.errors import PapertrendError
+
     stray = []
     for path in MODULES:
         for node in ast.walk(_tree(path)):
-            if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.Name) and
-                                                      b.id in ("Exception", "ValueError", "RuntimeError",
-                                                               "FileNotFoundError") for b in node.bases):
-                module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts)
-                                                 .removesuffix(".__init__"))
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(b, ast.Name) and b.id in ("Exception", "ValueError", "RuntimeError", "FileNotFoundError")
+                for b in node.bases
+            ):
+                module = importlib.import_module(
+                    ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                )
                 if not issubclass(getattr(module, node.name), PapertrendError):
                     stray.append(f"{_name(path)}:{node.name}")
     assert stray == []

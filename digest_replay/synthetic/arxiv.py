@@ -6,6 +6,7 @@ authors and abstract), arXiv-only papers (twice as many), cross-listed
 secondary categories, and a few replacements of papers listed two or more
 months earlier. Categories follow the paper's topic. Deterministic per seed.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -14,19 +15,30 @@ import random
 from datetime import date
 from pathlib import Path
 
+from digest_replay.synthetic.papers import BACKGROUND_TOPICS, GZIP_LEVEL, paper_entry, submitter
 from extractors.sources import ARXIV_LISTING_FOLDER
 
-from digest_replay.synthetic.papers import BACKGROUND_TOPICS, GZIP_LEVEL, paper_entry, submitter
-
 FOLDER = ARXIV_LISTING_FOLDER
-SHARED_RATE = 0.6          # share of a day's HF papers that arXiv lists that day
-ARXIV_ONLY_FACTOR = 2      # arXiv-only papers per HF paper listed
-CROSS_RATE = 0.3           # papers with a secondary category among those followed
+SHARED_RATE = 0.6  # share of a day's HF papers that arXiv lists that day
+ARXIV_ONLY_FACTOR = 2  # arXiv-only papers per HF paper listed
+CROSS_RATE = 0.3  # papers with a secondary category among those followed
 REPLACEMENT_RATE = 0.05
-ARXIV_ONLY_FIRST_NUMBER = 80_000   # per month; HF ids draw from lower numbers, so no collisions
-CATEGORY_BY_WORD = {"vision": "cs.CV", "image": "cs.CV", "video": "cs.CV", "3d": "cs.CV", "splatting": "cs.CV",
-                    "language": "cs.CL", "speech": "cs.CL", "retrieval": "cs.CL", "code": "cs.CL",
-                    "robot": "cs.RO", "agent": "cs.AI", "memory": "cs.AI", "reasoning": "cs.AI"}
+ARXIV_ONLY_FIRST_NUMBER = 80_000  # per month; HF ids draw from lower numbers, so no collisions
+CATEGORY_BY_WORD = {
+    "vision": "cs.CV",
+    "image": "cs.CV",
+    "video": "cs.CV",
+    "3d": "cs.CV",
+    "splatting": "cs.CV",
+    "language": "cs.CL",
+    "speech": "cs.CL",
+    "retrieval": "cs.CL",
+    "code": "cs.CL",
+    "robot": "cs.RO",
+    "agent": "cs.AI",
+    "memory": "cs.AI",
+    "reasoning": "cs.AI",
+}
 FOLLOWED = ("cs.LG", "cs.CL", "cs.CV", "cs.AI")
 
 
@@ -53,11 +65,16 @@ def write_arxiv_days(root: Path, digests: dict[date, list[dict]], seed: int) -> 
 
 
 def _row(rng: random.Random, paper: dict) -> dict:
-    return {"id": paper["id"], "categories": _categories(rng, paper["title"]),
-            "pdf": f"https://arxiv.org/pdf/{paper['id']}", "abs": f"https://arxiv.org/abs/{paper['id']}",
-            "authors": [a["name"] for a in paper["authors"]], "title": paper["title"],
-            "comment": rng.choice([None, None, "Preprint", "Accepted at a conference; 12 pages"]),
-            "summary": paper["summary"]}
+    return {
+        "id": paper["id"],
+        "categories": _categories(rng, paper["title"]),
+        "pdf": f"https://arxiv.org/pdf/{paper['id']}",
+        "abs": f"https://arxiv.org/abs/{paper['id']}",
+        "authors": [a["name"] for a in paper["authors"]],
+        "title": paper["title"],
+        "comment": rng.choice([None, None, "Preprint", "Accepted at a conference; 12 pages"]),
+        "summary": paper["summary"],
+    }
 
 
 def _categories(rng: random.Random, title: str) -> list[str]:

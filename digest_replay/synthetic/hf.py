@@ -1,4 +1,5 @@
 """The seeded synthetic corpus of Hugging Face daily_papers responses, with planted trends, for demos and benchmarks."""
+
 from __future__ import annotations
 
 import bisect
@@ -10,19 +11,30 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from digest_replay.synthetic.arxiv import write_arxiv_days
-from digest_replay.synthetic.papers import (BACKGROUND_TERMS, BACKGROUND_TOPICS, BACKGROUND_WEIGHTS, GZIP_LEVEL, HANDLES,
-                                           RISING_TOPICS, Shares, daily_stamp, paper_entry, submitter)
+from digest_replay.synthetic.papers import (
+    BACKGROUND_TERMS,
+    BACKGROUND_TOPICS,
+    BACKGROUND_WEIGHTS,
+    GZIP_LEVEL,
+    HANDLES,
+    RISING_TOPICS,
+    Shares,
+    daily_stamp,
+    paper_entry,
+    submitter,
+)
 from reports.weeks import iso_week
 
 __all__ = ["BACKGROUND_TOPICS", "CorpusSummary", "PlantedTrend", "generate_corpus"]
 
 DEFAULT_END = date(2026, 4, 30)
-PEAK_SHARE = 0.25          # a planted trend's share of papers in the last week of its surge
-BEFORE_SHARE = 0.005       # a trace before the surge, so "rising" is a ratio, not a division by zero
-AFTER_SHARE = 0.04         # surged topics settle instead of vanishing
-RESIGHT_RATE = 0.01        # real digests list about 1% of papers a second time, 4-8 days later
+PEAK_SHARE = 0.25  # a planted trend's share of papers in the last week of its surge
+BEFORE_SHARE = 0.005  # a trace before the surge, so "rising" is a ratio, not a division by zero
+AFTER_SHARE = 0.04  # surged topics settle instead of vanishing
+RESIGHT_RATE = 0.01  # real digests list about 1% of papers a second time, 4-8 days later
 RESIGHT_DAYS = (4, 8)
 MAX_ARXIV_NUMBER = 79_999  # 80000 and up are arXiv-only papers (flows/synthetic_arxiv.py)
+
 
 @dataclass(frozen=True)
 class PlantedTrend:
@@ -49,8 +61,9 @@ class CorpusSummary:
     shared_papers: int = 0  # ids both on HF days and in arXiv listings
 
 
-def generate_corpus(root: Path, *, days: int = 90, papers_per_day: int = 20, seed: int = 7,
-                    end: date = DEFAULT_END, arxiv: bool = True) -> CorpusSummary:
+def generate_corpus(
+    root: Path, *, days: int = 90, papers_per_day: int = 20, seed: int = 7, end: date = DEFAULT_END, arxiv: bool = True
+) -> CorpusSummary:
     """Write `days` weekday digests ending at `end` under root/hf-daily-api plus root/PLANTED.json.
 
     Raises ValueError when days or papers_per_day is below 1 or the corpus would exhaust 5-digit arXiv numbers.
@@ -72,9 +85,17 @@ def generate_corpus(root: Path, *, days: int = 90, papers_per_day: int = 20, see
     arxiv_ids: set[str] = set()
     if arxiv:
         arxiv_ids = write_arxiv_days(root, digests, seed)
-    return CorpusSummary(root=Path(root), days=len(dates), papers=len(set(sightings)), sightings=len(sightings),
-                         first_date=dates[0], last_date=dates[-1], planted=planted, arxiv_papers=len(arxiv_ids),
-                         shared_papers=len(arxiv_ids & set(sightings)))
+    return CorpusSummary(
+        root=Path(root),
+        days=len(dates),
+        papers=len(set(sightings)),
+        sightings=len(sightings),
+        first_date=dates[0],
+        last_date=dates[-1],
+        planted=planted,
+        arxiv_papers=len(arxiv_ids),
+        shared_papers=len(arxiv_ids & set(sightings)),
+    )
 
 
 def _digest_dates(days: int, end: date) -> list[date]:
@@ -89,7 +110,7 @@ def _digest_dates(days: int, end: date) -> list[date]:
 def _plan_trends(dates: list[date]) -> tuple[PlantedTrend, ...]:
     # Windows depend on the dates only, so every seed over the same span plants the same weeks.
     weeks = sorted({iso_week(day) for day in dates})
-    late = weeks[len(weeks) // 2:]
+    late = weeks[len(weeks) // 2 :]
     # Each trend gets its own slot of the late weeks; short corpora get overlapping 2-week windows instead.
     width = max(1, len(late) // len(RISING_TOPICS))
     planted = []
@@ -118,8 +139,9 @@ def _share(now: int, start: int, end: int) -> float:
     return PEAK_SHARE * (now - start + 1) / (end - start + 1)
 
 
-def _build_digests(rng: random.Random, dates: list[date], planted: tuple[PlantedTrend, ...],
-                   papers_per_day: int) -> dict[date, list[dict]]:
+def _build_digests(
+    rng: random.Random, dates: list[date], planted: tuple[PlantedTrend, ...], papers_per_day: int
+) -> dict[date, list[dict]]:
     shares = _rising_shares(dates, planted)
     submitters = [submitter(rng, handle) for handle in HANDLES]
     used: set[int] = set()
@@ -127,8 +149,10 @@ def _build_digests(rng: random.Random, dates: list[date], planted: tuple[Planted
     digests = {}
     for day in dates:
         count = max(1, round(papers_per_day * rng.uniform(0.6, 1.4)))
-        fresh = [paper_entry(rng, day, terms, _arxiv_id(rng, day, used), rng.choice(submitters))
-                 for terms in _day_topics(rng, count, shares[day])]
+        fresh = [
+            paper_entry(rng, day, terms, _arxiv_id(rng, day, used), rng.choice(submitters))
+            for terms in _day_topics(rng, count, shares[day])
+        ]
         _schedule_resightings(rng, fresh, day, dates, pending)
         # Stable sort: ties keep generation order, which keeps the bytes deterministic.
         digests[day] = sorted(fresh + pending.pop(day, []), key=lambda e: e["paper"]["upvotes"], reverse=True)
@@ -155,8 +179,9 @@ def _arxiv_id(rng: random.Random, day: date, used: set[int]) -> str:
     return f"{day:%y%m}.{number:05d}"
 
 
-def _schedule_resightings(rng: random.Random, entries: list[dict], day: date, dates: list[date],
-                          pending: dict[date, list[dict]]) -> None:
+def _schedule_resightings(
+    rng: random.Random, entries: list[dict], day: date, dates: list[date], pending: dict[date, list[dict]]
+) -> None:
     for entry in entries:
         if rng.random() >= RESIGHT_RATE:
             continue
@@ -168,8 +193,10 @@ def _schedule_resightings(rng: random.Random, entries: list[dict], day: date, da
 
 
 def _resighting(rng: random.Random, entry: dict, day: date) -> dict:
-    paper = entry["paper"] | {"upvotes": entry["paper"]["upvotes"] + rng.randint(5, 60),
-                              "submittedOnDailyAt": daily_stamp(rng, day)}
+    paper = entry["paper"] | {
+        "upvotes": entry["paper"]["upvotes"] + rng.randint(5, 60),
+        "submittedOnDailyAt": daily_stamp(rng, day),
+    }
     return entry | {"paper": paper, "numComments": entry["numComments"] + rng.randint(0, 3)}
 
 

@@ -7,8 +7,7 @@ import pytest
 
 from extractors.arxiv_atom import ApiErrorFeed, error_message, feed_total, parse_atom
 from extractors.errors import MalformedPayload
-from tests.factories import FIXTURES
-from tests.factories import OBSERVED
+from tests.factories import FIXTURES, OBSERVED
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "arxiv"
 ATOM = FIXTURES / "arxiv-atom"
@@ -39,8 +38,17 @@ def test_every_atom_capture_matches_golden(feed, fixtures):
             parse_atom(body, observed_at=OBSERVED)
         return
     page = parse_atom(body, observed_at=OBSERVED)
-    actual = json.loads(json.dumps({"total": page.total, "start": page.start, "per_page": page.per_page,
-                                    "records": [asdict(r) for r in page.records]}, default=str))
+    actual = json.loads(
+        json.dumps(
+            {
+                "total": page.total,
+                "start": page.start,
+                "per_page": page.per_page,
+                "records": [asdict(r) for r in page.records],
+            },
+            default=str,
+        )
+    )
     golden = GOLDEN / f"{golden_name(feed)}.expected.json"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n")
@@ -49,15 +57,19 @@ def test_every_atom_capture_matches_golden(feed, fixtures):
 
 def test_there_is_a_golden_file_for_every_capture(fixtures):
     assert len(FEEDS) == 26
-    assert {golden_name(f) for f in FEEDS if body_of(f)[1] == 200} == \
-           {p.name.removesuffix(".expected.json") for p in GOLDEN.glob("*.expected.json") if "__" in p.name}
+    assert {golden_name(f) for f in FEEDS if body_of(f)[1] == 200} == {
+        p.name.removesuffix(".expected.json") for p in GOLDEN.glob("*.expected.json") if "__" in p.name
+    }
 
 
 def test_legacy_and_versioned_ids_are_canonical(fixtures):
-    legacy = parse_atom(body_of(ATOM / "recorded-2026-arxiv.py" / "id_astro-ph_0601001_s0_m100_3150dca9dc76.json")[0],
-                        observed_at=OBSERVED).records[0]
-    versioned = parse_atom(body_of(ATOM / "legacy-2016-arxiv.py" / "id_list=1111.2011v2.xml")[0],
-                           observed_at=OBSERVED).records[0]
+    legacy = parse_atom(
+        body_of(ATOM / "recorded-2026-arxiv.py" / "id_astro-ph_0601001_s0_m100_3150dca9dc76.json")[0],
+        observed_at=OBSERVED,
+    ).records[0]
+    versioned = parse_atom(
+        body_of(ATOM / "legacy-2016-arxiv.py" / "id_list=1111.2011v2.xml")[0], observed_at=OBSERVED
+    ).records[0]
     assert (legacy.arxiv_id, legacy.version) == ("astro-ph/0601001", 1)
     assert (versioned.arxiv_id, versioned.version, versioned.categories[0]) == ("1111.2011", 2, "cond-mat.str-el")
     assert "\n" not in versioned.title and versioned.title.startswith("Quantum Criticality for Extended Nodes")
@@ -74,14 +86,16 @@ def test_paging_counters_and_ranks_continue_across_pages(fixtures):
 
 
 def test_the_recorded_mojibake_is_undone_by_the_latin1_round_trip(fixtures):
-    page = parse_atom(body_of(ATOM / "recorded-2026-arxiv.py" / "q_testing_s10_m10_34e56e15aaac.json")[0],
-                      observed_at=OBSERVED)
+    page = parse_atom(
+        body_of(ATOM / "recorded-2026-arxiv.py" / "q_testing_s10_m10_34e56e15aaac.json")[0], observed_at=OBSERVED
+    )
     assert "α" in page.records[0].abstract and "Î±" not in page.records[0].abstract
 
 
 def test_an_empty_result_is_an_empty_page(fixtures):
-    page = parse_atom(body_of(ATOM / "recorded-2026-arxiv.py" / "id_0000.0000_s0_m100_8b51d9633a68.json")[0],
-                      observed_at=OBSERVED)
+    page = parse_atom(
+        body_of(ATOM / "recorded-2026-arxiv.py" / "id_0000.0000_s0_m100_8b51d9633a68.json")[0], observed_at=OBSERVED
+    )
     assert (page.total, page.records) == (0, [])
 
 

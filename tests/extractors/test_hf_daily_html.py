@@ -37,13 +37,22 @@ def test_digest_page_yields_its_thirteen_papers_with_full_details(digest_page):
 
 def test_page_and_same_day_api_capture_agree_on_shared_papers(digest_page, fixtures):
     page = {r.arxiv_id: r for r in parse(digest_page)}
-    api = {r.arxiv_id: r for r in parse_daily_api((fixtures / "hf-daily-api-samples" / "2024-08-01.json").read_bytes(),
-                                                   digest_date=date(2024, 8, 1), observed_at=OBSERVED)}
+    api = {
+        r.arxiv_id: r
+        for r in parse_daily_api(
+            (fixtures / "hf-daily-api-samples" / "2024-08-01.json").read_bytes(),
+            digest_date=date(2024, 8, 1),
+            observed_at=OBSERVED,
+        )
+    }
     shared = page.keys() & api.keys()
     assert len(shared) == 11
     for arxiv_id in shared:
-        assert (page[arxiv_id].title, page[arxiv_id].abstract, page[arxiv_id].authors) == \
-               (api[arxiv_id].title, api[arxiv_id].abstract, api[arxiv_id].authors)
+        assert (page[arxiv_id].title, page[arxiv_id].abstract, page[arxiv_id].authors) == (
+            api[arxiv_id].title,
+            api[arxiv_id].abstract,
+            api[arxiv_id].authors,
+        )
         # Saved ten days later, the page has matured counts.
         assert page[arxiv_id].upvotes >= api[arxiv_id].upvotes
 
@@ -52,8 +61,9 @@ def test_cards_are_the_fallback_when_props_are_gone(digest_page):
     without_props = re.sub(rb'data-target="DailyPapers" data-props="[^"]*"', b"", digest_page)
     assert without_props != digest_page
     from_cards, from_props = parse(without_props), parse(digest_page)
-    assert [(r.arxiv_id, r.title, r.upvotes, r.comments) for r in from_cards] == \
-           [(r.arxiv_id, r.title, r.upvotes, r.comments) for r in from_props]
+    assert [(r.arxiv_id, r.title, r.upvotes, r.comments) for r in from_cards] == [
+        (r.arxiv_id, r.title, r.upvotes, r.comments) for r in from_props
+    ]
     assert from_cards[0].submitter == "akhaliq" and from_cards[0].abstract is None
 
 
@@ -62,7 +72,7 @@ def test_props_are_found_however_the_attribute_is_quoted(quote):
     entries = [{"paper": {"id": "2406.01234", "title": "A > B: it's <x>", "upvotes": 3}, "numComments": 1}]
     props = json.dumps({"dailyPapers": entries})
     value = escape(props, quote=True) if quote == '"' else props.replace("'", "&#x27;")
-    html = f"<html><div class=\"SVELTE_HYDRATER\" data-props={quote}{value}{quote} data-target=DailyPapers></div></html>"
+    html = f'<html><div class="SVELTE_HYDRATER" data-props={quote}{value}{quote} data-target=DailyPapers></div></html>'
     assert [(r.arxiv_id, r.title) for r in parse(html.encode())] == [("2406.01234", "A > B: it's <x>")]
 
 

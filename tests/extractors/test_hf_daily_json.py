@@ -77,13 +77,16 @@ def test_an_explicit_empty_list_is_a_day_without_papers():
     assert parse(b"[]") == []
 
 
-@pytest.mark.parametrize("body, message", [
-    (b'[{"paper": {"id": "2406.0', "invalid JSON"),
-    (b'{"error": "Not Found"}', "expected a JSON list"),
-    (b"[42]", "entry 1 is a int"),
-    (b'["not a literal ("]', "not a Python literal"),
-    (b"\xff\xfe", "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b'[{"paper": {"id": "2406.0', "invalid JSON"),
+        (b'{"error": "Not Found"}', "expected a JSON list"),
+        (b"[42]", "entry 1 is a int"),
+        (b'["not a literal ("]', "not a Python literal"),
+        (b"\xff\xfe", "invalid JSON"),
+    ],
+)
 def test_bodies_of_the_wrong_shape_raise_malformed_payload(body, message):
     with pytest.raises(MalformedPayload, match=message):
         parse(body)
@@ -95,10 +98,21 @@ def test_an_entry_without_an_arxiv_id_names_its_rank():
 
 
 def test_odd_optional_values_become_none_and_never_fail_the_day():
-    entry = {"paper": {"id": "2406.01234", "title": "T", "publishedAt": "yesterday", "upvotes": float("nan"),
-                       "githubStars": 1e400, "githubRepo": {"url": "x"}, "ai_keywords": "agents",
-                       "authors": ["Ada Lovelace", {"name": "Alan Turing"}, 7]},
-             "numComments": True, "submittedBy": "someone", "organization": 5}
+    entry = {
+        "paper": {
+            "id": "2406.01234",
+            "title": "T",
+            "publishedAt": "yesterday",
+            "upvotes": float("nan"),
+            "githubStars": 1e400,
+            "githubRepo": {"url": "x"},
+            "ai_keywords": "agents",
+            "authors": ["Ada Lovelace", {"name": "Alan Turing"}, 7],
+        },
+        "numComments": True,
+        "submittedBy": "someone",
+        "organization": 5,
+    }
     record = parse(json.dumps([entry]).encode())[0]
     assert (record.published_at, record.upvotes, record.github_stars, record.github_repo) == (None, None, None, None)
     assert (record.comments, record.submitter, record.organization) == (None, None, None)
@@ -107,6 +121,7 @@ def test_odd_optional_values_become_none_and_never_fail_the_day():
 
 def test_an_entry_that_is_not_an_object_inside_page_props_is_invalid():
     from extractors.hf_daily_html import parse_daily_page
+
     html = b'<div data-target="DailyPapers" data-props="{&quot;dailyPapers&quot;:[&quot;x&quot;]}"></div>'
     with pytest.raises(EntryInvalid, match="entry 1 has no 'paper' object"):
         parse_daily_page(html, digest_date=date(2026, 4, 10), observed_at=OBSERVED)

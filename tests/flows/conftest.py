@@ -1,4 +1,5 @@
 """A tiny corpus and a replay server over it, for fetch and flow tests that need no real captures."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +8,7 @@ import pytest
 
 from digest_replay.server import ReplayServer
 from tests.factories import write_tiny_corpus
+
 
 @pytest.fixture
 def tiny_corpus(tmp_path: Path) -> Path:

@@ -2,12 +2,10 @@ import json
 
 from typer.testing import CliRunner
 
-from papertrend.cli import app
-from tests.factories import held_by_another_process
-from tests.factories import DAYS
-from tests.factories import PageResult, load_pages, page, record
 from flows.run import publish_snapshot
 from flows.settings import Settings
+from papertrend.cli import app
+from tests.factories import DAYS, PageResult, held_by_another_process, load_pages, page, record
 from warehouse.db import connect
 
 runner = CliRunner()
@@ -28,7 +26,10 @@ def test_sql_prints_a_table_csv_or_json(tmp_path):
     assert table.exit_code == csv.exit_code == as_json.exit_code == 0
     assert "2604.00002" in table.stdout
     assert csv.stdout.splitlines() == ["arxiv_id,upvotes", "2604.00002,7", "2604.00001,1"]
-    assert json.loads(as_json.stdout) == [{"arxiv_id": "2604.00002", "upvotes": 7}, {"arxiv_id": "2604.00001", "upvotes": 1}]
+    assert json.loads(as_json.stdout) == [
+        {"arxiv_id": "2604.00002", "upvotes": 7},
+        {"arxiv_id": "2604.00001", "upvotes": 1},
+    ]
 
 
 def test_sql_is_read_only(tmp_path):
@@ -37,8 +38,11 @@ def test_sql_is_read_only(tmp_path):
 
 
 def test_the_data_dir_comes_from_the_environment_too(tmp_path):
-    result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv"],
-                           env={"PAPERTREND_DATA_DIR": str(seeded(tmp_path))})
+    result = runner.invoke(
+        app,
+        ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv"],
+        env={"PAPERTREND_DATA_DIR": str(seeded(tmp_path))},
+    )
     assert result.stdout.splitlines() == ["n", "2"]
 
 
@@ -71,8 +75,11 @@ def test_extract_of_a_broken_page_names_it_and_exits_1(tmp_path):
 
 
 def test_bad_settings_exit_2_listing_every_problem(tmp_path):
-    result = runner.invoke(app, ["status", "--data-dir", str(tmp_path)],
-                           env={"PAPERTREND_HF_MODE": "rss", "PAPERTREND_TIMEZONE": "Mars/Olympus"})
+    result = runner.invoke(
+        app,
+        ["status", "--data-dir", str(tmp_path)],
+        env={"PAPERTREND_HF_MODE": "rss", "PAPERTREND_TIMEZONE": "Mars/Olympus"},
+    )
     assert result.exit_code == 2
     assert "hf_mode" in result.stderr and "Mars/Olympus" in result.stderr
 

@@ -1,16 +1,32 @@
 import gzip
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from flows.http import (BodyUndecodable, DeadlineExceeded, FetchPolicy, FetchRefused, Fetcher, HostThrottle,
-                        RateLimited, ResponseTooLarge, RetriesExhausted, parse_retry_after)
+from flows.http import (
+    BodyUndecodable,
+    DeadlineExceeded,
+    Fetcher,
+    FetchPolicy,
+    FetchRefused,
+    HostThrottle,
+    RateLimited,
+    ResponseTooLarge,
+    RetriesExhausted,
+    parse_retry_after,
+)
 from tests.factories import arm
 
-FAST = FetchPolicy(min_interval=0, attempts=3, backoff=0.01, deadline=5, read_timeout=5,
-                   user_agent="papertrend-test (+mailto:team@example.org)")
+FAST = FetchPolicy(
+    min_interval=0,
+    attempts=3,
+    backoff=0.01,
+    deadline=5,
+    read_timeout=5,
+    user_agent="papertrend-test (+mailto:team@example.org)",
+)
 API = "/api/daily_papers?date=2026-04-06"
 
 
@@ -52,7 +68,8 @@ def test_429_with_retry_after_is_waited_out_and_retried(site):
 def test_a_real_retry_after_wait_happens_on_the_clock(site):
     arm(site, f"503:1@{API}*1")
     import time
-    with Fetcher(FAST, throttle=HostThrottle()) as f:   # a throttle that really sleeps
+
+    with Fetcher(FAST, throttle=HostThrottle()) as f:  # a throttle that really sleeps
         started = time.monotonic()
         got = f.get(site.base_url + API)
     assert got.attempts == 2 and time.monotonic() - started >= 1.0
@@ -64,7 +81,7 @@ def test_permanent_503_gives_up_after_the_configured_attempts(site):
     with fetcher(sleeps=sleeps) as f, pytest.raises(RetriesExhausted, match="gave up after 3 attempt"):
         f.get(site.base_url + API)
     assert len([r for r in site.requests if r[0] == API]) == 3
-    assert len(sleeps) == 2 and sleeps[1] >= sleeps[0]     # backoff grows (jitter stays within each step)
+    assert len(sleeps) == 2 and sleeps[1] >= sleeps[0]  # backoff grows (jitter stays within each step)
 
 
 def test_a_retry_after_beyond_our_patience_stops_at_once_as_rate_limited(site):
@@ -105,13 +122,14 @@ def test_a_drip_fed_body_hits_the_total_deadline(site):
 
 def test_a_server_that_stalls_before_answering_is_cut_off_at_the_deadline(site):
     import time
+
     arm(site, f"stall:10@{API}")
     policy = FetchPolicy(min_interval=0, attempts=1, deadline=0.5, read_timeout=30)
     started = time.monotonic()
     with fetcher(policy) as f, pytest.raises(RetriesExhausted) as caught:
         f.get(site.base_url + API)
     assert isinstance(caught.value.__cause__, DeadlineExceeded)
-    assert time.monotonic() - started < 5          # cut at the 0.5 s deadline, not after the 10 s stall
+    assert time.monotonic() - started < 5  # cut at the 0.5 s deadline, not after the 10 s stall
 
 
 def test_an_oversize_body_is_cut_at_the_cap(site):
@@ -158,6 +176,7 @@ def gzip_site():
 
 def test_a_compression_bomb_is_cut_at_the_cap_without_inflating_it(gzip_site):
     import tracemalloc
+
     policy = FetchPolicy(min_interval=0, attempts=1, max_bytes=1_000_000)
     tracemalloc.start()
     try:
@@ -167,7 +186,7 @@ def test_a_compression_bomb_is_cut_at_the_cap_without_inflating_it(gzip_site):
     finally:
         tracemalloc.stop()
     assert len(caught.value.partial.body) == 1_000_000
-    assert peak < 8_000_000        # a whole-chunk inflate would reach ~60 MB
+    assert peak < 8_000_000  # a whole-chunk inflate would reach ~60 MB
 
 
 def test_a_corrupt_compressed_body_is_refused_not_retried(gzip_site):
@@ -190,7 +209,7 @@ def test_the_throttle_spaces_request_starts_per_host():
 
 
 def test_retry_after_accepts_seconds_and_http_dates():
-    now = datetime(2026, 4, 10, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 4, 10, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after("120") == 120.0
     assert parse_retry_after("Fri, 10 Apr 2026 12:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None

@@ -28,11 +28,14 @@ def test_faults_fire_the_given_number_of_times(site):
     assert (first.status_code, first.headers["retry-after"], second.status_code) == (429, "3", 200)
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("503@x", ("status", 503, None, "x")),
-    ("429:2@date=2024-05-28*1", ("status", 429, 1, "date=2024-05-28")),
-    ("malformed@06-03", ("malformed", 503, None, "06-03")),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("503@x", ("status", 503, None, "x")),
+        ("429:2@date=2024-05-28*1", ("status", 429, 1, "date=2024-05-28")),
+        ("malformed@06-03", ("malformed", 503, None, "06-03")),
+    ],
+)
 def test_fault_specs_parse(spec, expected):
     fault = Fault.parse(spec)
     assert (fault.kind, fault.status, fault.times, fault.match) == expected

@@ -9,8 +9,12 @@ def test_file_then_environment_then_overrides(tmp_path):
     config = tmp_path / "papertrend.toml"
     config.write_text('timezone = "Europe/Berlin"\nrefresh_days = 3\n[hf]\nmode = "page"\napi_interval = 2.5\n')
     settings = Settings.load(env={"PAPERTREND_REFRESH_DAYS": "5"}, config=config, data_dir="/srv/pt")
-    assert (settings.timezone, settings.refresh_days, settings.hf_mode, settings.hf_api_interval) == \
-           ("Europe/Berlin", 5, "page", 2.5)
+    assert (settings.timezone, settings.refresh_days, settings.hf_mode, settings.hf_api_interval) == (
+        "Europe/Berlin",
+        5,
+        "page",
+        2.5,
+    )
     assert settings.warehouse_path == Path("/srv/pt/warehouse.duckdb")
 
 
@@ -36,6 +40,11 @@ def test_arxiv_settings_are_guarded():
     with pytest.raises(SettingsInvalid) as caught:
         Settings.load(env={"PAPERTREND_ARXIV_CATEGORIES": "['cs.LG']", "PAPERTREND_ARXIV_INTERVAL": "1"})
     assert "arxiv_categories" in str(caught.value) and "breaks arXiv's terms" in str(caught.value)
-    local = Settings.load(env={"PAPERTREND_ARXIV_INTERVAL": "0", "PAPERTREND_ARXIV_BASE_URL": "http://127.0.0.1:9",
-                               "PAPERTREND_ARXIV_API_URL": "http://127.0.0.1:9"})
+    local = Settings.load(
+        env={
+            "PAPERTREND_ARXIV_INTERVAL": "0",
+            "PAPERTREND_ARXIV_BASE_URL": "http://127.0.0.1:9",
+            "PAPERTREND_ARXIV_API_URL": "http://127.0.0.1:9",
+        }
+    )
     assert local.arxiv_interval == 0 and local.categories == ["cs.LG", "cs.CL", "cs.CV", "cs.AI"]

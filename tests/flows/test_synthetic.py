@@ -9,10 +9,28 @@ import pytest
 from digest_replay.synthetic.hf import BACKGROUND_TOPICS, PlantedTrend, generate_corpus
 from reports.weeks import iso_week
 
-PAPER_FIELDS = {"id", "authors", "publishedAt", "submittedOnDailyAt", "title", "submittedOnDailyBy", "summary",
-                "upvotes", "discussionId", "ai_keywords"}
-ENTRY_FIELDS = {"paper", "publishedAt", "title", "summary", "thumbnail", "numComments", "submittedBy",
-                "isAuthorParticipating"}
+PAPER_FIELDS = {
+    "id",
+    "authors",
+    "publishedAt",
+    "submittedOnDailyAt",
+    "title",
+    "submittedOnDailyBy",
+    "summary",
+    "upvotes",
+    "discussionId",
+    "ai_keywords",
+}
+ENTRY_FIELDS = {
+    "paper",
+    "publishedAt",
+    "title",
+    "summary",
+    "thumbnail",
+    "numComments",
+    "submittedBy",
+    "isAuthorParticipating",
+}
 HEX_ID = re.compile(r"^[0-9a-f]{24}$")
 ARXIV_ID = re.compile(r"^(\d{4})\.\d{5}$")
 
@@ -23,8 +41,10 @@ def corpus(tmp_path_factory):
 
 
 def read_digests(root: Path) -> dict[date, list[dict]]:
-    return {date.fromisoformat(path.name[:10]): json.loads(gzip.decompress(path.read_bytes()))
-            for path in sorted((root / "hf-daily-api").glob("*.json.gz"))}
+    return {
+        date.fromisoformat(path.name[:10]): json.loads(gzip.decompress(path.read_bytes()))
+        for path in sorted((root / "hf-daily-api").glob("*.json.gz"))
+    }
 
 
 def all_bytes(root: Path) -> dict[str, bytes]:
@@ -74,7 +94,7 @@ def test_every_entry_has_the_daily_papers_fields(corpus):
     for day, entries in read_digests(corpus.root).items():
         for entry in entries:
             paper = entry["paper"]
-            assert ENTRY_FIELDS <= entry.keys() and PAPER_FIELDS <= paper.keys()
+            assert entry.keys() >= ENTRY_FIELDS and paper.keys() >= PAPER_FIELDS
             assert entry["title"] == paper["title"] and entry["summary"] == paper["summary"]
             assert 2 <= len(paper["authors"]) <= 12
             assert all(HEX_ID.match(a["_id"]) and a["name"] and a["hidden"] is False for a in paper["authors"])
@@ -154,6 +174,7 @@ def test_rejects_an_empty_corpus(tmp_path):
 
 def test_arxiv_listings_share_papers_with_the_hf_days(tmp_path):
     summary = generate_corpus(tmp_path, days=10, papers_per_day=10)
-    assert sorted(p.name[:10] for p in (tmp_path / "arxiv-listing-jsonl").iterdir()) == \
-           sorted(p.name[:10] for p in (tmp_path / "hf-daily-api").iterdir())
+    assert sorted(p.name[:10] for p in (tmp_path / "arxiv-listing-jsonl").iterdir()) == sorted(
+        p.name[:10] for p in (tmp_path / "hf-daily-api").iterdir()
+    )
     assert 0 < summary.shared_papers < summary.papers < summary.arxiv_papers

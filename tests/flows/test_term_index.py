@@ -7,8 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 import flows.phrase_index as indexing
-from papertrend.cli import app
 from flows.phrase_index import rebuild_phrase_index, refresh_phrase_index
+from papertrend.cli import app
 from tests.factories import DAY, T0, PageResult, load_pages, page, record
 from warehouse import term_index
 from warehouse.db import connect
@@ -26,20 +26,31 @@ def load(con, *papers, sha="a" * 64, day=DAY, at=T0):
 
 def week_counts(con) -> dict[tuple, int]:
     """(week, phrase) -> docs as stored."""
-    return {(w, t): n for w, t, n in con.execute(
-        "SELECT w.week, t.term, w.docs FROM term_weeks w JOIN terms t USING (term_id)").fetchall()}
+    return {
+        (w, t): n
+        for w, t, n in con.execute(
+            "SELECT w.week, t.term, w.docs FROM term_weeks w JOIN terms t USING (term_id)"
+        ).fetchall()
+    }
 
 
 def recounted(con) -> dict[tuple, int]:
     """(week, phrase) -> docs recomputed from the per-paper entries: what term_weeks must equal."""
-    return {(w, t): n for w, t, n in con.execute("""
+    return {
+        (w, t): n
+        for w, t, n in con.execute("""
         SELECT p.week, t.term, count(*) FROM (SELECT week, unnest(term_ids) AS term_id FROM paper_terms) p
-        JOIN terms t USING (term_id) GROUP BY ALL""").fetchall()}
+        JOIN terms t USING (term_id) GROUP BY ALL""").fetchall()
+    }
 
 
 def test_new_papers_are_indexed_once_and_counted_per_week(warehouse):
-    load(warehouse, paper("2604.00001", "Test-time compute for GRPO"), paper("2604.00002", "Scaling test-time compute"),
-         paper("2604.00003", "Diffusion transformers"))
+    load(
+        warehouse,
+        paper("2604.00001", "Test-time compute for GRPO"),
+        paper("2604.00002", "Scaling test-time compute"),
+        paper("2604.00003", "Diffusion transformers"),
+    )
     assert refresh_phrase_index(warehouse) == 3
     assert refresh_phrase_index(warehouse) == 0
     counts = week_counts(warehouse)
@@ -51,8 +62,12 @@ def test_new_papers_are_indexed_once_and_counted_per_week(warehouse):
 def test_a_changed_text_is_reindexed_and_its_week_recounted(warehouse):
     load(warehouse, paper("2604.00001", "GRPO for math"))
     refresh_phrase_index(warehouse)
-    load(warehouse, paper("2604.00001", "DPO for math", at=T0 + timedelta(hours=1)), sha="b" * 64,
-         at=T0 + timedelta(hours=1))
+    load(
+        warehouse,
+        paper("2604.00001", "DPO for math", at=T0 + timedelta(hours=1)),
+        sha="b" * 64,
+        at=T0 + timedelta(hours=1),
+    )
     assert refresh_phrase_index(warehouse) == 1
     counts = week_counts(warehouse)
     assert (MONDAY, "grpo") not in counts and counts[(MONDAY, "dpo")] == 1
@@ -77,9 +92,14 @@ def test_worker_processes_index_exactly_what_one_process_does(tmp_path):
         with connect(tmp_path / f"w{workers}.duckdb") as con:
             load(con, *[paper(f"2604.{n:05d}", text) for n, text in enumerate(texts)])
             assert refresh_phrase_index(con, workers=workers) == 40
-            tables.append((week_counts(con), con.execute("""
+            tables.append(
+                (
+                    week_counts(con),
+                    con.execute("""
                 SELECT p.arxiv_id, list_sort(list(t.term)) FROM (SELECT arxiv_id, unnest(term_ids) AS term_id
-                FROM paper_terms) p JOIN terms t USING (term_id) GROUP BY 1 ORDER BY 1""").fetchall()))
+                FROM paper_terms) p JOIN terms t USING (term_id) GROUP BY 1 ORDER BY 1""").fetchall(),
+                )
+            )
     assert tables[0] == tables[1] and len(tables[0][1]) == 40
 
 
@@ -87,13 +107,20 @@ def test_a_failed_batch_leaves_the_index_as_it_was(warehouse):
     load(warehouse, paper("2604.00001", "GRPO for math"))
     refresh_phrase_index(warehouse)
     before = {t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in term_index.INDEX_TABLES}
-    broken = pl.DataFrame({"arxiv_id": ["2604.00001", "2604.00002"], "week": [MONDAY, None], "text_hash": [1, 2],
-                           "terms": [["brand new phrase"], ["another one"]]},
-                          schema={"arxiv_id": pl.String, "week": pl.Date, "text_hash": pl.UInt64,
-                                  "terms": pl.List(pl.String)})
+    broken = pl.DataFrame(
+        {
+            "arxiv_id": ["2604.00001", "2604.00002"],
+            "week": [MONDAY, None],
+            "text_hash": [1, 2],
+            "terms": [["brand new phrase"], ["another one"]],
+        },
+        schema={"arxiv_id": pl.String, "week": pl.Date, "text_hash": pl.UInt64, "terms": pl.List(pl.String)},
+    )
     with pytest.raises(duckdb.ConstraintException):
         term_index.store_paper_terms(warehouse, broken, version=1)
-    assert {t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in term_index.INDEX_TABLES} == before
+    assert {
+        t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in term_index.INDEX_TABLES
+    } == before
 
 
 def test_new_phrase_rules_reindex_every_paper(warehouse, monkeypatch):

@@ -5,45 +5,77 @@ from pathlib import Path
 
 import pytest
 
+from flows.weekly import write_report_files
 from reports.charts import rising_topics, sparkline, topic_share_chart, volume_chart
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
-from flows.weekly import write_report_files
 from reports.render import render_html, render_index, render_markdown
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WEEKS = tuple(f"2025-W{n:02d}" for n in range(15, 23))
-AGENTS = PaperRef("2505.00001", "Agents that plan", upvotes=120, github_repo="https://github.com/org/agents",
-                  sources=("hf_daily", "arxiv"))
+AGENTS = PaperRef(
+    "2505.00001",
+    "Agents that plan",
+    upvotes=120,
+    github_repo="https://github.com/org/agents",
+    sources=("hf_daily", "arxiv"),
+)
 DIFFUSION = PaperRef("2505.00002", "Distilled diffusion", upvotes=80, gain=35)
 REASONING = PaperRef("2505.00003", "RL for reasoning", upvotes=None, gain=12, github_repo="org/reasoning")
 
 
 def _topic(topic_id, label, horizon, score, top_papers=()):
     series = tuple((week, 0.01 * topic_id + 0.004 * n) for n, week in enumerate(WEEKS))
-    return TopicTrend(topic_id, label, tuple(label.split()), horizon, papers=10 + topic_id, share=0.061,
-                      baseline_share=0.024, growth=2.54, score=score, upvotes=300 + topic_id, series=series,
-                      top_papers=top_papers)
+    return TopicTrend(
+        topic_id,
+        label,
+        tuple(label.split()),
+        horizon,
+        papers=10 + topic_id,
+        share=0.061,
+        baseline_share=0.024,
+        growth=2.54,
+        score=score,
+        upvotes=300 + topic_id,
+        series=series,
+        top_papers=top_papers,
+    )
 
 
 def _report(**changes) -> WeekReport:
-    fields = dict(
-        week="2025-W22", week_start=date(2025, 5, 26), papers=412, papers_by_source={"arxiv": 377, "hf_daily": 61},
-        last_week_papers=380, baseline_mean=351.5,
-        topics=[_topic(1, "test-time compute scaling", "week", 5.2, (AGENTS, DIFFUSION)),
-                _topic(2, "video diffusion", "week", 3.1, (REASONING,)),
-                _topic(3, "agentic web browsing", "momentum", 4.4, (AGENTS,))],
-        rising_terms=[TermTrend("test-time compute", 14, 3, 4.1, "week"), TermTrend("grpo", 11, 4, 3.2, "momentum")],
-        new_terms=[TermTrend("vibe coding", 7, 0, 5.3, "week")],
-        top_papers=[AGENTS, DIFFUSION, REASONING], trending_papers=[DIFFUSION, REASONING],
-        multi_source_papers=[AGENTS], category_mix={"cs.CL": 40, "cs.LG": 55, "cs.CV": 12},
-        volume=[(week, source, 40 + n) for n, week in enumerate(WEEKS) for source in ("arxiv", "hf_daily")],
-        notes=["The baseline holds only 3 week(s) of data: growth figures are unreliable."])
+    fields = {
+        "week": "2025-W22",
+        "week_start": date(2025, 5, 26),
+        "papers": 412,
+        "papers_by_source": {"arxiv": 377, "hf_daily": 61},
+        "last_week_papers": 380,
+        "baseline_mean": 351.5,
+        "topics": [
+            _topic(1, "test-time compute scaling", "week", 5.2, (AGENTS, DIFFUSION)),
+            _topic(2, "video diffusion", "week", 3.1, (REASONING,)),
+            _topic(3, "agentic web browsing", "momentum", 4.4, (AGENTS,)),
+        ],
+        "rising_terms": [TermTrend("test-time compute", 14, 3, 4.1, "week"), TermTrend("grpo", 11, 4, 3.2, "momentum")],
+        "new_terms": [TermTrend("vibe coding", 7, 0, 5.3, "week")],
+        "top_papers": [AGENTS, DIFFUSION, REASONING],
+        "trending_papers": [DIFFUSION, REASONING],
+        "multi_source_papers": [AGENTS],
+        "category_mix": {"cs.CL": 40, "cs.LG": 55, "cs.CV": 12},
+        "volume": [(week, source, 40 + n) for n, week in enumerate(WEEKS) for source in ("arxiv", "hf_daily")],
+        "notes": ["The baseline holds only 3 week(s) of data: growth figures are unreliable."],
+    }
     return WeekReport(**(fields | changes))
 
 
 def _empty_report() -> WeekReport:
-    return WeekReport("2025-W22", date(2025, 5, 26), papers=0, papers_by_source={}, last_week_papers=0,
-                      baseline_mean=0.0, notes=["too little data"])
+    return WeekReport(
+        "2025-W22",
+        date(2025, 5, 26),
+        papers=0,
+        papers_by_source={},
+        last_week_papers=0,
+        baseline_mean=0.0,
+        notes=["too little data"],
+    )
 
 
 class _Tags(HTMLParser):
@@ -65,8 +97,10 @@ def _files(directory: Path) -> dict[str, bytes]:
 
 
 def test_markdown_shows_notes_first_then_headline_numbers_topics_terms_and_links():
-    text = render_markdown(_report(), {"topics": "charts/topics.png", "volume": "charts/volume.png",
-                                       "spark-1-week": "charts/spark-1-week.png"})
+    text = render_markdown(
+        _report(),
+        {"topics": "charts/topics.png", "volume": "charts/volume.png", "spark-1-week": "charts/spark-1-week.png"},
+    )
     assert text.index("The baseline holds only 3 week(s)") < text.index("## Headline numbers")
     assert "| All sources | 412 | 380 (+8%) | 351.5 (+17%) |" in text
     assert "| arxiv | 377 |" in text and "| hf\\_daily | 61 |" in text
@@ -98,12 +132,22 @@ def test_html_embeds_its_charts_and_references_nothing_external():
     for image in images:
         assert image["src"].startswith("data:image/png;base64,")
         assert base64.b64decode(image["src"].split(",", 1)[1]).startswith(PNG_SIGNATURE)
-    external = [(tag, attrs) for tag, attrs in tags.tags if tag != "a"
-                for name in ("src", "href") if attrs.get(name, "").lower().startswith(("http:", "https:", "//"))]
+    external = [
+        (tag, attrs)
+        for tag, attrs in tags.tags
+        if tag != "a"
+        for name in ("src", "href")
+        if attrs.get(name, "").lower().startswith(("http:", "https:", "//"))
+    ]
     assert external == []
     assert tags.named("script") == [] and tags.named("link") == []
     hrefs = {a["href"] for a in tags.named("a")}
-    assert {AGENTS.hf_url, AGENTS.arxiv_url, "https://github.com/org/agents", "https://github.com/org/reasoning"} <= hrefs
+    assert {
+        AGENTS.hf_url,
+        AGENTS.arxiv_url,
+        "https://github.com/org/agents",
+        "https://github.com/org/reasoning",
+    } <= hrefs
 
 
 def test_html_escapes_scraped_text_and_drops_non_http_repo_links():
@@ -128,8 +172,9 @@ def test_written_files_are_named_reports_and_pngs_with_nothing_left_over(tmp_pat
     assert set(paths) == {"markdown", "html", "topics", "volume", "spark-1-week", "spark-2-week", "spark-3-momentum"}
     assert paths["markdown"] == tmp_path / "report.md" and paths["html"] == tmp_path / "report.html"
     assert paths["spark-3-momentum"] == tmp_path / "charts" / "spark-3-momentum.png"
-    assert all(path.read_bytes().startswith(PNG_SIGNATURE) for name, path in paths.items()
-               if name not in ("markdown", "html"))
+    assert all(
+        path.read_bytes().startswith(PNG_SIGNATURE) for name, path in paths.items() if name not in ("markdown", "html")
+    )
     assert sorted(_files(tmp_path)) == sorted(str(p.relative_to(tmp_path)) for p in paths.values())
 
 

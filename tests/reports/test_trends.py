@@ -67,9 +67,15 @@ def test_planted_trends_surface_as_rising_topics_in_their_weeks(planted_warehous
                     continue
                 # The momentum horizon's target is the 4 weeks ending W: a surge stays in it 3 weeks longer.
                 lag = HORIZONS[topic.horizon][0] - 1 or 1
-                match = next((trend for trend, terms in planted.values()
-                              if _overlaps(terms, topic.terms[:5])
-                              and trend.start_week <= label <= _after(trend.end_week, lag)), None)
+                match = next(
+                    (
+                        trend
+                        for trend, terms in planted.values()
+                        if _overlaps(terms, topic.terms[:5])
+                        and trend.start_week <= label <= _after(trend.end_week, lag)
+                    ),
+                    None,
+                )
                 if match:
                     found.add(match.label)
                     hits += 1
@@ -113,7 +119,9 @@ def test_reports_are_deterministic(planted_warehouse):
 def test_the_markdown_report_of_a_fixed_corpus_matches_its_golden_snapshot(planted_warehouse):
     import os
     from pathlib import Path
+
     from reports.render import render_markdown
+
     path, summary = planted_warehouse
     monday = week_start(iso_week(summary.last_date)) - timedelta(weeks=1)
     with connect(path, read_only=True) as con:

@@ -1,15 +1,14 @@
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 
+from digest_replay.server import ReplayServer
 from flows.archive import RawArchive
 from flows.ingest import backfill, ingest
-from digest_replay.server import ReplayServer
 from flows.reextract import reextract
-from flows.settings import Settings
 from flows.run import RunIncomplete
-from tests.factories import run_flow, DAYS, arm
-from tests.factories import overrides_for
+from flows.settings import Settings
+from tests.factories import DAYS, arm, overrides_for, run_flow
 from warehouse import queries
 from warehouse.db import connect
 
@@ -30,8 +29,11 @@ def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixt
     overrides = overrides_for(tmp_path / "data", fixture_site.base_url)
     first = run_flow(overrides, backfill, date(2024, 5, 27), date(2026, 4, 30))
     with open_warehouse(tmp_path) as con:
-        assert (count(con, "SELECT count(*) FROM papers"), count(con, "SELECT count(*) FROM sightings"),
-                count(con, "SELECT count(DISTINCT digest_date) FROM sightings")) == (7875, 7876, 501)
+        assert (
+            count(con, "SELECT count(*) FROM papers"),
+            count(con, "SELECT count(*) FROM sightings"),
+            count(con, "SELECT count(DISTINCT digest_date) FROM sightings"),
+        ) == (7875, 7876, 501)
         assert count(con, "SELECT count(*) FROM digests WHERE entries = 0") == 704 - 501
         before, extracted = queries.content_hash(con), queries.content_hash(con, EXTRACTED)
     assert (first.new_papers, first.new_sightings, first.pages_quarantined) == (7875, 7876, 0)
@@ -74,17 +76,23 @@ def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_pat
         assert count(con, "SELECT count(*) FROM runs WHERE status = 'incomplete'") == 1
     assert RawArchive(tmp_path / "data" / "raw").get(sha256) == b"{oops"
 
-    retry = run_flow(overrides, backfill, FIRST, LAST)         # the fault is spent: the day now loads
+    retry = run_flow(overrides, backfill, FIRST, LAST)  # the fault is spent: the day now loads
     assert (retry.days_skipped, retry.new_sightings) == (2, 3)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM open_quarantine") == 0
 
 
-@pytest.mark.parametrize("fault, reason", [
-    ("truncate", "MalformedPayload: invalid JSON (Unterminated string starting at: line 1 column 535 (char 534)); "
-                 "is the body truncated?"),
-    ("oversize:200000", "ResponseTooLarge: body passed the byte cap and was cut at 100000 bytes"),
-])
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        (
+            "truncate",
+            "MalformedPayload: invalid JSON (Unterminated string starting at: line 1 column 535 (char 534)); "
+            "is the body truncated?",
+        ),
+        ("oversize:200000", "ResponseTooLarge: body passed the byte cap and was cut at 100000 bytes"),
+    ],
+)
 def test_a_cut_body_is_kept_quarantined_and_stays_so_on_reextract(site, tmp_path, fault, reason):
     arm(site, f"{fault}@2026-04-07")
     overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False, fetch_max_bytes=100_000)
@@ -113,7 +121,10 @@ def test_the_digest_page_is_the_fallback_when_the_api_fails(site, tmp_path):
     assert (summary.pages_failed, summary.new_sightings) == (0, 9)
     with open_warehouse(tmp_path) as con:
         assert con.execute("SELECT digest_date, kind FROM digests ORDER BY 1").fetchall() == [
-            (FIRST, "api"), (date(2026, 4, 7), "page"), (LAST, "api")]
+            (FIRST, "api"),
+            (date(2026, 4, 7), "page"),
+            (LAST, "api"),
+        ]
 
 
 def test_an_api_page_that_does_not_extract_falls_back_and_the_run_completes(site, tmp_path):
@@ -122,7 +133,7 @@ def test_an_api_page_that_does_not_extract_falls_back_and_the_run_completes(site
     summary = run_flow(overrides, backfill, FIRST, LAST)
     assert (summary.pages_quarantined, summary.pages_fallback, summary.new_sightings) == (0, 1, 9)
     with open_warehouse(tmp_path) as con:
-        assert count(con, "SELECT count(*) FROM quarantine") == 1          # kept, for the record
+        assert count(con, "SELECT count(*) FROM quarantine") == 1  # kept, for the record
         assert count(con, "SELECT count(*) FROM open_quarantine") == 0
     assert run_flow(overrides, reextract).open_quarantine == 0
 
@@ -130,25 +141,27 @@ def test_an_api_page_that_does_not_extract_falls_back_and_the_run_completes(site
 def test_a_host_that_rate_limits_us_stops_the_run_and_the_rest_resumes_later(site, tmp_path):
     arm(site, "429:3600@2026-04-07")
     overrides = overrides_for(tmp_path / "data", site.base_url)
-    with pytest.raises(RunIncomplete, match="stopped: .*Retry-After 3600s exceeds") as caught:
+    with pytest.raises(RunIncomplete, match=r"stopped: .*Retry-After 3600s exceeds") as caught:
         run_flow(overrides, backfill, FIRST, LAST)
     assert (caught.value.summary.new_sightings, caught.value.summary.days_unfetched) == (3, 2)
-    assert not any("/papers/date/" in path for path, _ in site.requests)   # no fallback onto the same host
+    assert not any("/papers/date/" in path for path, _ in site.requests)  # no fallback onto the same host
     site.faults.clear()
     resumed = run_flow(overrides, backfill, FIRST, LAST)
     assert (resumed.days_skipped, resumed.new_sightings) == (1, 6)
 
 
 def test_an_empty_day_fetched_before_publication_is_fetched_again(site, tmp_path, tiny_corpus):
-    from datetime import datetime, timezone
-    today = datetime.now(timezone.utc).date()
+    from datetime import datetime
+
+    today = datetime.now(UTC).date()
     overrides = overrides_for(tmp_path / "data", site.base_url)
-    first = run_flow(overrides, backfill, today, today)                  # not published yet: []
+    first = run_flow(overrides, backfill, today, today)  # not published yet: []
     (tiny_corpus / "hf-daily-api" / f"{today}.json").write_text(
-        (tiny_corpus / "hf-daily-api" / f"{LAST}.json").read_text())
+        (tiny_corpus / "hf-daily-api" / f"{LAST}.json").read_text()
+    )
     again = run_flow(overrides, backfill, today, today)
     assert (first.new_sightings, again.days_skipped, again.new_sightings) == (0, 0, 3)
-    old = run_flow(overrides, backfill, FIRST - timedelta(1), FIRST - timedelta(1))   # an old empty day
+    old = run_flow(overrides, backfill, FIRST - timedelta(1), FIRST - timedelta(1))  # an old empty day
     assert run_flow(overrides, backfill, FIRST - timedelta(1), FIRST - timedelta(1)).days_skipped == 1
     assert old.pages_fetched == 1
 
@@ -160,7 +173,12 @@ def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
         before = queries.content_hash(con)
     second = run_flow(overrides, ingest, LAST, refresh_days=2)
     assert (first.pages_fetched, first.new_papers) == (3, 9)
-    assert (second.pages_fetched, second.pages_not_modified, second.new_sightings, second.updated_sightings) == (0, 3, 0, 0)
+    assert (second.pages_fetched, second.pages_not_modified, second.new_sightings, second.updated_sightings) == (
+        0,
+        3,
+        0,
+        0,
+    )
     assert site.requests[-1][1].get("If-None-Match")
     with open_warehouse(tmp_path) as con:
         assert queries.content_hash(con) == before
@@ -179,25 +197,30 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
         assert count(con, "SELECT max(upvotes) FROM sightings") == 99
         assert count(con, "SELECT count(*) FROM sightings") == 3
         assert count(con, "SELECT count(*) FROM sightings WHERE first_observed_at < observed_at") == 3
-        assert count(con, "SELECT max(gain) FROM upvote_gains") == 89          # 10 -> 99 between two fetches
+        assert count(con, "SELECT max(gain) FROM upvote_gains") == 89  # 10 -> 99 between two fetches
         extracted = queries.content_hash(con, EXTRACTED)
-    run_flow(overrides("http://127.0.0.1:9"), reextract)   # no network: any loopback address
+    run_flow(overrides("http://127.0.0.1:9"), reextract)  # no network: any loopback address
     with open_warehouse(tmp_path) as con:
         assert queries.content_hash(con, EXTRACTED) == extracted
 
 
 def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
-    from papertrend.demo import run_demo
     from digest_replay.synthetic.hf import generate_corpus
+    from papertrend.demo import run_demo
+
     expected = generate_corpus(tmp_path / "expected", days=6, papers_per_day=8)
     report, summary = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
     assert not summary.incomplete
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(DISTINCT arxiv_id) FROM sightings WHERE source = 'hf'") == expected.papers
         assert count(con, "SELECT count(*) FROM sightings WHERE source = 'hf'") == expected.sightings
-        assert count(con, "SELECT count(DISTINCT arxiv_id) FROM sightings WHERE source = 'arxiv'") == expected.arxiv_papers
+        assert (
+            count(con, "SELECT count(DISTINCT arxiv_id) FROM sightings WHERE source = 'arxiv'") == expected.arxiv_papers
+        )
         papers = count(con, "SELECT count(*) FROM papers")
-        both = count(con, "SELECT count(*) FROM (SELECT arxiv_id FROM sightings GROUP BY 1 HAVING count(DISTINCT source) = 2)")
+        both = count(
+            con, "SELECT count(*) FROM (SELECT arxiv_id FROM sightings GROUP BY 1 HAVING count(DISTINCT source) = 2)"
+        )
     assert both == expected.shared_papers > 0
     assert papers == expected.papers + expected.arxiv_papers - expected.shared_papers
     assert f"{papers} papers" in report and "top papers of the week ending" in report
@@ -205,10 +228,16 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
 
 def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):
     from typer.testing import CliRunner
+
     from papertrend.cli import app
+
     arm(site, "malformed@2026-04-07*1")
-    env = {"PAPERTREND_HF_BASE_URL": site.base_url, "PAPERTREND_HF_API_INTERVAL": "0",
-           "PAPERTREND_HF_FALLBACK": "false", "PAPERTREND_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        "PAPERTREND_HF_BASE_URL": site.base_url,
+        "PAPERTREND_HF_API_INTERVAL": "0",
+        "PAPERTREND_HF_FALLBACK": "false",
+        "PAPERTREND_DATA_DIR": str(tmp_path / "data"),
+    }
     result = CliRunner().invoke(app, ["backfill", str(FIRST), str(LAST)], env=env)
     assert result.exit_code == 1
     assert "1 page(s) quarantined" in result.stderr and "date=2026-04-07" in result.stderr

@@ -1,18 +1,18 @@
 import hashlib
 import json
-from tests.factories import run_flow
 from datetime import date
 
 from typer.testing import CliRunner
 
+from digest_replay.server import ReplayServer
+from digest_replay.synthetic.hf import generate_corpus
+from flows.ingest import backfill
+from flows.settings import Settings
+from flows.weekly import weekly_report
 from papertrend.cli import app
 from papertrend.demo import replay_overrides
-from flows.ingest import backfill
-from digest_replay.server import ReplayServer
-from flows.settings import Settings
-from digest_replay.synthetic.hf import generate_corpus
-from flows.weekly import weekly_report
 from reports.weeks import last_complete_week_of
+from tests.factories import run_flow
 from warehouse.db import connect
 from warehouse.report_store import REPORT_TABLES
 
@@ -23,8 +23,11 @@ def tables(path):
 
 
 def digests(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
@@ -44,8 +47,11 @@ def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
     assert before_tables["reports"][0][0] == week and before_tables["rising_terms"]
     assert (tmp_path / "data" / "reports" / "index.html").is_file()
 
-    result = CliRunner().invoke(app, ["report", "--week", week, "--json", "--data-dir", str(tmp_path / "data")],
-                                env={"PAPERTREND_HF_BASE_URL": "http://127.0.0.1:9"})
+    result = CliRunner().invoke(
+        app,
+        ["report", "--week", week, "--json", "--data-dir", str(tmp_path / "data")],
+        env={"PAPERTREND_HF_BASE_URL": "http://127.0.0.1:9"},
+    )
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and data["week"] == week and data["papers"] == first.papers
     assert {"label", "terms", "papers", "share", "baseline_share", "growth", "score"} <= set(data["topics"][0])
@@ -59,5 +65,5 @@ def test_a_bad_week_label_is_a_usage_error(tmp_path):
 
 
 def test_the_last_complete_week_of_a_corpus():
-    assert last_complete_week_of(date(2026, 4, 30)) == "2026-W17"      # a Thursday
-    assert last_complete_week_of(date(2026, 4, 26)) == "2026-W17"      # a Sunday completes its week
+    assert last_complete_week_of(date(2026, 4, 30)) == "2026-W17"  # a Thursday
+    assert last_complete_week_of(date(2026, 4, 26)) == "2026-W17"  # a Sunday completes its week
