@@ -8,13 +8,15 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo demo-real test test-fast bench bench-report lock clean
+.PHONY: help install demo demo-real test test-fast lint format bench bench-report lock clean
 
 help:
 	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
 	@echo "make demo-real  the same on the real captures in ../shared/fixtures"
 	@echo "make test       the whole test suite"
-	@echo "make test-fast  everything except the slow whole-archive tests"
+	@echo "make test-fast  everything except the tests marked slow (under a minute)"
+	@echo "make lint       ruff (lint and format check) and mypy; CI fails on any finding"
+	@echo "make format     let ruff fix what it can and format the code"
 	@echo "make bench      benchmarks: HF ingest (api, page, naive) and arXiv listing extraction/reextract"
 	@echo "make bench-report  weekly report on a 1.3M-paper warehouse, against the naive report"
 	@echo "                   (first run ~15 min to build; kept in BENCH_DIR, default .bench/report)"
@@ -41,6 +43,15 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py

@@ -69,7 +69,8 @@ class ArxivCorpus:
     @cached_property
     def announcements(self) -> dict[date, date]:
         """Crawl day -> the announcement its pages show."""
-        result, ids = {}, {}
+        result: dict[date, date] = {}
+        ids: dict[date, set[str]] = {}
         for day in self.days():
             ids[day] = {row["id"] for row in self.rows(day)}
             earlier = [d for d in ids if day - timedelta(7) <= d < day and ids[day] <= ids[d]]

@@ -78,8 +78,13 @@ def captured_entries(api_body: bytes) -> list[dict[str, Any]] | None:
         payload = payload.get("data")
     if not isinstance(payload, list):
         return None
-    entries = [_as_entry(item) for item in payload]
-    return None if any(entry is None for entry in entries) else entries
+    entries: list[dict[str, Any]] = []
+    for item in payload:
+        entry = _as_entry(item)
+        if entry is None:
+            return None
+        entries.append(entry)
+    return entries
 
 
 def _as_entry(item: Any) -> dict[str, Any] | None:

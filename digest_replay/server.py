@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 import sys
 import threading
 import time
@@ -62,7 +63,7 @@ class Fault:
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         # A client that stops reading (a byte cap, a deadline) is expected here.
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
@@ -85,6 +86,8 @@ class ReplayServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
+        if not isinstance(host, str):  # the stubs allow a bytes host; a bound server reports a str
+            host = host.decode("ascii")
         return f"http://{host}:{port}"
 
     def start(self) -> ReplayServer:
@@ -133,11 +136,24 @@ class ReplayServer:
         return self.corpus.captured_page(day) or render_daily_page(self.corpus.api_body(day) or b"[]", day)
 
 
-def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in separate writes
+class _ReplayHandler(BaseHTTPRequestHandler):
+    """A request handler that can answer with one complete response; the fault injection uses it too."""
 
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
+
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(_ReplayHandler):
         def log_message(self, format: str, *args: object) -> None:  # quiet: tests read server.requests
             pass
 
@@ -160,19 +176,10 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(304, b"", content_type, {"ETag": etag})
             self._send(200, body, content_type, {"ETag": etag})
 
-        def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
     return Handler
 
 
-def _misbehave(handler: BaseHTTPRequestHandler, fault: Fault, body: bytes, content_type: str) -> None:
+def _misbehave(handler: _ReplayHandler, fault: Fault, body: bytes, content_type: str) -> None:
     if fault.kind == "status":
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         return handler._send(fault.status, b'{"error":"injected"}', "application/json", headers)

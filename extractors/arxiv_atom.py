@@ -80,8 +80,9 @@ def _record(entry: ET.Element, *, rank: int, observed_at: datetime, where: str) 
     if published is None or not title:
         raise EntryInvalid(f"entry {rank} ({arxiv_id}) lacks a title or a published time", source=where)
     primary = entry.find("arxiv:primary_category", _NS)
-    terms = [c.get("term") for c in entry.findall("atom:category", _NS) if c.get("term")]
-    first = [primary.get("term")] if primary is not None and primary.get("term") else terms[:1]
+    terms = [term for c in entry.findall("atom:category", _NS) if (term := c.get("term"))]
+    primary_term = primary.get("term") if primary is not None else None
+    first = [primary_term] if primary_term else terms[:1]
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,

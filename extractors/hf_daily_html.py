@@ -74,8 +74,11 @@ def _entries_from_props_tree(soup: BeautifulSoup, *, where: str) -> list[dict[st
 
 
 def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
+    raw = div["data-props"]
+    if not isinstance(raw, str):  # bs4 lists only multi-valued attributes such as class; data-props is one string
+        raise MalformedPayload(f"{target} data-props is not a single string", source=where)
     try:
-        props = json.loads(div["data-props"])
+        props = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise MalformedPayload(f"{target} data-props is not valid JSON ({exc})", source=where) from exc
     if not isinstance(props, dict):
@@ -93,7 +96,7 @@ def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
 def _records_from_cards(
     soup: BeautifulSoup, *, digest_date: date, observed_at: datetime, where: str
 ) -> list[PaperRecord]:
-    records = []
+    records: list[PaperRecord] = []
     for card in soup.find_all("article"):
         record = _record_from_card(card, rank=len(records) + 1, digest_date=digest_date, observed_at=observed_at)
         if record is not None:
@@ -107,8 +110,9 @@ def _records_from_cards(
 
 def _record_from_card(card: Tag, *, rank: int, digest_date: date, observed_at: datetime) -> PaperRecord | None:
     link = card.select_one("h3 a[href]")
-    match = _PAPER_HREF.match(link["href"]) if link else None
-    if match is None:
+    href = link.get("href") if link is not None else None
+    match = _PAPER_HREF.match(href) if isinstance(href, str) else None
+    if link is None or match is None:
         return None
     try:
         arxiv_id, version = split_arxiv_id(match.group(1))

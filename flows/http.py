@@ -279,6 +279,7 @@ class _Decoder:
 
     def __init__(self, encoding: str, *, url: str) -> None:
         self.encoding, self.url = encoding.strip().lower(), url
+        self._inflate: zlib._Decompress | None  # typeshed's name for what decompressobj() returns
         if self.encoding in ("gzip", "x-gzip"):
             self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif self.encoding == "deflate":

@@ -136,14 +136,16 @@ def backfill(start: date, end: date, force: bool = False, only_days: list[date] 
 
 
 @flow(name="ingest", validate_parameters=False)
-def ingest(day: date | None = None, refresh_days: int | None = None) -> RunSummary:
+def ingest(day: date | None = None, refresh_days: int | None = None, as_of: datetime | None = None) -> RunSummary:
     """Fetch one digest day (default: today in the configured zone) and re-fetch the days before it.
 
     Re-fetching lets upvote counts mature; unchanged pages cost a conditional GET and change nothing.
+    A run for "today" is live: it checks arXiv's calendar as of `as_of` (default: the clock).
     """
     settings = run_settings()
-    live_at = datetime.now(UTC) if day is None else None
-    day = day or datetime.now(settings.zone).date()
+    now = as_of or datetime.now(UTC)
+    live_at = now if day is None else None
+    day = day or now.astimezone(settings.zone).date()
     window = settings.refresh_days if refresh_days is None else refresh_days
     days = [day - timedelta(n) for n in range(window, -1, -1)]
     return run_days(

@@ -49,7 +49,8 @@ def refresh_phrase_index(
     parallel = workers if workers is not None else (os.cpu_count() or 1) if stale.height >= PARALLEL_FROM else 1
     log.info("indexing key phrases of %d paper(s) with %d process(es)", stale.height, parallel)
     with _phrase_pool(parallel) as pool:
-        waiting = None  # the batch whose phrases workers compute while the previous one is stored
+        # The batch whose phrases workers compute while the previous one is stored.
+        waiting: tuple[pl.DataFrame, Iterable[list[str]]] | None = None
         for start in range(0, stale.height, BATCH_PAPERS):
             batch = stale.slice(start, BATCH_PAPERS)
             texts = term_index.paper_texts(con, batch["arxiv_id"].to_list())
@@ -58,7 +59,8 @@ def refresh_phrase_index(
             if waiting is not None:
                 _store(con, *waiting)
             waiting = (batch.with_columns(texts["text_hash"]), found)
-        _store(con, *waiting)
+        if waiting is not None:  # always: there is at least one stale paper, so at least one batch
+            _store(con, *waiting)
     return stale.height
 
 

@@ -127,7 +127,8 @@ def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _coerce(base: Settings, values: dict[str, Any]) -> Settings:
-    types = {f.name: f.type for f in fields(Settings)}
+    # `from __future__ import annotations` makes every field's type the text of its annotation.
+    types = {f.name: f.type for f in fields(Settings) if isinstance(f.type, str)}
     problems, clean = [], {}
     for name, value in values.items():
         if name not in types:

@@ -11,13 +11,16 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from flows.run import RunIncomplete
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported
+
+if TYPE_CHECKING:  # rich is imported only when a progress bar is shown
+    from rich.progress import TaskID
 
 app = typer.Typer(
     help="Track trending ML papers: fetch digests, keep them, query them.",
@@ -80,7 +83,7 @@ class _Bar:
 
         self.progress = Progress(console=Console(stderr=True), transient=True)
         self.progress.start()
-        self.task = None
+        self.task: TaskID | None = None
         progress.set_listener(self)
         return self
 

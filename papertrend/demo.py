@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.corpus import Corpus
@@ -27,7 +28,7 @@ class CorpusEmpty(PapertrendError):
     """The corpus to replay holds no captures of any source."""
 
 
-def replay_overrides(settings: Settings, base_url: str, corpus: Path | None = None) -> dict[str, object]:
+def replay_overrides(settings: Settings, base_url: str, corpus: Path | None = None) -> dict[str, Any]:
     """Settings that point every source at a local replay server, with no politeness delay.
 
     arXiv is followed only when the corpus has arXiv listings, through the

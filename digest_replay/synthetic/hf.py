@@ -99,7 +99,8 @@ def generate_corpus(
 
 
 def _digest_dates(days: int, end: date) -> list[date]:
-    dates, day = [], end
+    dates: list[date] = []
+    day = end
     while len(dates) < days:
         if day.weekday() < 5:
             dates.append(day)

@@ -1,7 +1,7 @@
 import gzip
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -211,6 +211,7 @@ def test_the_real_rate_limit_spaces_api_calls_three_seconds_apart(fixture_site, 
 def test_a_live_ingest_alerts_when_a_listing_is_older_than_the_calendar_says(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_categories="cs.CL", refresh_days=0)
     with pytest.raises(RunIncomplete, match=re.escape("arXiv cs.CL: /new still shows the listing of 2026-07-01")):
-        run_flow(overrides, ingest)  # "now": the replay's newest crawl is months old
+        # A week after the replay's newest crawl: the calendar expects a newer listing.
+        run_flow(overrides, ingest, as_of=datetime(2026, 7, 10, 12, 0, tzinfo=UTC))
     past = run_flow(overrides, ingest, date(2026, 3, 10))  # a given day is history: no alarm
     assert past.pages_failed == 0

@@ -1,4 +1,4 @@
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -151,8 +151,6 @@ def test_a_host_that_rate_limits_us_stops_the_run_and_the_rest_resumes_later(sit
 
 
 def test_an_empty_day_fetched_before_publication_is_fetched_again(site, tmp_path, tiny_corpus):
-    from datetime import datetime
-
     today = datetime.now(UTC).date()
     overrides = overrides_for(tmp_path / "data", site.base_url)
     first = run_flow(overrides, backfill, today, today)  # not published yet: []
