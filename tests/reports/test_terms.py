@@ -74,6 +74,7 @@ def iso_monday(year: int, week: int) -> date:
     return date.fromisocalendar(year, week, 1)
 
 
+@pytest.mark.slow
 def test_deepseek_r1_rises_in_early_2025_and_grpo_in_may_2025_on_the_real_archive(real_warehouse):
     def top(weeks, needle):
         hits = []

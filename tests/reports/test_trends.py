@@ -24,6 +24,7 @@ def reported_terms(report):
     return {t.term for t in report.rising_terms[:10] + report.new_terms[:10]}
 
 
+@pytest.mark.slow
 def test_planted_trends_are_reported_in_their_weeks_and_background_is_not(planted_warehouse):
     path, summary = planted_warehouse
     planted_terms = {term: trend for trend in summary.planted for term in trend.terms}
@@ -53,6 +54,7 @@ def test_planted_trends_are_reported_in_their_weeks_and_background_is_not(plante
     assert recall >= 0.9 and precision >= 0.9
 
 
+@pytest.mark.slow
 def test_planted_trends_surface_as_rising_topics_in_their_weeks(planted_warehouse):
     """Topic level: a planted surge gets a topic of its own that scores as rising while it lasts."""
     path, summary = planted_warehouse

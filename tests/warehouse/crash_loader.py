@@ -1,10 +1,10 @@
 """Run as a subprocess by test_crash.py: load one large batch into the warehouse given as argv[1]."""
+
 import sys
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from extractors.records import PaperRecord
-from contextlib import contextmanager
-
 from warehouse import load
 from warehouse.db import connect, transaction
 from warehouse.load import PageResult, RawPage, load_pages
@@ -17,11 +17,30 @@ def batch() -> list[PageResult]:
     results = []
     for n in range(PAGES):
         day = date(2025, 1, 1) + timedelta(n)
-        page = RawPage(url=f"http://hf/api/daily_papers?date={day}", sha256=f"{n:064x}", source="hf", kind="api",
-                       digest_date=day, status=200, fetched_at=FETCHED, size=1000)
-        records = [PaperRecord(arxiv_id=f"{day:%y%m}.{n:02d}{i:03d}", source="hf", digest_date=day, rank=i + 1,
-                               title=f"Paper {n}-{i}", observed_at=FETCHED, upvotes=i, abstract="x" * 400,
-                               authors=("A", "B", "C")) for i in range(PER_PAGE)]
+        page = RawPage(
+            url=f"http://hf/api/daily_papers?date={day}",
+            sha256=f"{n:064x}",
+            source="hf",
+            kind="api",
+            digest_date=day,
+            status=200,
+            fetched_at=FETCHED,
+            size=1000,
+        )
+        records = [
+            PaperRecord(
+                arxiv_id=f"{day:%y%m}.{n:02d}{i:03d}",
+                source="hf",
+                digest_date=day,
+                rank=i + 1,
+                title=f"Paper {n}-{i}",
+                observed_at=FETCHED,
+                upvotes=i,
+                abstract="x" * 400,
+                authors=("A", "B", "C"),
+            )
+            for i in range(PER_PAGE)
+        ]
         results.append(PageResult(page, records))
     return results
 

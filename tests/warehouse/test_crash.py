@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.factories import PageResult, load_pages, page, record
 from warehouse import queries
 from warehouse.db import connect
@@ -15,8 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_loader(path: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, str(LOADER), str(path)], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, str(LOADER), str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "loading"
     return process
 
@@ -29,10 +30,11 @@ def finish(process: subprocess.Popen) -> str:
 
 
 def state(path: Path) -> str:
-    with connect(path) as con:          # opening read-write replays or discards the WAL
+    with connect(path) as con:  # opening read-write replays or discards the WAL
         return queries.content_hash(con)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_load_leaves_the_warehouse_before_or_after_never_between(tmp_path):
     base = tmp_path / "base.duckdb"
     with connect(base) as con:

@@ -9,6 +9,7 @@ from warehouse import queries
 from warehouse.db import WarehouseLocked, WarehouseMissing, connect, migrate, migrations
 from warehouse.load import PageResult, load_pages, rebuild_from_pages
 
+
 def rows(con, sql):
     return con.execute(sql).fetchall()
 
@@ -46,12 +47,18 @@ def test_an_older_observation_never_overwrites_a_newer_one(warehouse):
 
 def test_the_same_paper_on_two_days_is_one_paper_with_two_sightings(warehouse):
     other = date(2026, 4, 16)
-    batch = [PageResult(page(), [record()]),
-             PageResult(page("c" * 64, day=other), [record(day=other, at=T0 + timedelta(days=6), github_repo="https://github.com/x/y")])]
+    batch = [
+        PageResult(page(), [record()]),
+        PageResult(
+            page("c" * 64, day=other),
+            [record(day=other, at=T0 + timedelta(days=6), github_repo="https://github.com/x/y")],
+        ),
+    ]
     counts = load_pages(warehouse, batch, run_id="r1")
     assert (counts.new_papers, counts.new_sightings) == (1, 2)
-    assert rows(warehouse, "SELECT first_digest_date, last_digest_date, github_repo FROM papers") == \
-           [(DAY, other, "https://github.com/x/y")]
+    assert rows(warehouse, "SELECT first_digest_date, last_digest_date, github_repo FROM papers") == [
+        (DAY, other, "https://github.com/x/y")
+    ]
 
 
 def test_a_newer_observation_without_a_field_keeps_the_known_value(warehouse):
@@ -62,29 +69,49 @@ def test_a_newer_observation_without_a_field_keeps_the_known_value(warehouse):
 
 
 def test_a_quarantined_page_is_kept_named_and_loads_nothing(warehouse):
-    counts = load_pages(warehouse, [PageResult(page(), [record()]),
-                                    PageResult(page("e" * 64, day=date(2026, 4, 13)), error="MalformedPayload: invalid JSON")],
-                        run_id="r1")
+    counts = load_pages(
+        warehouse,
+        [
+            PageResult(page(), [record()]),
+            PageResult(page("e" * 64, day=date(2026, 4, 13)), error="MalformedPayload: invalid JSON"),
+        ],
+        run_id="r1",
+    )
     assert counts.pages_quarantined == 1 and "date=2026-04-13" in counts.quarantined[0]
     assert rows(warehouse, "SELECT count(*) FROM raw_pages") == [(2,)]
-    assert rows(warehouse, "SELECT digest_date, error FROM open_quarantine") == \
-           [(date(2026, 4, 13), "MalformedPayload: invalid JSON")]
+    assert rows(warehouse, "SELECT digest_date, error FROM open_quarantine") == [
+        (date(2026, 4, 13), "MalformedPayload: invalid JSON")
+    ]
     assert rows(warehouse, "SELECT count(*) FROM sightings") == [(1,)]
 
 
 def test_a_later_good_load_closes_the_quarantine(warehouse):
     bad_day = date(2026, 4, 13)
     load_pages(warehouse, [PageResult(page("e" * 64, day=bad_day), error="StructureMissing: gone")], run_id="r1")
-    load_pages(warehouse, [PageResult(page("f" * 64, day=bad_day, at=T0 + timedelta(hours=2)),
-                                      [record(day=bad_day, at=T0 + timedelta(hours=2))])], run_id="r2")
+    load_pages(
+        warehouse,
+        [
+            PageResult(
+                page("f" * 64, day=bad_day, at=T0 + timedelta(hours=2)),
+                [record(day=bad_day, at=T0 + timedelta(hours=2))],
+            )
+        ],
+        run_id="r2",
+    )
     assert rows(warehouse, "SELECT count(*) FROM quarantine") == [(1,)]
     assert rows(warehouse, "SELECT count(*) FROM open_quarantine") == [(0,)]
 
 
 def test_an_empty_day_is_recorded_and_counts_as_loaded_once_settled(warehouse):
     weekend, early = date(2026, 4, 11), date(2026, 4, 12)
-    load_pages(warehouse, [PageResult(page(day=weekend, at=datetime(2026, 4, 20)), []),
-                           PageResult(page("b" * 64, day=early, at=datetime(2026, 4, 12, 23)), [])], run_id="r1")
+    load_pages(
+        warehouse,
+        [
+            PageResult(page(day=weekend, at=datetime(2026, 4, 20)), []),
+            PageResult(page("b" * 64, day=early, at=datetime(2026, 4, 12, 23)), []),
+        ],
+        run_id="r1",
+    )
     assert rows(warehouse, "SELECT digest_date, entries FROM digests ORDER BY 1") == [(weekend, 0), (early, 0)]
     # Fetched the same day, an empty digest may just not be published yet.
     urls = [page(day=d).url for d in (weekend, early)]
@@ -108,18 +135,20 @@ def test_rebuild_replaces_every_extracted_table(warehouse):
 
 
 def test_read_only_open_of_a_missing_warehouse_says_what_to_do(tmp_path):
-    with pytest.raises(WarehouseMissing, match="papertrend ingest"):
-        with connect(tmp_path / "none.duckdb", read_only=True):
-            pass
+    with pytest.raises(WarehouseMissing, match="papertrend ingest"), connect(tmp_path / "none.duckdb", read_only=True):
+        pass
 
 
 def test_a_second_process_waits_then_reports_the_lock(tmp_path):
     path = tmp_path / "w.duckdb"
     with connect(path):
         pass
-    with held_by_another_process(path), pytest.raises(WarehouseLocked, match="locked by another papertrend process"):
-        with connect(path, read_only=True, lock_wait=0.3):
-            pass
+    with (
+        held_by_another_process(path),
+        pytest.raises(WarehouseLocked, match="locked by another papertrend process"),
+        connect(path, read_only=True, lock_wait=0.3),
+    ):
+        pass
 
 
 def test_every_observation_of_the_counts_is_kept_for_upvote_gains(warehouse):
@@ -128,4 +157,6 @@ def test_every_observation_of_the_counts_is_kept_for_upvote_gains(warehouse):
     load_pages(warehouse, [PageResult(page("b" * 64, at=later), [record(upvotes=40, at=later)])], run_id="r2")
     load_pages(warehouse, [PageResult(page("b" * 64, at=later), [record(upvotes=40, at=later)])], run_id="r3")
     assert rows(warehouse, "SELECT upvotes FROM observations ORDER BY observed_at") == [(3,), (40,)]
-    assert rows(warehouse, "SELECT first_upvotes, last_upvotes, gain, observations FROM upvote_gains") == [(3, 40, 37, 2)]
+    assert rows(warehouse, "SELECT first_upvotes, last_upvotes, gain, observations FROM upvote_gains") == [
+        (3, 40, 37, 2)
+    ]

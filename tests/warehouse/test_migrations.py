@@ -8,7 +8,7 @@ from warehouse.db import connect, migrations
 def test_an_old_warehouse_is_migrated_forward_keeping_its_rows(tmp_path):
     path = tmp_path / "old.duckdb"
     first = dict(migrations())[1]
-    con = duckdb.connect(str(path))          # a v1 warehouse, as the first release left it
+    con = duckdb.connect(str(path))  # a v1 warehouse, as the first release left it
     con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
     con.execute(first)
     con.execute("INSERT INTO schema_version VALUES (1, now()::TIMESTAMP)")
@@ -19,8 +19,9 @@ def test_an_old_warehouse_is_migrated_forward_keeping_its_rows(tmp_path):
     con.close()
     with connect(path) as con:
         assert con.execute("SELECT max(version) FROM schema_version").fetchall() == [(migrations()[-1][0],)]
-        assert con.execute("SELECT source, listing, digest_date, entries FROM digests").fetchall() == \
-               [("hf", "", date(2026, 4, 10), 3)]
+        assert con.execute("SELECT source, listing, digest_date, entries FROM digests").fetchall() == [
+            ("hf", "", date(2026, 4, 10), 3)
+        ]
         assert con.execute("SELECT pages_fallback, days_unfetched FROM runs").fetchall() == [(0, 0)]
         assert con.execute("SELECT count(*) FROM open_quarantine").fetchall() == [(0,)]
 

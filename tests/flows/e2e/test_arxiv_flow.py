@@ -131,6 +131,7 @@ def arxiv_overrides(tmp_path, site, **extra):
     }
 
 
+@pytest.mark.slow
 def test_api_history_pages_through_a_category_and_resumes(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_api_page_size=40)
     first = run_flow(overrides, arxiv_history, "cs.CL", date(2026, 3, 4), date(2026, 3, 5))
@@ -144,6 +145,7 @@ def test_api_history_pages_through_a_category_and_resumes(fixture_site, tmp_path
     assert (again.days_skipped, again.pages_fetched) == (2, 0)
 
 
+@pytest.mark.slow
 def test_an_empty_weekday_is_suspicious_once_and_a_sunday_is_quiet(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site)
     with pytest.raises(RunIncomplete, match=re.escape("cs.CL 2024-01-09: the API lists no submissions for a weekday")):
@@ -197,6 +199,7 @@ def test_a_403_stops_the_history_run(fixture_site, tmp_path):
     assert len([p for p, _ in fixture_site.requests if p.startswith("/api/query")]) == 1
 
 
+@pytest.mark.slow
 def test_the_real_rate_limit_spaces_api_calls_three_seconds_apart(fixture_site, tmp_path):
     settings = Settings.load(**{**arxiv_overrides(tmp_path, fixture_site), "arxiv_interval": 3.0})
     policy = settings.fetch_policy("arxiv-api")

@@ -2,6 +2,7 @@ import hashlib
 import json
 from datetime import date
 
+import pytest
 from typer.testing import CliRunner
 
 from digest_replay.server import ReplayServer
@@ -30,6 +31,7 @@ def digests(folder):
     }
 
 
+@pytest.mark.slow
 def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
     summary = generate_corpus(tmp_path / "corpus", days=40, papers_per_day=20, arxiv=False)
     settings = Settings.load(data_dir=tmp_path / "data")
