@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+import zlib
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -290,7 +291,10 @@ def extract(
     from extractors.errors import ExtractError
 
     body = path.read_bytes()
-    body = gzip.decompress(body) if path.suffix == ".gz" else body
+    try:
+        body = gzip.decompress(body) if path.suffix == ".gz" else body
+    except (OSError, EOFError, zlib.error) as exc:
+        _fail(f"{path} is not a readable gzip file ({exc})", "pass the file as saved, or gunzip it first")
     digest_date = day.date() if day else _date_in_name(path)
     source = source or guess_source(body)
     if source not in EXTRACTORS:

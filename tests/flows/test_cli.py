@@ -91,3 +91,41 @@ def test_sql_reads_the_published_snapshot_while_a_writer_holds_the_warehouse(tmp
         result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv", "--data-dir", str(data)])
     assert result.exit_code == 0 and result.stdout.splitlines() == ["n", "2"]
     assert "reading the snapshot" in result.stderr
+
+
+def _one_error_line(result) -> str:
+    """The error line of a failed command, asserting there is exactly one and no traceback."""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    return errors[0]
+
+
+def test_an_invalid_week_is_a_usage_error_before_any_work(tmp_path):
+    for week in ("2026-W60", "2025-W53", "2026-W00", "2025-22"):
+        result = runner.invoke(app, ["report", "--week", week, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 2, week
+        assert week in _one_error_line(result)
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_a_demo_corpus_with_no_captures_is_one_line_and_exit_1(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["demo", "--corpus", str(tmp_path / "empty"), "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 1
+    assert "holds neither hf-daily-api/ nor arxiv-listing-jsonl/" in _one_error_line(result)
+
+
+def test_a_bug_is_one_line_saying_so_and_debug_adds_the_traceback(tmp_path, monkeypatch):
+    # A condition no real input produces on demand: an internal function failing unexpectedly.
+    from warehouse import queries
+
+    def broken(con):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(queries, "table_counts", broken)
+    data = str(seeded(tmp_path))
+    plain = runner.invoke(app, ["status", "--data-dir", data])
+    debug = runner.invoke(app, ["--debug", "status", "--data-dir", data])
+    assert plain.exit_code == debug.exit_code == 1
+    assert "a bug in papertrend" in _one_error_line(plain) and "--debug" in plain.stderr
+    assert "Traceback" in debug.stderr and "ZeroDivisionError" in debug.stderr

@@ -240,3 +240,23 @@ def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):
     assert result.exit_code == 1
     assert "1 page(s) quarantined" in result.stderr and "date=2026-04-07" in result.stderr
     assert "new_sightings=6" in result.stdout
+
+
+def test_reextract_with_a_body_missing_from_the_archive_is_one_line_and_exit_1(site, tmp_path):
+    from typer.testing import CliRunner
+
+    from papertrend.cli import app
+
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    run_flow(overrides, backfill, FIRST, FIRST)
+    archive = RawArchive(tmp_path / "data" / "raw")
+    lost = next(archive.root.rglob("*.gz"))
+    lost.unlink()
+    result = CliRunner().invoke(app, ["reextract", "--data-dir", str(tmp_path / "data")])
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert len(errors) == 1 and lost.name.removesuffix(".gz") in errors[0]
+    assert "restore <data_dir>/raw" in result.stderr
+    with open_warehouse(tmp_path) as con:  # the failed rebuild rolled back: the day is still loaded
+        assert count(con, "SELECT count(*) FROM sightings") == 3
+        assert count(con, "SELECT status FROM runs WHERE flow = 'reextract'") == "failed"
