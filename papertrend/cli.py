@@ -8,6 +8,7 @@ import re
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -29,6 +30,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+DayArgument = Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])]
+Force = Annotated[bool, typer.Option(help="Re-fetch days already loaded")]
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR", help="Raw archive, warehouse and reports live here."),
@@ -71,6 +74,12 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
     settings = Settings.load(data_dir=data_dir, **overrides)
     prepare_prefect_env(settings.data_dir)
     return settings
+
+
+def _run_flow(settings: Settings, flow: Callable[..., Any], *args: Any) -> Any:
+    """Run a flow with the command's settings, showing its progress on stderr."""
+    with settings_in_use(settings), _Bar():
+        return flow(*args)
 
 
 class _Bar:
@@ -123,44 +132,38 @@ def ingest(
     settings = _settings(data_dir)
     from flows.ingest import ingest as ingest_flow
 
-    with settings_in_use(settings), _Bar():
-        summary = ingest_flow(day.date() if day else None, refresh_days)
-    _print_summary(summary)
+    _print_summary(_run_flow(settings, ingest_flow, day.date() if day else None, refresh_days))
 
 
 @app.command()
 @friendly
 def backfill(
-    start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-    end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-    force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
+    start: DayArgument,
+    end: DayArgument,
+    force: Force = False,
     data_dir: DataDir = None,
 ) -> None:
     """Load every digest day from START to END; resumable (loaded days are skipped)."""
     settings = _settings(data_dir)
     from flows.ingest import backfill as backfill_flow
 
-    with settings_in_use(settings), _Bar():
-        summary = backfill_flow(start.date(), end.date(), force)
-    _print_summary(summary)
+    _print_summary(_run_flow(settings, backfill_flow, start.date(), end.date(), force))
 
 
 @app.command("arxiv-history")
 @friendly
 def arxiv_history(
     category: Annotated[str, typer.Argument(help="arXiv category, e.g. cs.LG")],
-    start: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-    end: Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])],
-    force: Annotated[bool, typer.Option(help="Re-fetch days already loaded")] = False,
+    start: DayArgument,
+    end: DayArgument,
+    force: Force = False,
     data_dir: DataDir = None,
 ) -> None:
     """Load a category's papers submitted from START to END through the arXiv API (3 s per request)."""
     settings = _settings(data_dir)
     from flows.arxiv_history import arxiv_history as history_flow
 
-    with settings_in_use(settings), _Bar():
-        summary = history_flow(category, start.date(), end.date(), force)
-    _print_summary(summary)
+    _print_summary(_run_flow(settings, history_flow, category, start.date(), end.date(), force))
 
 
 @app.command("arxiv-lookup")
