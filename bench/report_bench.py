@@ -43,7 +43,7 @@ from bench import report_naive  # noqa: E402
 from reports import render, trends  # noqa: E402
 from reports.rows import report_rows  # noqa: E402
 from reports.terms import STOPWORDS  # noqa: E402
-from warehouse import queries, term_index  # noqa: E402
+from warehouse import phrase_index, queries  # noqa: E402
 from warehouse.db import connect, registered, transaction  # noqa: E402
 from warehouse.report_store import save_report  # noqa: E402
 
@@ -215,10 +215,10 @@ class Stopwatch:
 
 
 QUERIES = ((queries, "papers_first_listed"), (queries, "weekly_source_volume"), (queries, "upvote_gainers"),
-           (term_index, "indexed_versions"), (term_index, "index_changes"), (term_index, "remove_entries"),
-           (term_index, "window_term_ids"),
-           (term_index, "window_vocabulary"), (term_index, "term_window_counts"),
-           (term_index, "indexed_papers_by_week"))
+           (phrase_index, "indexed_versions"), (phrase_index, "index_changes"), (phrase_index, "remove_entries"),
+           (phrase_index, "window_term_ids"),
+           (phrase_index, "window_vocabulary"), (phrase_index, "term_window_counts"),
+           (phrase_index, "indexed_papers_by_week"))
 
 
 def measure(path: Path, out_dir: Path, seed: int, baseline: bool) -> None:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from warehouse import phrase_index
 from warehouse.db import registered, transaction
 from warehouse.dedup import mark_repeats
 from warehouse.frames import (PAPER_ATTRIBUTES, SECTION_PRIORITY, Batch, PageResult, RawPage, batch_frames,
                               digest_frame, quarantine_frame, raw_frame, utc_naive)
-from warehouse.term_index import OUTDATED, TEXT_HASH
 
 __all__ = ["EXTRACTED_TABLES", "LoadCounts", "PageResult", "RawPage", "apply_pages", "load_pages",
            "rebuild_from_pages", "utc_naive"]
@@ -83,7 +83,7 @@ def apply_pages(con: duckdb.DuckDBPyConnection, results: Sequence[PageResult], *
         with registered(con, incoming_papers=batch.papers):
             counts.new_sightings -= len(con.execute(_DROP_LATER_NEW).fetchall())
             con.execute(_DIGEST_DATES)
-            con.execute(_OUTDATE_PHRASES)
+        phrase_index.mark_changed_texts_stale(con, batch.papers["arxiv_id"])
     counts.pages_loaded, counts.pages_quarantined = len(good), len(bad)
     counts.pages_repeated = len(digests) - len(fresh)
     counts.quarantined = [f"{r.page.url} ({r.error})" for r in bad]
@@ -191,16 +191,6 @@ FROM (SELECT arxiv_id,
       FROM sightings WHERE arxiv_id IN (SELECT arxiv_id FROM incoming_papers) GROUP BY arxiv_id) d
 WHERE papers.arxiv_id = d.arxiv_id
   AND (papers.first_digest_date, papers.last_digest_date) IS DISTINCT FROM (d.first, d.last)
-"""
-
-# A paper whose title or abstract changed needs its key phrases again: its
-# phrase index entry is marked outdated, and the refresh at the end of every
-# flow run re-indexes it (warehouse/term_index.py).
-_OUTDATE_PHRASES = f"""
-UPDATE paper_terms SET version = {OUTDATED}
-FROM papers p
-WHERE paper_terms.arxiv_id = p.arxiv_id AND p.arxiv_id IN (SELECT arxiv_id FROM incoming_papers)
-  AND paper_terms.text_hash <> {TEXT_HASH}
 """
 
 _NEWER = "excluded.observed_at >= papers.observed_at"

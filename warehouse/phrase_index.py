@@ -17,8 +17,7 @@ import polars as pl
 from warehouse.db import registered, transaction
 
 INDEX_TABLES = ("terms", "repeated_terms", "paper_terms", "term_weeks")
-TEXT_HASH = "hash(p.title, p.abstract)"   # of papers p; loads compare it to mark entries OUTDATED
-OUTDATED = 0                               # the version of an entry whose paper's text changed since
+_OUTDATED = 0        # the version of an entry whose paper's text changed since it was indexed
 _WEEK = "date_trunc('week', p.first_digest_date)::DATE"
 
 
@@ -29,8 +28,8 @@ def index_changes(con: duckdb.DuckDBPyConnection, version: int, since: date | No
     Rows: arxiv_id, week, gone. `gone` rows are entries of those
     weeks whose paper is no longer listed in them (deleted, or moved out of the
     range): remove them. The others are papers whose entry is missing or out of
-    date (other phrase rules, another week, or marked OUTDATED by the load that
-    changed the paper's text): index them. Oldest first, so batches cover whole weeks.
+    date (other phrase rules, another week, or marked stale by the load that
+    changed the paper's text: mark_changed_texts_stale): index them. Oldest first, so batches cover whole weeks.
     """
     since, until = since or date.min, until or date.max
     return con.sql(f"""
@@ -50,8 +49,25 @@ def paper_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pl.DataFrame:
     wanted = pl.DataFrame({"arxiv_id": ids, "position": range(len(ids))},
                           schema={"arxiv_id": pl.String, "position": pl.Int64})
     with registered(con, wanted=wanted):
-        return con.sql(f"""SELECT arxiv_id, p.title || '. ' || coalesce(p.abstract, '') AS text, {TEXT_HASH} AS text_hash
-                           FROM wanted JOIN papers p USING (arxiv_id) ORDER BY position""").pl()
+        # The text hash is what mark_changed_texts_stale compares: keep the two expressions alike.
+        return con.sql("""SELECT arxiv_id, p.title || '. ' || coalesce(p.abstract, '') AS text,
+                                 hash(p.title, p.abstract) AS text_hash
+                          FROM wanted JOIN papers p USING (arxiv_id) ORDER BY position""").pl()
+
+
+def mark_changed_texts_stale(con: duckdb.DuckDBPyConnection, arxiv_ids: pl.Series) -> int:
+    """Mark the entries of `arxiv_ids` whose title or abstract changed since indexing as stale; return how many."""
+    touched = arxiv_ids.to_frame("arxiv_id")
+    with registered(con, touched_papers=touched):
+        # A paper whose text changed needs its key phrases again: the refresh at the end of every
+        # flow run (flows/term_index.py) re-indexes entries at the stale version. The hash is the
+        # one paper_texts stores.
+        return con.execute("""UPDATE paper_terms SET version = $outdated
+                              FROM papers p
+                              WHERE paper_terms.arxiv_id = p.arxiv_id
+                                AND p.arxiv_id IN (SELECT arxiv_id FROM touched_papers)
+                                AND paper_terms.text_hash <> hash(p.title, p.abstract)""",
+                           {"outdated": _OUTDATED}).fetchall()[0][0]
 
 
 def remove_entries(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
@@ -106,9 +122,9 @@ def _recount_weeks(con: duckdb.DuckDBPyConnection, weeks_sql: str) -> None:
 
 
 def indexed_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """The phrase rules' versions the index holds entries of (OUTDATED aside)."""
-    return {row[0] for row in con.execute(f"SELECT DISTINCT version FROM paper_terms WHERE version <> {OUTDATED}")
-            .fetchall()}
+    """The phrase rules' versions the index holds entries of (stale entries aside)."""
+    return {row[0] for row in con.execute("SELECT DISTINCT version FROM paper_terms WHERE version <> $outdated",
+                                          {"outdated": _OUTDATED}).fetchall()}
 
 
 def clear_term_index(con: duckdb.DuckDBPyConnection) -> None:
