@@ -97,6 +97,7 @@ PAPER_ATTRIBUTES = [c for c in PAPER_COLUMNS if c not in ("arxiv_id", "digest_da
 SIGHTING_KEY = ["arxiv_id", "source", "digest_date"]
 # When one paper is seen in several arXiv listings of a day, its section is the
 # strongest: a new submission in one listing is new, whatever the others say.
+# (warehouse/sql/plan_sightings.sql spells the same order out for merges with stored rows.)
 SECTION_PRIORITY = ("new", "cross", "replacement")
 
 
@@ -132,11 +133,10 @@ def _merge_sightings(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _merge_papers(rows: pl.DataFrame) -> pl.DataFrame:
-    # One row per paper: newest non-null attribute, first and last digest dates.
+    # One row per paper: newest non-null attribute. Digest dates come from the stored sightings
+    # (warehouse/sql/upsert_papers.sql); digest_date only breaks ties between observations.
     return rows.group_by("arxiv_id", maintain_order=True).agg(
         *[pl.col(c).drop_nulls().last() for c in PAPER_ATTRIBUTES],
-        pl.col("digest_date").min().alias("first_digest_date"),
-        pl.col("digest_date").max().alias("last_digest_date"),
         pl.col("observed_at").max(),
     )
 
