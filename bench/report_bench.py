@@ -53,7 +53,7 @@ from extractors.phrases import STOPWORDS
 from flows.phrase_index import refresh_phrase_index
 from reports import render, trends
 from reports.rows import report_rows
-from warehouse import queries, term_index
+from warehouse import phrase_index, queries
 from warehouse.db import connect, registered, transaction
 from warehouse.report_store import save_report
 
@@ -262,13 +262,13 @@ QUERIES = (
     (queries, "papers_first_listed"),
     (queries, "weekly_source_volume"),
     (queries, "upvote_gainers"),
-    (term_index, "indexed_versions"),
-    (term_index, "index_changes"),
-    (term_index, "remove_entries"),
-    (term_index, "window_term_ids"),
-    (term_index, "window_vocabulary"),
-    (term_index, "term_window_counts"),
-    (term_index, "indexed_papers_by_week"),
+    (phrase_index, "indexed_versions"),
+    (phrase_index, "index_changes"),
+    (phrase_index, "remove_entries"),
+    (phrase_index, "window_term_ids"),
+    (phrase_index, "window_vocabulary"),
+    (phrase_index, "term_window_counts"),
+    (phrase_index, "indexed_papers_by_week"),
 )
 
 

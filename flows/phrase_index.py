@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from extractors.phrases import PHRASES_VERSION, phrases
-from warehouse import term_index
+from warehouse import phrase_index
 
 log = logging.getLogger(__name__)
 BATCH_PAPERS = 25_000  # papers per stored batch (one transaction each)
@@ -35,14 +35,14 @@ def refresh_phrase_index(
     Each batch commits on its own, so an interrupted refresh keeps what it did
     and the next one continues.
     """
-    if term_index.indexed_versions(con) - {PHRASES_VERSION}:
+    if phrase_index.indexed_versions(con) - {PHRASES_VERSION}:
         # New phrase rules change every paper's phrases: start over, dictionary included
         # (re-indexing in place would keep every old phrase and call them all repeated).
-        term_index.clear_term_index(con)
-    changes = term_index.index_changes(con, PHRASES_VERSION, since, until)
+        phrase_index.clear_term_index(con)
+    changes = phrase_index.index_changes(con, PHRASES_VERSION, since, until)
     gone = changes.filter(pl.col("gone"))
     if gone.height:
-        term_index.remove_entries(con, gone["arxiv_id"].to_list())
+        phrase_index.remove_entries(con, gone["arxiv_id"].to_list())
     stale = changes.filter(~pl.col("gone")).drop("gone")
     if stale.height == 0:
         return 0
@@ -53,7 +53,7 @@ def refresh_phrase_index(
         waiting: tuple[pl.DataFrame, Iterable[list[str]]] | None = None
         for start in range(0, stale.height, BATCH_PAPERS):
             batch = stale.slice(start, BATCH_PAPERS)
-            texts = term_index.paper_texts(con, batch["arxiv_id"].to_list())
+            texts = phrase_index.paper_texts(con, batch["arxiv_id"].to_list())
             text = texts["text"].to_list()
             found = pool.map(_sorted_phrases, text, chunksize=500) if pool else map(_sorted_phrases, text)
             if waiting is not None:
@@ -66,12 +66,12 @@ def refresh_phrase_index(
 
 def _store(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, found: Iterable[list[str]]) -> None:
     entries = batch.with_columns(pl.Series("terms", list(found), dtype=pl.List(pl.String)))
-    term_index.store_paper_terms(con, entries, PHRASES_VERSION)
+    phrase_index.store_paper_terms(con, entries, PHRASES_VERSION)
 
 
 def rebuild_phrase_index(con: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> int:
     """Drop the index and build it again from `papers`; returns papers indexed."""
-    term_index.clear_term_index(con)
+    phrase_index.clear_term_index(con)
     return refresh_phrase_index(con, workers=workers)
 
 

@@ -3,7 +3,7 @@
 Fitted once over the whole window, so a topic is the same topic in every week
 of it; deterministic given the documents and the seed (documents are sorted
 by id, vocabulary columns by phrase). Phrases come from the stored phrase
-index (warehouse.term_index), not from the text: a window of 80,000 arXiv
+index (warehouse.phrase_index), not from the text: a window of 80,000 arXiv
 papers then costs a second or two instead of a minute.
 """
 

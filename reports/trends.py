@@ -16,7 +16,7 @@ from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
 from reports.terms import HORIZONS, PRIOR_STRENGTH, WindowTotals, score_terms
 from reports.topics import OTHER, DocTerms, TopicModel, fit_topics, vocabulary_limits
 from reports.weeks import BASELINE_WEEKS, iso_week
-from warehouse import queries, term_index
+from warehouse import phrase_index, queries
 
 WINDOW_WEEKS = 16  # the longest horizon: 4 target weeks + 12 baseline weeks
 TERM_HISTORY_WEEKS = 52  # prior and background model for terms
@@ -33,7 +33,7 @@ RECENT_WEIGHT = 3.0
 def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int = 7) -> tuple[WeekReport, TopicModel]:
     """Compute the report of the ISO week starting `monday`, and the topic model behind it.
 
-    Reads the phrase index (warehouse.term_index); the caller keeps it current
+    Reads the phrase index (warehouse.phrase_index); the caller keeps it current
     (flows.phrase_index.refresh_phrase_index), as the weekly_report flow does.
     """
     sunday = monday + timedelta(days=6)
@@ -66,16 +66,16 @@ def is_falling(trend: TopicTrend) -> bool:
 
 
 def _window_topics(con: duckdb.DuckDBPyConnection, first: date, monday: date, seed: int) -> TopicModel:
-    ids, weeks, offsets, term_ids = term_index.window_term_ids(con, first, monday)
+    ids, weeks, offsets, term_ids = phrase_index.window_term_ids(con, first, monday)
     low, high, most = vocabulary_limits(len(ids))
-    vocabulary = term_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
+    vocabulary = phrase_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
     recent = np.asarray(weeks) > np.datetime64(monday - timedelta(weeks=HORIZONS["momentum"][0]))
     return fit_topics(DocTerms(ids, offsets, term_ids, np.where(recent, RECENT_WEIGHT, 1.0)), vocabulary, seed=seed)
 
 
 def _term_trends(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[list[TermTrend], list[TermTrend]]:
-    counts = term_index.term_window_counts(con, monday, HORIZONS, TERM_HISTORY_WEEKS)
-    per_week = term_index.indexed_papers_by_week(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday)
+    counts = phrase_index.term_window_counts(con, monday, HORIZONS, TERM_HISTORY_WEEKS)
+    per_week = phrase_index.indexed_papers_by_week(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday)
     history = {week: n for week, n in per_week.items() if week < monday}
     rising, new = [], []
     for horizon, (target_weeks, baseline_weeks, min_count) in HORIZONS.items():

@@ -1,4 +1,5 @@
 """The only module that opens the warehouse. Everything else receives a connection."""
+
 from __future__ import annotations
 
 import random
@@ -55,8 +56,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 @contextmanager
-def connect(path: Path | str, *, read_only: bool = False,
-            lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path | str, *, read_only: bool = False, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse (migrated, if writable) and close it on exit.
 
     DuckDB refuses a second process outright while a writer holds the file, so
@@ -90,7 +92,8 @@ def _open_with_retry(path: Path, *, read_only: bool, lock_wait: float) -> duckdb
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
                     f"{path} is locked by another papertrend process (a flow is writing); "
-                    "retry when it finishes, or query the published snapshot") from exc
+                    "retry when it finishes, or query the published snapshot"
+                ) from exc
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 2.0)
 
@@ -138,7 +141,9 @@ def checkpointed(path: Path | str) -> Iterator[Path]:
 
 
 @contextmanager
-def connect_for_reading(path: Path | str, *, lock_wait: float = 2.0) -> Iterator[tuple[duckdb.DuckDBPyConnection, bool]]:
+def connect_for_reading(
+    path: Path | str, *, lock_wait: float = 2.0
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, bool]]:
     """Open the warehouse read-only, or its published snapshot while a writer holds it.
 
     Yields (connection, from_snapshot). Raises WarehouseLocked when locked and

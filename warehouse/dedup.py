@@ -1,4 +1,5 @@
 """Deduplication beyond keys: listings that repeat an earlier listing add no sightings."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,11 +28,14 @@ def mark_repeats(con: duckdb.DuckDBPyConnection, good: Sequence[PageResult]) -> 
     warehouse or earlier in this batch) is a repeat: its digest is recorded,
     its records are not loaded.
     """
-    rows = [DigestRow(r, content_hash(r.records) if r.page.source in REPEATING_SOURCES and r.records else None)
-            for r in good]
+    rows = [
+        DigestRow(r, content_hash(r.records) if r.page.source in REPEATING_SOURCES and r.records else None)
+        for r in good
+    ]
     history = _known_hashes(con, {(r.page.source, r.page.listing) for r in good if r.page.source in REPEATING_SOURCES})
-    for row in sorted(rows, key=lambda d: (d.result.page.source, d.result.page.listing, d.result.day,
-                                           d.result.page.fetched_at)):
+    for row in sorted(
+        rows, key=lambda d: (d.result.page.source, d.result.page.listing, d.result.day, d.result.page.fetched_at)
+    ):
         if row.content_hash is None:
             continue
         seen = history.setdefault((row.result.page.source, row.result.page.listing), {})
@@ -42,12 +46,13 @@ def mark_repeats(con: duckdb.DuckDBPyConnection, good: Sequence[PageResult]) -> 
     return rows
 
 
-def _known_hashes(con: duckdb.DuckDBPyConnection,
-                  listings: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+def _known_hashes(con: duckdb.DuckDBPyConnection, listings: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
     known: dict[tuple[str, str], dict] = {}
     for source, listing in listings:
-        rows = con.execute("""SELECT digest_date, content_hash FROM digests
+        rows = con.execute(
+            """SELECT digest_date, content_hash FROM digests
                               WHERE source = ? AND listing = ? AND content_hash IS NOT NULL""",
-                           [source, listing]).fetchall()
+            [source, listing],
+        ).fetchall()
         known[(source, listing)] = dict(rows)
     return known

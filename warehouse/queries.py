@@ -1,4 +1,5 @@
 """Named read queries; each returns a polars DataFrame or a plain value."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,11 @@ from warehouse.db import registered
 # The tables whose content defines the warehouse (runs are bookkeeping).
 CONTENT_TABLES = ("raw_pages", "digests", "papers", "sightings", "quarantine", "observations")
 _TABLE_KEYS = {
-    "raw_pages": "url, sha256", "digests": "source, listing, digest_date", "papers": "arxiv_id",
-    "sightings": "arxiv_id, source, digest_date", "quarantine": "url, sha256",
+    "raw_pages": "url, sha256",
+    "digests": "source, listing, digest_date",
+    "papers": "arxiv_id",
+    "sightings": "arxiv_id, source, digest_date",
+    "quarantine": "url, sha256",
     "observations": "arxiv_id, source, digest_date, observed_at",
 }
 
@@ -25,12 +29,14 @@ def loaded_urls(con: duckdb.DuckDBPyConnection, urls: list[str], *, settle_days:
     mean the digest was not published yet, so it does not count as loaded.
     """
     with registered(con, wanted=pl.DataFrame({"url": urls}, schema={"url": pl.String})):
-        rows = con.execute(f"""SELECT DISTINCT r.url FROM raw_pages r SEMI JOIN wanted USING (url)
+        rows = con.execute(
+            f"""SELECT DISTINCT r.url FROM raw_pages r SEMI JOIN wanted USING (url)
                                WHERE {_EXTRACTED_PAGE}
                                  AND NOT EXISTS (SELECT 1 FROM digests d
                                                  WHERE d.url = r.url AND d.sha256 = r.sha256 AND d.entries = 0
                                                    AND d.fetched_at < d.digest_date + to_days(?::INTEGER + 1))""",
-                           [settle_days]).fetchall()
+            [settle_days],
+        ).fetchall()
     return {row[0] for row in rows}
 
 
@@ -61,10 +67,13 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pl.DataFrame:
     """The latest runs with their outcome and counts."""
-    return con.sql("""SELECT flow, status, started_at, round(epoch(finished_at) - epoch(started_at), 1) AS seconds, pages_fetched,
+    return con.sql(
+        """SELECT flow, status, started_at, round(epoch(finished_at) - epoch(started_at), 1) AS seconds, pages_fetched,
                              pages_not_modified, pages_failed, pages_quarantined, new_papers,
                              new_sightings, updated_sightings
-                      FROM runs ORDER BY started_at DESC LIMIT $limit""", params={"limit": limit}).pl()
+                      FROM runs ORDER BY started_at DESC LIMIT $limit""",
+        params={"limit": limit},
+    ).pl()
 
 
 def source_freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -88,11 +97,13 @@ def open_quarantine(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def top_papers(con: duckdb.DuckDBPyConnection, since: date, until: date, limit: int = 10) -> pl.DataFrame:
     """Papers first listed in [since, until], most upvoted first (latest observed counts)."""
-    return con.sql("""SELECT p.arxiv_id, p.title, max(s.upvotes) AS upvotes, min(s.digest_date) AS listed
+    return con.sql(
+        """SELECT p.arxiv_id, p.title, max(s.upvotes) AS upvotes, min(s.digest_date) AS listed
                       FROM papers p JOIN sightings s USING (arxiv_id)
                       WHERE p.first_digest_date BETWEEN $since AND $until
                       GROUP BY ALL ORDER BY upvotes DESC NULLS LAST, p.arxiv_id LIMIT $limit""",
-                   params={"since": since, "until": until, "limit": limit}).pl()
+        params={"since": since, "until": until, "limit": limit},
+    ).pl()
 
 
 def content_hash(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = CONTENT_TABLES) -> str:
@@ -101,28 +112,33 @@ def content_hash(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = CONTE
     for table in tables:
         digest.update(table.encode())
         # A row cast to text covers every column, nested ones included.
-        rows = con.execute(f"SELECT coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY {_TABLE_KEYS[table]}), '') "
-                           f"FROM {table} t").fetchall()[0][0]
+        rows = con.execute(
+            f"SELECT coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY {_TABLE_KEYS[table]}), '') FROM {table} t"
+        ).fetchall()[0][0]
         digest.update(rows.encode())
     return digest.hexdigest()
 
 
-
 def latest_listing_dates(con: duckdb.DuckDBPyConnection, categories: list[str]) -> dict[str, date]:
     """Per arXiv category followed: the newest listing date loaded (missing categories are absent)."""
-    rows = con.execute("""SELECT listing, max(digest_date) FROM digests
+    rows = con.execute(
+        """SELECT listing, max(digest_date) FROM digests
                           WHERE source = 'arxiv' AND list_contains(?, listing) GROUP BY listing""",
-                       [categories]).fetchall()
+        [categories],
+    ).fetchall()
     return dict(rows)
 
 
 def loaded_api_days(con: duckdb.DuckDBPyConnection, category: str, *, settle_days: int = 1) -> set[date]:
     """Submission days of `category` whose API query came in whole (an empty day once it has settled)."""
-    rows = con.execute("""SELECT window_date FROM api_windows
+    rows = con.execute(
+        """SELECT window_date FROM api_windows
                           WHERE source = 'arxiv-api' AND listing = ? AND complete
                             AND (total > 0 OR fetched_at >= window_date + to_days(?::INTEGER + 1))""",
-                       [category, settle_days]).fetchall()
+        [category, settle_days],
+    ).fetchall()
     return {row[0] for row in rows}
+
 
 def digests_by_source(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """How many digests (day pages, category listings, API pages) each source holds."""
@@ -138,7 +154,8 @@ def archive_size(con: duckdb.DuckDBPyConnection) -> tuple[int, float]:
 def papers_first_listed(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
     """Papers whose first digest date is in [since, until], with their best upvotes and sources (for trends)."""
     # Sightings are aggregated before the join; none of these papers has one before `since`.
-    return con.sql("""SELECT p.arxiv_id, p.first_digest_date, p.title, s.upvotes, s.sources,
+    return con.sql(
+        """SELECT p.arxiv_id, p.first_digest_date, p.title, s.upvotes, s.sources,
                              p.github_repo, p.primary_category
                       FROM papers p JOIN (SELECT arxiv_id, max(upvotes) AS upvotes,
                                                  list_sort(list_distinct(list(source))) AS sources
@@ -146,21 +163,27 @@ def papers_first_listed(con: duckdb.DuckDBPyConnection, since: date, until: date
                                     USING (arxiv_id)
                       WHERE p.first_digest_date BETWEEN $since AND $until
                       ORDER BY p.first_digest_date, p.arxiv_id""",
-                   params={"since": since, "until": until}).pl()
+        params={"since": since, "until": until},
+    ).pl()
 
 
 def weekly_source_volume(con: duckdb.DuckDBPyConnection, since: date, until: date) -> pl.DataFrame:
     """Distinct papers per ISO week (Monday) and source, by digest date, in [since, until]."""
-    return con.sql("""SELECT date_trunc('week', digest_date)::DATE AS week, source,
+    return con.sql(
+        """SELECT date_trunc('week', digest_date)::DATE AS week, source,
                              count(DISTINCT arxiv_id) AS papers
                       FROM sightings WHERE digest_date BETWEEN $since AND $until AND source <> 'arxiv-api'
-                      GROUP BY ALL ORDER BY week, source""", params={"since": since, "until": until}).pl()
+                      GROUP BY ALL ORDER BY week, source""",
+        params={"since": since, "until": until},
+    ).pl()
 
 
 def upvote_gainers(con: duckdb.DuckDBPyConnection, since: date, until: date, limit: int = 10) -> pl.DataFrame:
     """Sightings on digests of [since, until] that gained the most upvotes between observations."""
-    return con.sql("""SELECT g.arxiv_id, p.title, g.last_upvotes AS upvotes, g.gain, p.github_repo
+    return con.sql(
+        """SELECT g.arxiv_id, p.title, g.last_upvotes AS upvotes, g.gain, p.github_repo
                       FROM upvote_gains g JOIN papers p USING (arxiv_id)
                       WHERE g.digest_date BETWEEN $since AND $until AND g.gain > 0
                       ORDER BY g.gain DESC, g.arxiv_id LIMIT $limit""",
-                   params={"since": since, "until": until, "limit": limit}).pl()
+        params={"since": since, "until": until, "limit": limit},
+    ).pl()

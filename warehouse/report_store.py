@@ -1,4 +1,5 @@
 """Saving a week's report and its trends: all of the week's rows replaced in one transaction."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,11 +21,11 @@ class ReportRows:
     week_start: date
     papers: int
     summary: str
-    topics: pl.DataFrame          # topic_id, label, terms
-    assignments: pl.DataFrame     # arxiv_id, topic_id
-    trends: pl.DataFrame          # topic_id, horizon, papers, share, baseline_share, growth, score, upvotes
-    series: pl.DataFrame          # topic_id, series_week, share
-    terms: pl.DataFrame           # horizon, term, count, baseline_count, score, new
+    topics: pl.DataFrame  # topic_id, label, terms
+    assignments: pl.DataFrame  # arxiv_id, topic_id
+    trends: pl.DataFrame  # topic_id, horizon, papers, share, baseline_share, growth, score, upvotes
+    series: pl.DataFrame  # topic_id, series_week, share
+    terms: pl.DataFrame  # horizon, term, count, baseline_count, score, new
     markdown_path: str | None = None
     html_path: str | None = None
 
@@ -35,11 +36,17 @@ def save_report(con: duckdb.DuckDBPyConnection, rows: ReportRows) -> None:
     with transaction(con):
         for table in REPORT_TABLES:
             con.execute(f"DELETE FROM {table} WHERE week = ?", [rows.week])
-        con.execute("INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [rows.week, rows.week_start, as_of, rows.papers, rows.summary,
-                     rows.markdown_path, rows.html_path])
-        frames = {"report_topics": rows.topics, "paper_topics": rows.assignments, "topic_trends": rows.trends,
-                  "topic_weeks": rows.series, "rising_terms": rows.terms}
+        con.execute(
+            "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [rows.week, rows.week_start, as_of, rows.papers, rows.summary, rows.markdown_path, rows.html_path],
+        )
+        frames = {
+            "report_topics": rows.topics,
+            "paper_topics": rows.assignments,
+            "topic_trends": rows.trends,
+            "topic_weeks": rows.series,
+            "rising_terms": rows.terms,
+        }
         for table, frame in frames.items():
             if frame.height:
                 with registered(con, incoming=frame.with_columns(pl.lit(rows.week).alias("week"))):

@@ -10,7 +10,7 @@ import flows.phrase_index as indexing
 from flows.phrase_index import rebuild_phrase_index, refresh_phrase_index
 from papertrend.cli import app
 from tests.factories import DAY, T0, PageResult, load_pages, page, record
-from warehouse import term_index
+from warehouse import phrase_index
 from warehouse.db import connect
 
 MONDAY = DAY - timedelta(days=DAY.weekday())
@@ -56,7 +56,7 @@ def test_new_papers_are_indexed_once_and_counted_per_week(warehouse):
     counts = week_counts(warehouse)
     assert counts[(MONDAY, "test-time compute")] == 2 and counts[(MONDAY, "grpo")] == 1
     assert counts == recounted(warehouse)
-    assert term_index.indexed_papers_by_week(warehouse, MONDAY, MONDAY) == {MONDAY: 3}
+    assert phrase_index.indexed_papers_by_week(warehouse, MONDAY, MONDAY) == {MONDAY: 3}
 
 
 def test_a_changed_text_is_reindexed_and_its_week_recounted(warehouse):
@@ -106,7 +106,7 @@ def test_worker_processes_index_exactly_what_one_process_does(tmp_path):
 def test_a_failed_batch_leaves_the_index_as_it_was(warehouse):
     load(warehouse, paper("2604.00001", "GRPO for math"))
     refresh_phrase_index(warehouse)
-    before = {t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in term_index.INDEX_TABLES}
+    before = {t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in phrase_index.INDEX_TABLES}
     broken = pl.DataFrame(
         {
             "arxiv_id": ["2604.00001", "2604.00002"],
@@ -117,9 +117,9 @@ def test_a_failed_batch_leaves_the_index_as_it_was(warehouse):
         schema={"arxiv_id": pl.String, "week": pl.Date, "text_hash": pl.UInt64, "terms": pl.List(pl.String)},
     )
     with pytest.raises(duckdb.ConstraintException):
-        term_index.store_paper_terms(warehouse, broken, version=1)
+        phrase_index.store_paper_terms(warehouse, broken, version=1)
     assert {
-        t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in term_index.INDEX_TABLES
+        t: warehouse.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in phrase_index.INDEX_TABLES
     } == before
 
 

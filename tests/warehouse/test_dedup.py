@@ -127,3 +127,28 @@ def test_api_results_do_not_move_a_listed_papers_first_digest_date(warehouse):
         ("0601.0001", date(2006, 1, 3), 2),
         ("2603.1", TUE, 2),
     ]
+
+
+def test_a_later_new_announcement_is_left_out_and_not_counted(warehouse):
+    load_pages(warehouse, [listing("cs.LG", MON, [("2603.1", "new")])], run_id="r1")
+    counts = load_pages(
+        warehouse,
+        [listing("cs.CL", TUE, [("2603.1", "new"), ("2603.2", "new")], at=T0 + timedelta(hours=1))],
+        run_id="r2",
+    )
+    assert (counts.new_papers, counts.new_sightings, counts.updated_sightings) == (1, 1, 0)
+    assert rows(warehouse, "SELECT arxiv_id, digest_date FROM sightings ORDER BY 1") == [
+        ("2603.1", MON),
+        ("2603.2", TUE),
+    ]
+
+
+def test_an_earlier_new_announcement_supersedes_the_stored_later_one(warehouse):
+    load_pages(warehouse, [listing("cs.LG", TUE, [("2603.1", "new")])], run_id="r1")
+    counts = load_pages(
+        warehouse, [listing("cs.LG", MON, [("2603.1", "new")], at=T0 + timedelta(hours=1))], run_id="r2"
+    )
+    # One sighting in, the superseded one out: the net count, as the runs table has always kept it.
+    assert (counts.new_papers, counts.new_sightings, counts.updated_sightings) == (0, 0, 0)
+    assert rows(warehouse, "SELECT digest_date FROM sightings") == [(MON,)]
+    assert rows(warehouse, "SELECT first_digest_date, last_digest_date FROM papers") == [(MON, MON)]

@@ -1,13 +1,18 @@
+import ast
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.factories import DAY, T0, held_by_another_process, page, record
-from warehouse import queries
+from warehouse import load, queries
 from warehouse.db import WarehouseLocked, WarehouseMissing, connect, migrate, migrations
 from warehouse.load import PageResult, load_pages, rebuild_from_pages
+
+SQL = Path(load.__file__).parent / "sql"
 
 
 def rows(con, sql):
@@ -160,3 +165,29 @@ def test_every_observation_of_the_counts_is_kept_for_upvote_gains(warehouse):
     assert rows(warehouse, "SELECT first_upvotes, last_upvotes, gain, observations FROM upvote_gains") == [
         (3, 40, 37, 2)
     ]
+
+
+def _statement_file(node: ast.expr) -> str | None:
+    # `_sql("name")`: the statement in warehouse/sql/name.sql
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_sql":
+        return node.args[0].value if isinstance(node.args[0], ast.Constant) else None
+    return None
+
+
+def test_the_load_runs_only_the_statements_in_warehouse_sql_and_all_of_them():
+    tree = ast.parse(Path(load.__file__).read_text())
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("execute", "sql", "executemany")
+    ]
+    names = [_statement_file(c.args[0]) for c in calls]
+    assert None not in names  # no SQL text in load.py itself
+    assert set(names) == {p.stem for p in SQL.glob("*.sql")}
+
+
+def test_reextract_clears_exactly_the_extracted_tables():
+    sql = (SQL / "clear_extracted_tables.sql").read_text()
+    assert set(re.findall(r"^DELETE FROM (\w+);", sql, re.M)) == set(load.EXTRACTED_TABLES)

@@ -6,6 +6,7 @@ is stale when the paper's text, first week or the phrase rules' version
 changed since it was indexed; `term_weeks` is recomputed for every week a
 stored batch touches, in the same transaction, so the two never disagree.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,23 +18,24 @@ import polars as pl
 from warehouse.db import registered, transaction
 
 INDEX_TABLES = ("terms", "repeated_terms", "paper_terms", "term_weeks")
-TEXT_HASH = "hash(p.title, p.abstract)"   # of papers p; loads compare it to mark entries OUTDATED
-OUTDATED = 0                               # the version of an entry whose paper's text changed since
+_OUTDATED = 0  # the version of an entry whose paper's text changed since it was indexed
 _WEEK = "date_trunc('week', p.first_digest_date)::DATE"
 
 
-def index_changes(con: duckdb.DuckDBPyConnection, version: int, since: date | None = None,
-                  until: date | None = None) -> pl.DataFrame:
+def index_changes(
+    con: duckdb.DuckDBPyConnection, version: int, since: date | None = None, until: date | None = None
+) -> pl.DataFrame:
     """What indexing the papers first listed in [since, until] (default all) takes, in one pass.
 
     Rows: arxiv_id, week, gone. `gone` rows are entries of those
     weeks whose paper is no longer listed in them (deleted, or moved out of the
     range): remove them. The others are papers whose entry is missing or out of
-    date (other phrase rules, another week, or marked OUTDATED by the load that
-    changed the paper's text): index them. Oldest first, so batches cover whole weeks.
+    date (other phrase rules, another week, or marked stale by the load that
+    changed the paper's text: mark_changed_texts_stale): index them. Oldest first, so batches cover whole weeks.
     """
     since, until = since or date.min, until or date.max
-    return con.sql(f"""
+    return con.sql(
+        f"""
         SELECT coalesce(p.arxiv_id, t.arxiv_id) AS arxiv_id, coalesce(p.week, t.week) AS week,
                p.arxiv_id IS NULL AS gone
         FROM (SELECT arxiv_id, first_digest_date, {_WEEK} AS week FROM papers p
@@ -42,16 +44,37 @@ def index_changes(con: duckdb.DuckDBPyConnection, version: int, since: date | No
                    WHERE week BETWEEN $since - 6 AND $until) t USING (arxiv_id)
         WHERE p.arxiv_id IS NULL OR t.arxiv_id IS NULL OR t.version <> $version OR t.week <> p.week
         ORDER BY p.first_digest_date NULLS FIRST, arxiv_id""",
-                   params={"since": since, "until": until, "version": version}).pl()
+        params={"since": since, "until": until, "version": version},
+    ).pl()
 
 
 def paper_texts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pl.DataFrame:
     """arxiv_id, text (title, '. ', abstract) and text_hash of the given papers, in the order given."""
-    wanted = pl.DataFrame({"arxiv_id": ids, "position": range(len(ids))},
-                          schema={"arxiv_id": pl.String, "position": pl.Int64})
+    wanted = pl.DataFrame(
+        {"arxiv_id": ids, "position": range(len(ids))}, schema={"arxiv_id": pl.String, "position": pl.Int64}
+    )
     with registered(con, wanted=wanted):
-        return con.sql(f"""SELECT arxiv_id, p.title || '. ' || coalesce(p.abstract, '') AS text, {TEXT_HASH} AS text_hash
-                           FROM wanted JOIN papers p USING (arxiv_id) ORDER BY position""").pl()
+        # The text hash is what mark_changed_texts_stale compares: keep the two expressions alike.
+        return con.sql("""SELECT arxiv_id, p.title || '. ' || coalesce(p.abstract, '') AS text,
+                                 hash(p.title, p.abstract) AS text_hash
+                          FROM wanted JOIN papers p USING (arxiv_id) ORDER BY position""").pl()
+
+
+def mark_changed_texts_stale(con: duckdb.DuckDBPyConnection, arxiv_ids: pl.Series) -> int:
+    """Mark the entries of `arxiv_ids` whose title or abstract changed since indexing as stale; return how many."""
+    touched = arxiv_ids.to_frame("arxiv_id")
+    with registered(con, touched_papers=touched):
+        # A paper whose text changed needs its key phrases again: the refresh at the end of every
+        # flow run (flows/phrase_index.py) re-indexes entries at the stale version. The hash is the
+        # one paper_texts stores.
+        return con.execute(
+            """UPDATE paper_terms SET version = $outdated
+                              FROM papers p
+                              WHERE paper_terms.arxiv_id = p.arxiv_id
+                                AND p.arxiv_id IN (SELECT arxiv_id FROM touched_papers)
+                                AND paper_terms.text_hash <> hash(p.title, p.abstract)""",
+            {"outdated": _OUTDATED},
+        ).fetchall()[0][0]
 
 
 def remove_entries(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
@@ -69,12 +92,15 @@ def store_paper_terms(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, ver
     with transaction(con), registered(con, incoming=entries):
         base = con.execute("SELECT coalesce(max(term_id), 0) FROM terms").fetchall()[0][0]
         # One pass over the dictionary: known phrases keep their id, fresh ones get the next ids.
-        con.execute("""CREATE OR REPLACE TEMP TABLE batch_terms AS
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE batch_terms AS
                        SELECT b.term, b.papers, t.term_id IS NULL AS fresh,
                               coalesce(t.term_id, $base + row_number() OVER (PARTITION BY t.term_id IS NULL
                                                                              ORDER BY b.term))::INTEGER AS term_id
                        FROM (SELECT term, count(*) AS papers FROM (SELECT unnest(terms) AS term FROM incoming)
-                             GROUP BY term) b LEFT JOIN terms t USING (term)""", {"base": base})
+                             GROUP BY term) b LEFT JOIN terms t USING (term)""",
+            {"base": base},
+        )
         con.execute("INSERT INTO terms SELECT term_id, term FROM batch_terms WHERE fresh ORDER BY term_id")
         # Known before this batch, or twice in it: in at least two papers (a re-indexed paper's own
         # phrases may slip in; a superset is harmless).
@@ -85,13 +111,16 @@ def store_paper_terms(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, ver
         dirty = con.sql("""SELECT week FROM incoming UNION
                            SELECT week FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM incoming)""").pl()
         con.execute("DELETE FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM incoming)")
-        con.execute("""INSERT INTO paper_terms
+        con.execute(
+            """INSERT INTO paper_terms
                        SELECT i.arxiv_id, i.week, i.text_hash, $version, coalesce(m.ids, []::INTEGER[])
                        FROM incoming i LEFT JOIN (
                            SELECT u.arxiv_id, list(b.term_id ORDER BY b.term_id) AS ids
                            FROM (SELECT arxiv_id, unnest(terms) AS term FROM incoming) u JOIN batch_terms b USING (term)
                            GROUP BY u.arxiv_id) m USING (arxiv_id)
-                       ORDER BY i.week, i.arxiv_id""", {"version": version})
+                       ORDER BY i.week, i.arxiv_id""",
+            {"version": version},
+        )
         con.execute("DROP TABLE batch_terms")
         with registered(con, dirty=dirty):
             _recount_weeks(con, "SELECT week FROM dirty")
@@ -106,9 +135,13 @@ def _recount_weeks(con: duckdb.DuckDBPyConnection, weeks_sql: str) -> None:
 
 
 def indexed_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """The phrase rules' versions the index holds entries of (OUTDATED aside)."""
-    return {row[0] for row in con.execute(f"SELECT DISTINCT version FROM paper_terms WHERE version <> {OUTDATED}")
-            .fetchall()}
+    """The phrase rules' versions the index holds entries of (stale entries aside)."""
+    return {
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT version FROM paper_terms WHERE version <> $outdated", {"outdated": _OUTDATED}
+        ).fetchall()
+    }
 
 
 def clear_term_index(con: duckdb.DuckDBPyConnection) -> None:
@@ -120,13 +153,15 @@ def clear_term_index(con: duckdb.DuckDBPyConnection) -> None:
 
 def indexed_papers_by_week(con: duckdb.DuckDBPyConnection, since: date, until: date) -> dict[date, int]:
     """Indexed papers per week (Monday) in [since, until]: the document totals behind term counts."""
-    rows = con.execute("SELECT week, count(*) FROM paper_terms WHERE week BETWEEN ? AND ? GROUP BY week",
-                       [since, until]).fetchall()
+    rows = con.execute(
+        "SELECT week, count(*) FROM paper_terms WHERE week BETWEEN ? AND ? GROUP BY week", [since, until]
+    ).fetchall()
     return dict(rows)
 
 
-def term_window_counts(con: duckdb.DuckDBPyConnection, monday: date, windows: dict[str, tuple[int, int, int]],
-                       history_weeks: int) -> pl.DataFrame:
+def term_window_counts(
+    con: duckdb.DuckDBPyConnection, monday: date, windows: dict[str, tuple[int, int, int]], history_weeks: int
+) -> pl.DataFrame:
     """Document counts of the phrases that reach a window's minimum, per window and over the history.
 
     `windows` maps a name to (target weeks ending with `monday`, baseline weeks
@@ -143,41 +178,57 @@ def term_window_counts(con: duckdb.DuckDBPyConnection, monday: date, windows: di
     for name, (target, baseline, minimum) in windows.items():
         start, base_start = monday - timedelta(weeks=target - 1), monday - timedelta(weeks=target + baseline - 1)
         target_sum = f"coalesce(sum(docs) FILTER (week BETWEEN DATE '{start}' AND $monday), 0)"
-        window_sums.append(f"{target_sum}::INTEGER AS {name}_count, "
-                           f"coalesce(sum(docs) FILTER (week BETWEEN DATE '{base_start}' AND DATE '{start}' - 7), 0)"
-                           f"::INTEGER AS {name}_baseline")
+        window_sums.append(
+            f"{target_sum}::INTEGER AS {name}_count, "
+            f"coalesce(sum(docs) FILTER (week BETWEEN DATE '{base_start}' AND DATE '{start}' - 7), 0)"
+            f"::INTEGER AS {name}_baseline"
+        )
         candidate_tests.append(f"{target_sum} >= {int(minimum)}")
-    return con.sql(f"""
+    return con.sql(
+        f"""
         WITH seeds AS (SELECT DISTINCT term_id FROM term_weeks
                        WHERE week BETWEEN $span_start AND $monday AND docs >= {int(seed_docs)}),
         candidates AS (SELECT term_id FROM term_weeks
                        WHERE week BETWEEN $span_start AND $monday AND term_id IN (SELECT term_id FROM seeds)
-                       GROUP BY term_id HAVING {' OR '.join(candidate_tests)})
+                       GROUP BY term_id HAVING {" OR ".join(candidate_tests)})
         SELECT t.term, c.* EXCLUDE (term_id) FROM (
-            SELECT term_id, {', '.join(window_sums)},
+            SELECT term_id, {", ".join(window_sums)},
                    coalesce(sum(docs) FILTER (week < $monday), 0)::INTEGER AS history_count,
                    count(*) FILTER (week < $monday) AS weeks_present
             FROM term_weeks
             WHERE week BETWEEN $first AND $monday AND term_id IN (SELECT term_id FROM candidates)
             GROUP BY term_id) c JOIN repeated_terms t USING (term_id)
-        ORDER BY t.term""", params={"span_start": monday - timedelta(weeks=span - 1), "monday": monday,
-                                    "first": monday - timedelta(weeks=history_weeks)}).pl()
+        ORDER BY t.term""",
+        params={
+            "span_start": monday - timedelta(weeks=span - 1),
+            "monday": monday,
+            "first": monday - timedelta(weeks=history_weeks),
+        },
+    ).pl()
 
 
-def window_term_ids(con: duckdb.DuckDBPyConnection, since: date, until: date
-                    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+def window_term_ids(
+    con: duckdb.DuckDBPyConnection, since: date, until: date
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """Papers indexed for weeks in [since, until], in no particular order: (ids, weeks, CSR row offsets, term ids)."""
     # Unsorted: sorting moves every list along with its id (the caller sorts the ids alone).
-    table = con.sql("SELECT arxiv_id, week, term_ids FROM paper_terms WHERE week BETWEEN $since AND $until",
-                    params={"since": since, "until": until}).to_arrow_table()
+    table = con.sql(
+        "SELECT arxiv_id, week, term_ids FROM paper_terms WHERE week BETWEEN $since AND $until",
+        params={"since": since, "until": until},
+    ).to_arrow_table()
     column = table.column("term_ids").combine_chunks()
     offsets = column.offsets.to_numpy()
-    return (table.column("arxiv_id").to_pylist(), table.column("week").to_numpy(), offsets - offsets[0],
-            column.flatten().to_numpy())
+    return (
+        table.column("arxiv_id").to_pylist(),
+        table.column("week").to_numpy(),
+        offsets - offsets[0],
+        column.flatten().to_numpy(),
+    )
 
 
-def window_vocabulary(con: duckdb.DuckDBPyConnection, since: date, until: date, *, min_docs: int, max_docs: int,
-                      limit: int) -> dict[int, str]:
+def window_vocabulary(
+    con: duckdb.DuckDBPyConnection, since: date, until: date, *, min_docs: int, max_docs: int, limit: int
+) -> dict[int, str]:
     """Term id -> phrase of the `limit` phrases in most papers of weeks [since, until], within [min_docs, max_docs].
 
     Ties at the cut go to the phrase that sorts first, so the choice does not depend on ids.
@@ -186,7 +237,8 @@ def window_vocabulary(con: duckdb.DuckDBPyConnection, since: date, until: date, 
     # First only phrases with a week of 2+ papers (a few percent of the cells); a phrase without one
     # is in at most `weeks` papers, so the shortcut is exact when the cut lies above that.
     for seed_docs in (2, 1):
-        rows = con.execute(f"""
+        rows = con.execute(
+            f"""
             WITH seeds AS (SELECT DISTINCT term_id FROM term_weeks WHERE week BETWEEN $since AND $until
                                                                     AND docs >= {seed_docs}),
             sums AS (SELECT term_id, sum(docs) AS docs FROM term_weeks
@@ -194,7 +246,8 @@ def window_vocabulary(con: duckdb.DuckDBPyConnection, since: date, until: date, 
                      GROUP BY term_id HAVING sum(docs) BETWEEN $low AND $high)
             SELECT s.term_id, t.term, s.docs FROM sums s JOIN repeated_terms t USING (term_id)
             ORDER BY s.docs DESC, t.term LIMIT $limit""",
-                           {"since": since, "until": until, "low": min_docs, "high": max_docs, "limit": limit}).fetchall()
+            {"since": since, "until": until, "low": min_docs, "high": max_docs, "limit": limit},
+        ).fetchall()
         if len(rows) == limit and rows[-1][2] > weeks:
             break
     return {term_id: term for term_id, term, _ in rows}

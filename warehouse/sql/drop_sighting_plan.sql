@@ -1,0 +1,2 @@
+-- The plan lives for one batch only.
+DROP TABLE sighting_plan
