@@ -8,7 +8,7 @@ phrases a paper, 418k distinct phrases per 5,000 papers; here about 1,220, 117 a
 digest_replay.synthetic templates plus sentences of Zipf-drawn pseudo-words, for a real vocabulary's long
 tail. Two trends are planted in the last four weeks.
 
-The phrase index (what every ingest run maintains, flows.phrase_index) is then built for the whole
+The phrase index (what every ingest run maintains, flows.indexing) is then built for the whole
 warehouse, in the child too, and its cost per paper printed: the ingest pays it once per paper.
 
 Then runs one report as the `weekly_report` flow does (minus Prefect): the index freshness check,
@@ -50,7 +50,7 @@ from digest_replay.synthetic.papers import (
     some,
 )
 from extractors.phrases import STOPWORDS
-from flows.phrase_index import refresh_phrase_index
+from flows.indexing import refresh_phrase_index
 from reports import render, trends
 from reports.rows import report_rows
 from warehouse import phrase_index, queries

@@ -13,7 +13,7 @@ from typing import Any
 
 from extractors.errors import PapertrendError
 from flows.files import copy_atomically
-from flows.phrase_index import refresh_phrase_index
+from flows.indexing import refresh_phrase_index
 from flows.settings import Settings
 from warehouse.db import checkpointed, connect, snapshot_path
 from warehouse.load import LoadCounts

@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect import flow
 
 from flows.files import write_atomically
-from flows.phrase_index import refresh_phrase_index
+from flows.indexing import refresh_phrase_index
 from flows.run import recorded_run
 from flows.settings import run_settings
 from reports.model import WeekReport

@@ -210,7 +210,7 @@ def index_terms(
 ) -> None:
     """Bring the key-phrase index behind weekly trends up to date (every flow run does this itself)."""
     settings = _settings(data_dir)
-    from flows.phrase_index import rebuild_phrase_index, refresh_phrase_index
+    from flows.indexing import rebuild_phrase_index, refresh_phrase_index
     from flows.run import publish_snapshot
     from warehouse.db import connect
 

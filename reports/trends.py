@@ -34,7 +34,7 @@ def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int
     """Compute the report of the ISO week starting `monday`, and the topic model behind it.
 
     Reads the phrase index (warehouse.phrase_index); the caller keeps it current
-    (flows.phrase_index.refresh_phrase_index), as the weekly_report flow does.
+    (flows.indexing.refresh_phrase_index), as the weekly_report flow does.
     """
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)

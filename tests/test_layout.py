@@ -93,7 +93,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "files",
         "http",
         "ingest",
-        "phrase_index",
+        "indexing",
         "progress",
         "reextract",
         "run",

@@ -15,7 +15,7 @@ from warehouse.frames import DigestRow, PageResult
 REPEATING_SOURCES = frozenset({"arxiv"})
 
 
-def content_hash(records: Sequence[PaperRecord]) -> str:
+def listing_fingerprint(records: Sequence[PaperRecord]) -> str:
     """A digest's content, independent of order and observation: its (id, section) pairs."""
     lines = sorted(f"{r.arxiv_id}\t{r.section or ''}" for r in records)
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
@@ -29,7 +29,7 @@ def mark_repeats(con: duckdb.DuckDBPyConnection, good: Sequence[PageResult]) -> 
     its records are not loaded.
     """
     rows = [
-        DigestRow(r, content_hash(r.records) if r.page.source in REPEATING_SOURCES and r.records else None)
+        DigestRow(r, listing_fingerprint(r.records) if r.page.source in REPEATING_SOURCES and r.records else None)
         for r in good
     ]
     history = _known_hashes(con, {(r.page.source, r.page.listing) for r in good if r.page.source in REPEATING_SOURCES})

@@ -65,7 +65,7 @@ def mark_changed_texts_stale(con: duckdb.DuckDBPyConnection, arxiv_ids: pl.Serie
     touched = arxiv_ids.to_frame("arxiv_id")
     with registered(con, touched_papers=touched):
         # A paper whose text changed needs its key phrases again: the refresh at the end of every
-        # flow run (flows/phrase_index.py) re-indexes entries at the stale version. The hash is the
+        # flow run (flows/indexing.py) re-indexes entries at the stale version. The hash is the
         # one paper_texts stores.
         return con.execute(
             """UPDATE paper_terms SET version = $outdated

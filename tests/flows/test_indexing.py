@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-import flows.phrase_index as indexing
-from flows.phrase_index import rebuild_phrase_index, refresh_phrase_index
+import flows.indexing as indexing
+from flows.indexing import rebuild_phrase_index, refresh_phrase_index
 from papertrend.cli import app
 from tests.factories import DAY, T0, PageResult, load_pages, page, record
 from warehouse import phrase_index
