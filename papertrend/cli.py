@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
+import signal
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -20,6 +22,7 @@ import typer
 from flows.run import RunIncomplete
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported
+from papertrend.results import Format
 
 if TYPE_CHECKING:  # rich is imported only when a progress bar is shown
     from rich.progress import TaskID
@@ -32,16 +35,12 @@ app = typer.Typer(
 )
 DayArgument = Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])]
 Force = Annotated[bool, typer.Option(help="Re-fetch days already loaded")]
+DEFAULT_MAX_ROWS = 1000
+DEFAULT_TIMEOUT = 60.0
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR", help="Raw archive, warehouse and reports live here."),
 ]
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 _debug = False
@@ -250,31 +249,89 @@ def status(data_dir: DataDir = None) -> None:
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")] = None,
+    max_rows: Annotated[int, typer.Option(help="Table format: rows shown at most")] = DEFAULT_MAX_ROWS,
+    timeout: Annotated[float, typer.Option(help="Seconds before the query is stopped")] = DEFAULT_TIMEOUT,
     data_dir: DataDir = None,
 ) -> None:
     """Run read-only SQL on the warehouse (its published snapshot while a flow is writing)."""
-    import duckdb
-    import polars as pl
-
+    if format is Format.parquet and output is None:
+        _fail("--format parquet needs --output FILE", "e.g. -f parquet -o papers.parquet", EXIT_USAGE)
+    if max_rows < 0 or timeout <= 0:
+        _fail("--max-rows must be >= 0 and --timeout > 0", "e.g. --max-rows 50 --timeout 30", EXIT_USAGE)
     from warehouse.db import connect_for_reading
+    from warehouse.reader import check_reading
 
     settings = _settings(data_dir)
     with connect_for_reading(settings.warehouse_path) as (con, from_snapshot):
         _note_snapshot(from_snapshot)
+        check_reading(con, query)
+        _run_query(con, query, format, output, max_rows=max_rows, timeout=timeout)
+
+
+def _run_query(con: Any, query: str, format: Format, output: Path | None, *, max_rows: int, timeout: float) -> None:
+    """Run `query` and write its result in a worker thread, interrupting it on timeout or Ctrl-C.
+
+    DuckDB holds the main thread inside C code while it works, where neither a
+    timer nor SIGINT gets through; waiting on a worker keeps this thread free to
+    notice both and interrupt the query.
+    """
+    import duckdb
+
+    failure: list[BaseException] = []
+    cursor = con.cursor()  # the worker's own handle: interrupting it stops exactly this query
+
+    def work() -> None:
         try:
-            result = con.sql(query)
-            frame = result.pl() if result is not None else None
-        except duckdb.Error as exc:
-            _fail(str(exc).splitlines()[0], 'check the query; `papertrend sql "SHOW TABLES"` lists tables')
-    if frame is None:
-        return  # a statement without a result (SET, PRAGMA ...)
-    if format is Format.csv:
-        sys.stdout.write(frame.write_csv())
-    elif format is Format.json:
-        sys.stdout.write(frame.write_json() + "\n")
-    else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=100, tbl_hide_dataframe_shape=True):
-            typer.echo(frame)
+            relation = cursor.sql(query)
+            if relation is not None:  # a statement without a result prints nothing
+                _write_result(relation, format, output, max_rows)
+        except BaseException as exc:  # handed to the main thread below
+            failure.append(exc.with_traceback(None))
+        finally:
+            cursor.close()
+
+    worker = threading.Thread(target=work, name="papertrend-sql", daemon=True)
+    stop = threading.Event()  # set by Ctrl-C: our handler, so SIGINT never lands inside DuckDB's call
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    deadline = time.monotonic() + timeout
+    try:
+        worker.start()
+        while worker.is_alive() and time.monotonic() < deadline and not stop.is_set():
+            worker.join(0.05)
+        if worker.is_alive():
+            cursor.interrupt()
+            worker.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if stop.is_set():
+        raise KeyboardInterrupt
+    if failure and isinstance(failure[0], duckdb.InterruptException):
+        _fail(f"the query ran longer than {timeout:g} s and was stopped", "narrow it, or raise --timeout")
+    if failure and isinstance(failure[0], duckdb.Error):
+        _fail(str(failure[0]).splitlines()[0], 'check the query; `papertrend sql "SHOW TABLES"` lists tables')
+    if failure:
+        raise failure[0]
+
+
+def _write_result(relation: Any, format: Format, output: Path | None, max_rows: int) -> None:
+    from papertrend import results
+
+    if format is Format.parquet:
+        assert output is not None  # checked before connecting
+        rows = results.write_parquet(relation, output)
+        typer.echo(f"{rows} row(s) written to {output}", err=True)
+        return
+    with open(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
+        frames = results.batches(relation)
+        if format is Format.table:
+            left_out = results.write_table(frames, out, max_rows=max_rows)
+            if left_out:
+                typer.echo(f"({left_out} more row(s) not shown; raise --max-rows or use -f csv)", err=True)
+        else:
+            {Format.csv: results.write_csv, Format.json: results.write_json, Format.jsonl: results.write_jsonl}[format](
+                frames, out
+            )
 
 
 @app.command()

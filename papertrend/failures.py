@@ -22,6 +22,7 @@ from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from warehouse.db import WarehouseError
+from warehouse.reader import StatementRefused
 
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
 EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
@@ -37,6 +38,11 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         ArchiveMissing,
         EXIT_FAILURE,
         "restore <data_dir>/raw from a backup, or re-fetch the day with `papertrend backfill DAY DAY --force`",
+    ),
+    (
+        StatementRefused,
+        EXIT_FAILURE,
+        "query with SELECT; to export, use -f csv|json|jsonl|parquet -o FILE (written by papertrend, not the query)",
     ),
     (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
     (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),

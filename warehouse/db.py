@@ -16,6 +16,17 @@ from extractors.errors import PapertrendError
 
 SCHEMA_VERSION_TABLE = "schema_version"
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
+READER_MEMORY_LIMIT = "2GB"  # a runaway query fails with DuckDB's out-of-memory error, not the machine
+READER_THREADS = 2
+# A reader sees the warehouse file and nothing else: no other file, no URL, no extension,
+# and no way to change these settings once the connection is open (lock_configuration).
+READER_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "memory_limit": READER_MEMORY_LIMIT,
+    "threads": READER_THREADS,
+}
 
 
 class WarehouseError(PapertrendError):
@@ -61,6 +72,7 @@ def connect(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse (migrated, if writable) and close it on exit.
 
+    A read-only connection is locked down (READER_CONFIG, then lock_configuration).
     DuckDB refuses a second process outright while a writer holds the file, so
     we retry with backoff for up to `lock_wait` seconds, then raise WarehouseLocked.
     """
@@ -73,7 +85,9 @@ def connect(
     try:
         # now() and TIMESTAMPTZ casts follow the session zone: make it UTC, as everything we store.
         con.execute("SET TimeZone = 'UTC'")
-        if not read_only:
+        if read_only:
+            con.execute("SET lock_configuration = true")
+        else:
             migrate(con)
         yield con
     finally:
@@ -85,7 +99,7 @@ def _open_with_retry(path: Path, *, read_only: bool, lock_wait: float) -> duckdb
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=READER_CONFIG if read_only else {})
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise

@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.run import publish_snapshot
@@ -84,6 +85,7 @@ def test_bad_settings_exit_2_listing_every_problem(tmp_path):
     assert "hf_mode" in result.stderr and "Mars/Olympus" in result.stderr
 
 
+@pytest.mark.slow  # starts other processes: ~3 s
 def test_sql_reads_the_published_snapshot_while_a_writer_holds_the_warehouse(tmp_path):
     data = seeded(tmp_path)
     publish_snapshot(Settings.load(data_dir=data))
@@ -129,3 +131,74 @@ def test_a_bug_is_one_line_saying_so_and_debug_adds_the_traceback(tmp_path, monk
     assert plain.exit_code == debug.exit_code == 1
     assert "a bug in papertrend" in _one_error_line(plain) and "--debug" in plain.stderr
     assert "Traceback" in debug.stderr and "ZeroDivisionError" in debug.stderr
+
+
+def _tree_digest(root) -> dict[str, str]:
+    import hashlib
+
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+
+
+def test_sql_that_would_escape_the_warehouse_is_refused_and_changes_nothing(tmp_path):
+    data = seeded(tmp_path / "data")
+    publish_snapshot(Settings.load(data_dir=data))
+    outside = tmp_path / "outside"
+    snapshot = data / "warehouse.snapshot.duckdb"
+    attempts = [
+        f"COPY papers TO '{outside}.csv'",
+        f"EXPORT DATABASE '{outside}'",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM glob('/etc/*')",
+        f"COPY (SELECT 'x') TO '{snapshot}'",
+        f"ATTACH '{snapshot}' AS s (READ_WRITE); DELETE FROM s.papers",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SELECT * FROM 'https://example.com/papers.csv'",
+        "SET memory_limit = '100GB'",
+        "RESET threads",
+        "PRAGMA enable_profiling",
+        "CREATE TEMP TABLE t AS SELECT 1",
+        "SELECT 1; DELETE FROM papers",
+    ]
+    before = _tree_digest(data)
+    for query in attempts:
+        result = runner.invoke(app, ["sql", query, "--data-dir", str(data)])
+        assert result.exit_code == 1, query
+        _one_error_line(result)
+    assert _tree_digest(data) == before
+    assert not outside.exists() and not outside.with_suffix(".csv").exists()
+
+
+def test_a_refused_statement_says_sql_is_read_only_by_design(tmp_path):
+    result = runner.invoke(app, ["sql", "COPY papers TO 'x.csv'", "--data-dir", str(seeded(tmp_path))])
+    assert result.exit_code == 1 and "read-only by design" in _one_error_line(result)
+
+
+def test_a_runaway_query_stops_at_the_timeout(tmp_path):
+    query = "SELECT count(*) FROM range(1000000000000)"
+    result = runner.invoke(app, ["sql", query, "--timeout", "0.5", "--data-dir", str(seeded(tmp_path))])
+    assert result.exit_code == 1 and "longer than 0.5 s" in _one_error_line(result)
+
+
+def test_sql_caps_table_rows_streams_csv_with_lists_as_json_and_writes_parquet(tmp_path):
+    import pyarrow.parquet as pq
+
+    data = str(seeded(tmp_path))
+    table = runner.invoke(app, ["sql", "SELECT * FROM range(2500)", "--max-rows", "5", "--data-dir", data])
+    assert table.exit_code == 0 and "2495 more row(s) not shown" in table.stderr
+    csv = runner.invoke(
+        app, ["sql", "SELECT arxiv_id, authors FROM papers ORDER BY 1", "-f", "csv", "--data-dir", data]
+    )
+    assert csv.stdout.splitlines()[1] == '2604.00001,"[""A. Author"", ""B. Author""]"'
+    lines = runner.invoke(app, ["sql", "SELECT * FROM range(3) t(n)", "-f", "jsonl", "--data-dir", data])
+    assert [json.loads(line) for line in lines.stdout.splitlines()] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    refused = runner.invoke(app, ["sql", "SELECT 1", "-f", "parquet", "--data-dir", data])
+    assert refused.exit_code == 2
+    out = tmp_path / "r.parquet"
+    written = runner.invoke(
+        app, ["sql", "SELECT * FROM range(20000) t(n)", "-f", "parquet", "-o", str(out), "--data-dir", data]
+    )
+    assert written.exit_code == 0 and pq.read_table(out).num_rows == 20000

@@ -1,0 +1,53 @@
+"""What people's SQL may run on the warehouse: reading statements only, checked before they run.
+
+The connection is locked down already (warehouse.db.READER_CONFIG); refusing
+every other kind of statement up front gives one clear message instead of a
+DuckDB error, and closes what the configuration alone leaves open (SET
+VARIABLE, PREPARE, temporary tables, CALL).
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from warehouse.db import WarehouseError
+
+READING_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+# PRAGMAs that only describe the database; every other PRAGMA changes a setting.
+READING_PRAGMAS = frozenset(
+    {
+        "show_tables",
+        "show_tables_expanded",
+        "table_info",
+        "show",
+        "database_size",
+        "storage_info",
+        "version",
+        "database_list",
+        "functions",
+        "collations",
+        "platform",
+        "metadata_info",
+    }
+)
+_PRAGMA_NAME = re.compile(r"^\s*PRAGMA\s+(\w+)", re.I)
+
+
+class StatementRefused(WarehouseError):
+    """A statement would write, configure, attach or reach outside the warehouse; readers may only read."""
+
+
+def check_reading(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Raise StatementRefused unless every statement of `query` only reads; duckdb.Error if it does not parse."""
+    for statement in con.extract_statements(query):
+        kind = statement.type
+        if kind in READING_STATEMENTS:
+            continue
+        if kind == duckdb.StatementType.PRAGMA:
+            name = _PRAGMA_NAME.match(statement.query)
+            if name and name.group(1).lower() in READING_PRAGMAS:
+                continue
+        word = statement.query.split(None, 1)[0].upper() if statement.query.strip() else str(kind)
+        raise StatementRefused(f"{word} is refused: `papertrend sql` is read-only by design")
