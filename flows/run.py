@@ -101,6 +101,8 @@ def recorded_run(
     """
     with connect(settings.warehouse_path) as con:
         summary = RunSummary(run_id=start_run(con, flow, params))
+    if not snapshot_path(settings.warehouse_path).exists():
+        publish_snapshot(settings)  # readers of a first load see an empty warehouse, not "no warehouse"
     try:
         yield summary
     except BaseException as exc:

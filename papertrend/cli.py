@@ -110,11 +110,6 @@ class _Bar:
         self.progress.stop()
 
 
-def _note_snapshot(from_snapshot: bool) -> None:
-    if from_snapshot:
-        typer.secho("note: a flow is writing; reading the snapshot published after the last run", err=True, fg="yellow")
-
-
 def _print_summary(summary: Any) -> None:
     counts = {k: v for k, v in asdict(summary).items() if isinstance(v, int)}
     typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
@@ -229,8 +224,7 @@ def status(data_dir: DataDir = None) -> None:
     from warehouse.db import connect_for_reading
 
     settings = _settings(data_dir)
-    with connect_for_reading(settings.warehouse_path) as (con, from_snapshot):
-        _note_snapshot(from_snapshot)
+    with connect_for_reading(settings.warehouse_path) as con:
         sections = {
             "runs (latest first)": queries.recent_runs(con),
             "sources": queries.source_freshness(con),
@@ -254,7 +248,7 @@ def sql(
     timeout: Annotated[float, typer.Option(help="Seconds before the query is stopped")] = DEFAULT_TIMEOUT,
     data_dir: DataDir = None,
 ) -> None:
-    """Run read-only SQL on the warehouse (its published snapshot while a flow is writing)."""
+    """Run read-only SQL on the published snapshot of the warehouse (every flow run republishes it)."""
     if format is Format.parquet and output is None:
         _fail("--format parquet needs --output FILE", "e.g. -f parquet -o papers.parquet", EXIT_USAGE)
     if max_rows < 0 or timeout <= 0:
@@ -263,8 +257,7 @@ def sql(
     from warehouse.reader import check_reading
 
     settings = _settings(data_dir)
-    with connect_for_reading(settings.warehouse_path) as (con, from_snapshot):
-        _note_snapshot(from_snapshot)
+    with connect_for_reading(settings.warehouse_path) as con:
         check_reading(con, query)
         _run_query(con, query, format, output, max_rows=max_rows, timeout=timeout)
 

@@ -19,7 +19,7 @@ from flows.settings import Settings, settings_in_use
 from flows.weekly import weekly_report
 from reports.weeks import last_complete_week_of
 from warehouse import queries
-from warehouse.db import connect
+from warehouse.db import connect_for_reading
 
 DEMO_SEED = 7
 
@@ -92,7 +92,7 @@ def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] 
 
 
 def _describe(settings: Settings, summary: RunSummary, start: date, end: date, seconds: float, corpus: Path) -> str:
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect_for_reading(settings.warehouse_path) as con:
         counts = queries.table_counts(con)
         counts_by_source = queries.digests_by_source(con)
         top = queries.top_papers(con, end - timedelta(6), end, limit=5)

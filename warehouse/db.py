@@ -155,25 +155,19 @@ def checkpointed(path: Path | str) -> Iterator[Path]:
 
 
 @contextmanager
-def connect_for_reading(
-    path: Path | str, *, lock_wait: float = 2.0
-) -> Iterator[tuple[duckdb.DuckDBPyConnection, bool]]:
-    """Open the warehouse read-only, or its published snapshot while a writer holds it.
+def connect_for_reading(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the published snapshot of the warehouse at `path`, locked down, for people's queries.
 
-    Yields (connection, from_snapshot). Raises WarehouseLocked when locked and
-    no snapshot has been published yet, WarehouseMissing when neither exists.
+    Readers never open the main file: in DuckDB a read-only connection in one
+    process blocks a writer in another. Every flow run publishes the snapshot
+    (the first one as soon as it starts). Raises WarehouseMissing when there is none.
     """
-    try:
-        opened = connect(path, read_only=True, lock_wait=lock_wait)
-        con = opened.__enter__()
-        from_snapshot = False
-    except WarehouseLocked:
-        if not snapshot_path(path).exists():
-            raise
-        opened = connect(snapshot_path(path), read_only=True)
-        con = opened.__enter__()
-        from_snapshot = True
-    try:
-        yield con, from_snapshot
-    finally:
-        opened.__exit__(None, None, None)
+    snapshot = snapshot_path(path)
+    if not snapshot.exists() and not Path(path).exists():
+        raise WarehouseMissing(f"no warehouse at {path}; run `papertrend ingest` or `papertrend demo` first")
+    if not snapshot.exists():
+        raise WarehouseMissing(
+            f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
+        )
+    with connect(snapshot, read_only=True) as con:
+        yield con

@@ -15,6 +15,7 @@ runner = CliRunner()
 def seeded(tmp_path):
     with connect(tmp_path / "warehouse.duckdb") as con:
         load_pages(con, [PageResult(page(), [record(), record("2604.00002", rank=2, upvotes=7)])], run_id="r1")
+    publish_snapshot(Settings.load(data_dir=tmp_path))  # what every flow run does; readers read only this
     return tmp_path
 
 
@@ -92,7 +93,6 @@ def test_sql_reads_the_published_snapshot_while_a_writer_holds_the_warehouse(tmp
     with held_by_another_process(data / "warehouse.duckdb"):
         result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv", "--data-dir", str(data)])
     assert result.exit_code == 0 and result.stdout.splitlines() == ["n", "2"]
-    assert "reading the snapshot" in result.stderr
 
 
 def _one_error_line(result) -> str:
