@@ -1,6 +1,5 @@
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from flows.run import publish_snapshot
@@ -86,7 +85,6 @@ def test_bad_settings_exit_2_listing_every_problem(tmp_path):
     assert "hf_mode" in result.stderr and "Mars/Olympus" in result.stderr
 
 
-@pytest.mark.slow  # starts other processes: ~3 s
 def test_sql_reads_the_published_snapshot_while_a_writer_holds_the_warehouse(tmp_path):
     data = seeded(tmp_path)
     publish_snapshot(Settings.load(data_dir=data))

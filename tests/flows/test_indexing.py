@@ -85,7 +85,6 @@ def test_a_paper_found_listed_earlier_moves_to_that_week(warehouse):
     assert counts == recounted(warehouse)
 
 
-@pytest.mark.slow  # starts other processes: ~3 s
 def test_worker_processes_index_exactly_what_one_process_does(tmp_path):
     texts = [f"Paper {n} on GRPO and test-time compute with Mamba-{n % 4} layers" for n in range(40)]
     tables = []

@@ -49,7 +49,6 @@ def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixt
         assert queries.content_hash(con, EXTRACTED) == extracted
 
 
-@pytest.mark.slow  # ~3 s: a fortnight through both paths / a whole demo corpus
 def test_digest_page_path_loads_the_same_papers_as_the_api(fixtures, tmp_path):
     start, end = date(2024, 7, 29), date(2024, 8, 9)
     with ReplayServer(fixtures) as server:
@@ -151,7 +150,6 @@ def test_a_host_that_rate_limits_us_stops_the_run_and_the_rest_resumes_later(sit
     assert (resumed.days_skipped, resumed.new_sightings) == (1, 6)
 
 
-@pytest.mark.slow  # ~2 s: several flow runs
 def test_an_empty_day_fetched_before_publication_is_fetched_again(site, tmp_path, tiny_corpus):
     today = datetime.now(UTC).date()
     overrides = overrides_for(tmp_path / "data", site.base_url)
@@ -184,7 +182,6 @@ def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
         assert queries.content_hash(con) == before
 
 
-@pytest.mark.slow  # ~2 s: several flow runs
 def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, tmp_path):
     overrides = lambda url: overrides_for(tmp_path / "data", url)  # noqa: E731
     with ReplayServer(tiny_corpus) as server:
@@ -205,7 +202,6 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
         assert queries.content_hash(con, EXTRACTED) == extracted
 
 
-@pytest.mark.slow  # ~3 s: a fortnight through both paths / a whole demo corpus
 def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     from digest_replay.synthetic.hf import generate_corpus
     from papertrend.demo import run_demo
