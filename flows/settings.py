@@ -106,13 +106,24 @@ class Settings:
     def load(cls, *, env: Mapping[str, str] | None = None, config: Path | None = None, **overrides: Any) -> Settings:
         """Build settings from file, environment and overrides; raises SettingsInvalid."""
         env = os.environ if env is None else env
-        path = config or Path(env.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG_FILE))
-        values: dict[str, Any] = _flatten(tomllib.loads(path.read_text())) if path.is_file() else {}
+        named = config or env.get(f"{ENV_PREFIX}CONFIG")
+        path = Path(named) if named else Path(DEFAULT_CONFIG_FILE)
+        if named and not path.is_file():
+            # A file asked for by name must be there; only the default may be absent.
+            raise SettingsInvalid(f"config file {path} {'is a directory' if path.is_dir() else 'does not exist'}")
+        values: dict[str, Any] = _read_config(path) if path.is_file() else {}
         for field in fields(cls):
             if f"{ENV_PREFIX}{field.name.upper()}" in env:
                 values[field.name] = env[f"{ENV_PREFIX}{field.name.upper()}"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return _validate(_coerce(cls(), values))
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise SettingsInvalid(f"{path} is not a readable TOML file: {exc}") from None
 
 
 def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:

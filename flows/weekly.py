@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from prefect import flow
@@ -10,12 +10,14 @@ from prefect import flow
 from flows.files import write_atomically
 from flows.indexing import refresh_phrase_index
 from flows.run import recorded_run
-from flows.settings import run_settings
+from flows.settings import Settings, run_settings
+from reports.errors import NothingToReport
 from reports.model import WeekReport
 from reports.render import render_index, report_files
 from reports.rows import report_rows
 from reports.trends import TERM_HISTORY_WEEKS, build_week_report
-from reports.weeks import last_complete_week, week_start
+from reports.weeks import last_complete_week_in_data, week_start
+from warehouse import queries
 from warehouse.db import connect
 from warehouse.report_store import report_weeks, save_report
 
@@ -25,10 +27,9 @@ STALE_CHARTS = "charts/spark-*.png"
 
 @flow(name="weekly-report", validate_parameters=False)
 def weekly_report(week: str | None = None) -> WeekReport:
-    """Compute, write and store the report of `week` (default: the last complete week in the configured zone)."""
+    """Compute, write and store the report of `week` (default: the last complete week in the data)."""
     settings = run_settings()
-    label = week or last_complete_week(datetime.now(settings.zone).date())
-    monday = week_start(label)
+    label, monday = _week_with_data(settings, week)
     out = settings.data_dir / "reports" / label
     with recorded_run(settings, "weekly-report", {"week": label}, loads=False):
         with connect(settings.warehouse_path) as con:
@@ -45,6 +46,27 @@ def weekly_report(week: str | None = None) -> WeekReport:
             weeks = report_weeks(con)
         write_atomically(settings.data_dir / "reports" / "index.html", render_index(weeks).encode("utf-8"))
     return report
+
+
+def _week_with_data(settings: Settings, week: str | None) -> tuple[str, date]:
+    """The week to report (default: the last complete week in the data) and its Monday.
+
+    Raises NothingToReport rather than writing an empty report into the archive index.
+    """
+    monday = week_start(week) if week else None  # a bad label fails before anything is opened
+    if not settings.warehouse_path.exists():
+        raise NothingToReport(
+            f"no warehouse at {settings.warehouse_path}; run `papertrend ingest` or `papertrend demo`"
+        )
+    with connect(settings.warehouse_path) as con:
+        newest = queries.newest_digest_date(con)
+        if newest is None:
+            raise NothingToReport(f"the warehouse at {settings.warehouse_path} holds no papers yet")
+        label = week or last_complete_week_in_data(newest)
+        monday = monday or week_start(label)
+        if queries.week_paper_count(con, monday) == 0:
+            raise NothingToReport(f"no paper was first listed in {label} (the data ends on {newest})")
+    return label, monday
 
 
 def write_report_files(report: WeekReport, out_dir: Path) -> dict[str, Path]:

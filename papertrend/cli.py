@@ -75,6 +75,11 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
     return settings
 
 
+def _check_range(start: datetime, end: datetime) -> None:
+    if end < start:
+        _fail(f"END {end:%Y-%m-%d} is before START {start:%Y-%m-%d}", "give the earlier day first", EXIT_USAGE)
+
+
 def _run_flow(settings: Settings, flow: Callable[..., Any], *args: Any) -> Any:
     """Run a flow with the command's settings, showing its progress on stderr."""
     with settings_in_use(settings), _Bar():
@@ -126,6 +131,8 @@ def ingest(
     settings = _settings(data_dir)
     from flows.ingest import ingest as ingest_flow
 
+    if refresh_days is not None and refresh_days < 0:
+        _fail(f"--refresh-days must be 0 or more, not {refresh_days}", "e.g. --refresh-days 7", EXIT_USAGE)
     _print_summary(_run_flow(settings, ingest_flow, day.date() if day else None, refresh_days))
 
 
@@ -141,6 +148,7 @@ def backfill(
     settings = _settings(data_dir)
     from flows.ingest import backfill as backfill_flow
 
+    _check_range(start, end)
     _print_summary(_run_flow(settings, backfill_flow, start.date(), end.date(), force))
 
 
@@ -157,6 +165,7 @@ def arxiv_history(
     settings = _settings(data_dir)
     from flows.arxiv_history import arxiv_history as history_flow
 
+    _check_range(start, end)
     _print_summary(_run_flow(settings, history_flow, category, start.date(), end.date(), force))
 
 

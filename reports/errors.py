@@ -11,3 +11,7 @@ class ReportError(PapertrendError):
 
 class InvalidWeek(ReportError, ValueError):
     """A week label is not an ISO week such as 2025-W22."""
+
+
+class NothingToReport(ReportError):
+    """There is no warehouse, or no paper in the week asked for."""

@@ -25,12 +25,14 @@ def fixtures() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No PAPERTREND_* variable or config file of the developer's leaks into a test."""
     for name in list(os.environ):
         if name.startswith("PAPERTREND_") and name != "PAPERTREND_TEST_FIXTURES":
             monkeypatch.delenv(name)
-    monkeypatch.setenv("PAPERTREND_CONFIG", str(tmp_path / "absent.toml"))
+    empty = tmp_path_factory.mktemp("config") / "papertrend.toml"  # outside the test's own tmp_path
+    empty.write_text("# no settings: the defaults, as on a fresh machine\n")
+    monkeypatch.setenv("PAPERTREND_CONFIG", str(empty))
 
 
 @pytest.fixture

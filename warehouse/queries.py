@@ -84,6 +84,18 @@ def source_freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                       FROM digests GROUP BY source ORDER BY source""").pl()
 
 
+def newest_digest_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The newest digest date any source has a sighting on, or None for an empty warehouse."""
+    return con.execute("SELECT max(digest_date) FROM sightings").fetchall()[0][0]
+
+
+def week_paper_count(con: duckdb.DuckDBPyConnection, monday: date) -> int:
+    """Papers first listed in the ISO week starting `monday`."""
+    return con.execute(
+        "SELECT count(*) FROM papers WHERE first_digest_date BETWEEN $monday AND $monday + 6", {"monday": monday}
+    ).fetchall()[0][0]
+
+
 def open_quarantine_count(con: duckdb.DuckDBPyConnection) -> int:
     """How many quarantined pages still lack a loaded digest for their day."""
     return con.execute("SELECT count(*) FROM open_quarantine").fetchall()[0][0]

@@ -200,3 +200,23 @@ def test_sql_caps_table_rows_streams_csv_with_lists_as_json_and_writes_parquet(t
         app, ["sql", "SELECT * FROM range(20000) t(n)", "-f", "parquet", "-o", str(out), "--data-dir", data]
     )
     assert written.exit_code == 0 and pq.read_table(out).num_rows == 20000
+
+
+def test_a_binary_config_file_is_one_line_and_exit_2(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_bytes(b"\x00\xff\xfe binary")
+    result = runner.invoke(app, ["status", "--data-dir", str(tmp_path)], env={"PAPERTREND_CONFIG": str(config)})
+    assert result.exit_code == 2 and "bad.toml" in _one_error_line(result)
+
+
+def test_reversed_ranges_and_negative_refresh_days_are_usage_errors(tmp_path):
+    data = ["--data-dir", str(tmp_path)]
+    for args in (
+        ["backfill", "2026-04-10", "2026-04-01"],
+        ["arxiv-history", "cs.LG", "2026-04-10", "2026-04-01"],
+        ["ingest", "2026-04-10", "--refresh-days", "-2"],
+    ):
+        result = runner.invoke(app, args + data)
+        assert result.exit_code == 2, args
+        _one_error_line(result)
+    assert not (tmp_path / "warehouse.duckdb").exists()

@@ -48,3 +48,19 @@ def test_arxiv_settings_are_guarded():
         }
     )
     assert local.arxiv_interval == 0 and local.categories == ["cs.LG", "cs.CL", "cs.CV", "cs.AI"]
+
+
+@pytest.mark.parametrize("content", [b"[hf\nmode = ", b"\x89PNG\r\n\x1a\n\x00\x00binary"], ids=["malformed", "binary"])
+def test_a_config_file_that_is_not_toml_is_a_settings_error_naming_it(tmp_path, content):
+    config = tmp_path / "papertrend.toml"
+    config.write_bytes(content)
+    with pytest.raises(SettingsInvalid, match="is not a readable TOML file"):
+        Settings.load(env={}, config=config)
+
+
+def test_a_config_named_by_the_environment_must_exist_and_be_a_file(tmp_path):
+    with pytest.raises(SettingsInvalid, match="does not exist"):
+        Settings.load(env={"PAPERTREND_CONFIG": str(tmp_path / "missing.toml")})
+    with pytest.raises(SettingsInvalid, match="is a directory"):
+        Settings.load(env={"PAPERTREND_CONFIG": str(tmp_path)})
+    assert Settings.load(env={}).data_dir == Path("data")  # the default file may be absent

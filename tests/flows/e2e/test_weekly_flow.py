@@ -69,3 +69,25 @@ def test_a_bad_week_label_is_a_usage_error(tmp_path):
 def test_the_last_complete_week_of_a_corpus():
     assert last_complete_week_of(date(2026, 4, 30)) == "2026-W17"  # a Thursday
     assert last_complete_week_of(date(2026, 4, 26)) == "2026-W17"  # a Sunday completes its week
+
+
+def test_the_last_complete_week_in_data_is_the_newest_one_reaching_its_friday():
+    from reports.weeks import last_complete_week_in_data
+
+    assert last_complete_week_in_data(date(2026, 4, 30)) == "2026-W17"  # a Thursday: its week is not done
+    assert last_complete_week_in_data(date(2026, 5, 1)) == "2026-W18"  # its Friday completes it
+    assert last_complete_week_in_data(date(2026, 5, 3)) == "2026-W18"
+
+
+def test_report_without_a_warehouse_or_without_data_says_so_and_writes_nothing(tmp_path):
+    from tests.factories import PageResult, load_pages, page, record
+
+    data = tmp_path / "data"
+    missing = CliRunner().invoke(app, ["report", "--data-dir", str(data)])
+    assert missing.exit_code == 1 and "no warehouse at" in missing.stderr and "Traceback" not in missing.stderr
+    assert not data.exists()
+    with connect(data / "warehouse.duckdb") as con:  # papers of 2026-W15 only
+        load_pages(con, [PageResult(page(), [record()])], run_id="r1")
+    empty = CliRunner().invoke(app, ["report", "--week", "2026-W10", "--data-dir", str(data)])
+    assert empty.exit_code == 1 and "no paper was first listed in 2026-W10" in empty.stderr
+    assert not (data / "reports").exists()
