@@ -26,6 +26,8 @@ ENV_PREFIX = "PAPERTREND_"
 ARXIV_MIN_INTERVAL = 3.0
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_CONFIG_FILE = "papertrend.toml"
+# PAPERTREND_* names that are not settings but are documented: the config file, tracebacks, the test captures.
+EXTRA_VARIABLES = ("CONFIG", "DEBUG", "TEST_FIXTURES")
 
 
 class SettingsInvalid(PapertrendError, ValueError):
@@ -116,7 +118,11 @@ class Settings:
             if f"{ENV_PREFIX}{field.name.upper()}" in env:
                 values[field.name] = env[f"{ENV_PREFIX}{field.name.upper()}"]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return _validate(_coerce(cls(), values))
+        settings, problems = _coerce(cls(), values)
+        problems = _unknown_variables(env) + problems + _problems(settings)
+        if problems:  # every problem at once, from the file, the environment and the flags
+            raise SettingsInvalid("; ".join(problems) + " (see the settings table in README.md)")
+        return settings
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -137,7 +143,12 @@ def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _coerce(base: Settings, values: dict[str, Any]) -> Settings:
+def _unknown_variables(env: Mapping[str, str]) -> list[str]:
+    known = {f"{ENV_PREFIX}{f.name.upper()}" for f in fields(Settings)} | {f"{ENV_PREFIX}{n}" for n in EXTRA_VARIABLES}
+    return [f"unknown variable {name}" for name in sorted(env) if name.startswith(ENV_PREFIX) and name not in known]
+
+
+def _coerce(base: Settings, values: dict[str, Any]) -> tuple[Settings, list[str]]:
     # `from __future__ import annotations` makes every field's type the text of its annotation.
     types = {f.name: f.type for f in fields(Settings) if isinstance(f.type, str)}
     problems, clean = [], {}
@@ -149,9 +160,7 @@ def _coerce(base: Settings, values: dict[str, Any]) -> Settings:
             clean[name] = _convert(types[name], value)
         except ValueError:
             problems.append(f"{name}={value!r} is not a valid {types[name]}")
-    if problems:
-        raise SettingsInvalid("; ".join(problems) + " (see the settings table in README.md)")
-    return replace(base, **clean)
+    return replace(base, **clean), problems
 
 
 def _convert(kind: str, value: Any) -> Any:
@@ -166,7 +175,7 @@ def _convert(kind: str, value: Any) -> Any:
     return {"int": int, "float": float, "str": str}[kind](value)
 
 
-def _validate(settings: Settings) -> Settings:
+def _problems(settings: Settings) -> list[str]:
     problems = []
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
@@ -191,9 +200,33 @@ def _validate(settings: Settings) -> Settings:
         )
     if settings.fetch_attempts < 1 or settings.refresh_days < 0 or settings.batch_days < 1:
         problems.append("fetch_attempts and batch_days must be >= 1, refresh_days >= 0")
-    if problems:
-        raise SettingsInvalid("; ".join(problems) + " (see the settings table in README.md)")
-    return settings
+    numbers = {
+        "fetch_max_bytes": settings.fetch_max_bytes,
+        "fetch_deadline": settings.fetch_deadline,
+        "fetch_connect_timeout": settings.fetch_connect_timeout,
+        "fetch_read_timeout": settings.fetch_read_timeout,
+    }
+    problems += [f"{name} must be more than 0, not {value:g}" for name, value in numbers.items() if value <= 0]
+    intervals = {
+        "hf_api_interval": settings.hf_api_interval,
+        "hf_page_interval": settings.hf_page_interval,
+        "arxiv_interval": settings.arxiv_interval,
+        "fetch_backoff": settings.fetch_backoff,
+    }
+    problems += [f"{name} must be 0 or more, not {value:g}" for name, value in intervals.items() if value < 0]
+    urls = {
+        "hf_base_url": settings.hf_base_url,
+        "arxiv_base_url": settings.arxiv_base_url,
+        "arxiv_api_url": settings.arxiv_api_url,
+    }
+    problems += [
+        f"{name} must be an http(s) URL, not {url!r}"
+        for name, url in urls.items()
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname
+    ]
+    if settings.arxiv_enabled and not settings.categories:
+        problems.append("arxiv_categories is empty; name at least one (e.g. cs.LG) or set arxiv_enabled = false")
+    return problems
 
 
 _in_use: Settings | None = None

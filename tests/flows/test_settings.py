@@ -64,3 +64,29 @@ def test_a_config_named_by_the_environment_must_exist_and_be_a_file(tmp_path):
     with pytest.raises(SettingsInvalid, match="is a directory"):
         Settings.load(env={"PAPERTREND_CONFIG": str(tmp_path)})
     assert Settings.load(env={}).data_dir == Path("data")  # the default file may be absent
+
+
+def test_every_problem_is_listed_at_once_from_file_and_environment(tmp_path):
+    config = tmp_path / "papertrend.toml"
+    config.write_text('hf_mode = "rss"\ncolour = "blue"\n[fetch]\nattempts = "many"\n')
+    env = {
+        "PAPERTREND_FETCH_MAX_BYTES": "-5",
+        "PAPERTREND_HF_BASE_URL": "ftp://example.org",
+        "PAPERTREND_ARXIV_CATEGORIES": " , ",
+        "PAPERTREND_TIMEZON": "UTC",
+        "PAPERTREND_BATCH_DAYS": "x",
+    }
+    with pytest.raises(SettingsInvalid) as caught:
+        Settings.load(env=env, config=config)
+    message = str(caught.value)
+    for part in (
+        "hf_mode",
+        "'colour'",
+        "fetch_attempts",
+        "fetch_max_bytes must be more than 0",
+        "hf_base_url",
+        "arxiv_categories is empty",
+        "unknown variable PAPERTREND_TIMEZON",
+        "batch_days='x'",
+    ):
+        assert part in message, part
