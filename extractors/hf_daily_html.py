@@ -81,6 +81,8 @@ def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
         props = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise MalformedPayload(f"{target} data-props is not valid JSON ({exc})", source=where) from exc
+    except RecursionError as exc:
+        raise MalformedPayload(f"{target} data-props is nested too deeply to be HF's props", source=where) from exc
     if not isinstance(props, dict):
         raise MalformedPayload(f"{target} data-props is a {type(props).__name__}, not an object", source=where)
     if target == _PAPER_TARGET:

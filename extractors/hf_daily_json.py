@@ -34,6 +34,8 @@ def decode_daily_api(body: bytes, *, where: str = HF_API) -> list[dict[str, Any]
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedPayload(f"invalid JSON ({exc}); is the body truncated?", source=where) from exc
+    except RecursionError as exc:  # a body nested deeper than any real capture: not the API's shape
+        raise MalformedPayload("JSON nested too deeply to be a daily-papers response", source=where) from exc
     if isinstance(payload, dict) and payload.keys() >= _WRAPPER_KEYS:
         payload = _unwrap(payload, where=where)
     if not isinstance(payload, list):

@@ -125,3 +125,10 @@ def test_an_entry_that_is_not_an_object_inside_page_props_is_invalid():
     html = b'<div data-target="DailyPapers" data-props="{&quot;dailyPapers&quot;:[&quot;x&quot;]}"></div>'
     with pytest.raises(EntryInvalid, match="entry 1 has no 'paper' object"):
         parse_daily_page(html, digest_date=date(2026, 4, 10), observed_at=OBSERVED)
+
+
+def test_json_nested_far_deeper_than_any_capture_is_malformed_not_a_crash():
+    from extractors.errors import MalformedPayload
+
+    with pytest.raises(MalformedPayload, match="nested too deeply"):
+        parse(b"[" * 100_000 + b"]" * 100_000)
