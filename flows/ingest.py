@@ -7,6 +7,7 @@ never one per paper, nor one per page); each batch loads in one transaction.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from extractors.sources import ARXIV, HF
 from flows import progress
 from flows.archive import RawArchive
 from flows.calendar import missing_announcements
@@ -136,13 +138,24 @@ def backfill(start: date, end: date, force: bool = False, only_days: list[date] 
 
 
 @flow(name="ingest", validate_parameters=False)
-def ingest(day: date | None = None, refresh_days: int | None = None, as_of: datetime | None = None) -> RunSummary:
+def ingest(
+    day: date | None = None,
+    refresh_days: int | None = None,
+    as_of: datetime | None = None,
+    sources: list[str] | None = None,
+) -> RunSummary:
     """Fetch one digest day (default: today in the configured zone) and re-fetch the days before it.
 
     Re-fetching lets upvote counts mature; unchanged pages cost a conditional GET and change nothing.
     A run for "today" is live: it checks arXiv's calendar as of `as_of` (default: the clock).
     """
     settings = run_settings()
+    if sources is not None:  # a deployment for one source (hf-daily, arxiv-daily)
+        settings = replace(
+            settings,
+            hf_enabled=settings.hf_enabled and HF in sources,
+            arxiv_enabled=settings.arxiv_enabled and ARXIV in sources,
+        )
     now = as_of or datetime.now(UTC)
     live_at = now if day is None else None
     day = day or now.astimezone(settings.zone).date()

@@ -1,25 +1,65 @@
-"""Scheduling: the daily ingest as a Prefect deployment served from this process."""
+"""Scheduling: the deployments papertrend serves (hf-daily, arxiv-daily, weekly-report) and serving them."""
 
 from __future__ import annotations
 
-from prefect.schedules import Cron, Schedule
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from flows.ingest import ingest
+from extractors.sources import ARXIV, HF
 from flows.settings import Settings, pin_for_served_runs
 
-DEPLOYMENT_NAME = "papertrend-daily-ingest"
+# A run that would overlap the previous one of its deployment waits its turn (ENQUEUE), never runs beside it.
+CONCURRENCY_LIMIT = 1
+COLLISION_STRATEGY = "ENQUEUE"
+# A scheduled run that crashed (the host rebooted, the network went) is tried again this often, this far apart.
+RETRIES, RETRY_DELAY_SECONDS = 2, 300
 
 
-def daily_schedule(settings: Settings) -> Schedule:
-    """The configured cron, evaluated in the configured time zone (so DST shifts follow the team)."""
-    return Cron(settings.schedule_cron, timezone=settings.timezone)
+@dataclass(frozen=True)
+class Deployment:
+    """One scheduled job: what `serve --list` prints, and what `serve` registers with Prefect."""
+
+    name: str
+    flow: str
+    cron: str
+    timezone: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    concurrency_limit: int = CONCURRENCY_LIMIT
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def serve_daily(settings: Settings) -> None:
-    """Block, running `ingest` on schedule; each run re-reads papertrend.toml and PAPERTREND_*."""
+def deployments(settings: Settings) -> list[Deployment]:
+    """Every scheduled job with its cron and zone (arXiv's in US Eastern: it announces at 20:00 there)."""
+    return [
+        Deployment("hf-daily", "ingest", settings.hf_cron, settings.timezone, {"sources": [HF]}),
+        Deployment("arxiv-daily", "ingest", settings.schedule_arxiv, settings.arxiv_timezone, {"sources": [ARXIV]}),
+        Deployment("weekly-report", "weekly-report", settings.schedule_weekly_report, settings.timezone),
+    ]
+
+
+def serve_deployments(settings: Settings) -> None:
+    """Block, running every deployment on its schedule; each run re-reads papertrend.toml and PAPERTREND_*."""
+    from prefect import serve
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.schedules import Cron
+
+    from flows.ingest import ingest
+    from flows.weekly import weekly_report
+
+    flows: dict[str, Any] = {"ingest": ingest, "weekly-report": weekly_report}
     pin_for_served_runs(settings)
-    ingest.serve(
-        name=DEPLOYMENT_NAME,
-        schedules=[daily_schedule(settings)],
-        description="Fetch today's Hugging Face digest and re-fetch the refresh window.",
-    )
+    limit = ConcurrencyLimitConfig(limit=CONCURRENCY_LIMIT, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
+    served = [
+        flows[d.flow]
+        .with_options(retries=RETRIES, retry_delay_seconds=RETRY_DELAY_SECONDS)
+        .to_deployment(
+            name=d.name,
+            schedules=[Cron(d.cron, timezone=d.timezone)],
+            parameters=d.parameters,
+            concurrency_limit=limit,
+        )
+        for d in deployments(settings)
+    ]
+    serve(*served, print_starting_message=False)

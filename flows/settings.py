@@ -56,7 +56,12 @@ class Settings:
     fetch_read_timeout: float = 30.0
     fetch_deadline: float = 60.0
     fetch_max_bytes: int = 20_000_000
-    schedule_cron: str = "30 6 * * *"  # daily ingest, in `timezone`
+    schedule_cron: str = ""  # the old name of [schedule] hf; when set, it wins
+    schedule_hf: str = "30 6 * * *"  # hf-daily, in `timezone`
+    schedule_arxiv: str = "30 20 * * 0-4"  # arxiv-daily, in `arxiv_timezone`: after arXiv's 20:00 ET announcements
+    schedule_weekly_report: str = "0 7 * * 1"  # weekly-report, in `timezone`
+    arxiv_timezone: str = "America/New_York"
+    prefect_port: int = 4200  # the local Prefect server `serve` and `server start` run
     arxiv_enabled: bool = True
     arxiv_categories: str = "cs.LG,cs.CL,cs.CV,cs.AI"  # comma-separated /new listings to follow
     arxiv_base_url: str = "https://arxiv.org"
@@ -77,6 +82,11 @@ class Settings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def hf_cron(self) -> str:
+        """When hf-daily runs: [schedule] hf, or the old top-level schedule_cron when that is set."""
+        return self.schedule_cron or self.schedule_hf
 
     @property
     def categories(self) -> list[str]:
@@ -184,6 +194,12 @@ def _problems(settings: Settings) -> list[str]:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"timezone {settings.timezone!r} is not an IANA zone such as 'Europe/Berlin'")
     try:
+        ZoneInfo(settings.arxiv_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"arxiv_timezone {settings.arxiv_timezone!r} is not an IANA zone such as 'America/New_York'")
+    if not 0 < settings.prefect_port < 65536:
+        problems.append(f"prefect_port must be a TCP port, not {settings.prefect_port}")
+    try:
         _ = settings.holidays
     except ValueError:
         problems.append(f"arxiv_holidays must be YYYY-MM-DD dates, not {settings.arxiv_holidays!r}")
@@ -257,6 +273,16 @@ def pin_for_served_runs(settings: Settings) -> None:
     os.environ[f"{ENV_PREFIX}DATA_DIR"] = str(settings.data_dir.resolve())
     if settings.warehouse is not None:
         os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(settings.warehouse.resolve())
+
+
+def prefect_api_url() -> str | None:
+    """The Prefect server the user chose (PREFECT_API_URL), if any."""
+    return os.environ.get("PREFECT_API_URL") or None
+
+
+def use_prefect_api(url: str) -> None:
+    """Point Prefect (imported after this) and the processes we start at the server at `url`."""
+    os.environ["PREFECT_API_URL"] = url
 
 
 def prepare_prefect_env(data_dir: Path) -> None:

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -37,6 +38,16 @@ DayArgument = Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])]
 Force = Annotated[bool, typer.Option(help="Re-fetch days already loaded")]
 DEFAULT_MAX_ROWS = 1000
 DEFAULT_TIMEOUT = 60.0
+SERVER_RECORD = "server.json"  # <data_dir>/prefect/server.json: url and pid of `papertrend server start`
+server_app = typer.Typer(help="The local Prefect server (UI, run history, schedules).", no_args_is_help=True)
+app.add_typer(server_app, name="server")
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR", help="Raw archive, warehouse and reports live here."),
@@ -452,13 +463,111 @@ def report(
 
 @app.command()
 @friendly
-def serve(data_dir: DataDir = None) -> None:
-    """Run the daily ingest on its schedule (schedule_cron in timezone) until stopped."""
-    settings = _settings(data_dir)
-    from flows.schedule import serve_daily
+def serve(
+    list_only: Annotated[bool, typer.Option("--list", help="Print the deployments and exit")] = False,
+    format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    data_dir: DataDir = None,
+) -> None:
+    """Run every scheduled job (hf-daily, arxiv-daily, weekly-report) until stopped.
 
-    typer.echo(f"serving the daily ingest at '{settings.schedule_cron}' ({settings.timezone}); Ctrl-C stops")
-    serve_daily(settings)
+    Uses PREFECT_API_URL when set, else the server of `papertrend server start`
+    when it answers, else starts a local Prefect server for as long as it runs.
+    """
+    settings = _settings(data_dir)
+    from flows.schedule import COLLISION_STRATEGY, deployments, serve_deployments
+
+    jobs = deployments(settings)
+    if list_only:
+        if format is ListFormat.json:
+            sys.stdout.write(json.dumps([d.as_json() for d in jobs], indent=2) + "\n")
+        else:
+            for d in jobs:
+                typer.echo(f"{d.name:14} {d.flow:14} {d.cron:16} {d.timezone:20} limit {d.concurrency_limit}")
+        return
+    url, owned = _prefect_server(settings)
+    for d in jobs:
+        typer.echo(f"{d.name}: '{d.cron}' ({d.timezone})")
+    typer.echo(
+        f"serving at {url} (UI: {url.removesuffix('/api')}); a run colliding with a running one is "
+        f"{COLLISION_STRATEGY.lower()}d; Ctrl-C stops"
+    )
+    try:
+        serve_deployments(settings)
+    finally:
+        if owned is not None:
+            from flows.prefect_server import stop_server
+
+            stop_server(owned)
+
+
+def _prefect_server(settings: Settings) -> tuple[str, int | None]:
+    """The Prefect API to serve against, and the pid of a server we started for it (None if not ours)."""
+    from flows.prefect_server import answers, start_server
+    from flows.settings import prefect_api_url, use_prefect_api
+
+    chosen = prefect_api_url()
+    if chosen:
+        return chosen, None
+    recorded = _recorded_server(settings)
+    if recorded and answers(recorded["url"]):
+        use_prefect_api(recorded["url"])
+        return recorded["url"], None
+    server, _ = start_server(settings.data_dir / "prefect", settings.prefect_port)
+    use_prefect_api(server.url)
+    return server.url, server.pid
+
+
+def _recorded_server(settings: Settings) -> dict[str, Any] | None:
+    path = settings.data_dir / "prefect" / SERVER_RECORD
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+@server_app.command("start")
+@friendly
+def server_start(data_dir: DataDir = None) -> None:
+    """Start the local Prefect server in the background and record where it is."""
+    from flows.prefect_server import answers, start_server
+
+    settings = _settings(data_dir)
+    recorded = _recorded_server(settings)
+    if recorded and answers(recorded["url"]):
+        typer.echo(f"already running at {recorded['url']} (pid {recorded['pid']})")
+        return
+    server, _ = start_server(settings.data_dir / "prefect", settings.prefect_port, detached=True)
+    server.record(settings.data_dir / "prefect" / SERVER_RECORD)
+    typer.echo(f"Prefect server at {server.url} (pid {server.pid}); UI at {server.url.removesuffix('/api')}")
+
+
+@server_app.command("stop")
+@friendly
+def server_stop(data_dir: DataDir = None) -> None:
+    """Stop the local Prefect server started by `papertrend server start`."""
+    from flows.prefect_server import stop_server
+
+    settings = _settings(data_dir)
+    recorded = _recorded_server(settings)
+    if recorded is None:
+        typer.echo("no local Prefect server is recorded")
+        return
+    stop_server(int(recorded["pid"]))
+    (settings.data_dir / "prefect" / SERVER_RECORD).unlink(missing_ok=True)
+    typer.echo(f"stopped the Prefect server at {recorded['url']}")
+
+
+@server_app.command("status")
+@friendly
+def server_status(data_dir: DataDir = None) -> None:
+    """Say whether the recorded local Prefect server answers (exit 1 when it does not)."""
+    from flows.prefect_server import answers
+
+    recorded = _recorded_server(_settings(data_dir))
+    if recorded and answers(recorded["url"]):
+        typer.echo(f"running at {recorded['url']} (pid {recorded['pid']})")
+        return
+    _fail("no local Prefect server answers", "start one with `papertrend server start`")
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "http",
         "ingest",
         "indexing",
+        "prefect_server",
         "progress",
         "reextract",
         "run",

@@ -1,0 +1,65 @@
+"""`papertrend serve` against a real Prefect server: a scheduled run fires and completes."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from digest_replay.server import ReplayServer
+from tests.factories import write_tiny_corpus
+from warehouse.db import connect_for_reading
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _completed_runs(data) -> list[tuple[str, str]]:
+    try:
+        with connect_for_reading(data / "warehouse.duckdb") as con:
+            return con.execute("SELECT flow, status FROM runs WHERE status <> 'running'").fetchall()
+    except Exception:
+        return []
+
+
+@pytest.mark.slow
+def test_serve_starts_its_own_prefect_server_and_a_one_minute_schedule_fires(tmp_path):
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PREFECT_HOME"))}
+    with ReplayServer(write_tiny_corpus(tmp_path / "corpus")) as site:
+        env |= {
+            "PAPERTREND_DATA_DIR": str(data),
+            "PAPERTREND_HF_BASE_URL": site.base_url,
+            "PAPERTREND_HF_API_INTERVAL": "0",
+            "PAPERTREND_ARXIV_ENABLED": "false",
+            "PAPERTREND_REFRESH_DAYS": "1",
+            "PAPERTREND_SCHEDULE_HF": "* * * * *",
+            "PAPERTREND_PREFECT_PORT": str(_free_port()),
+        }
+        serving = subprocess.Popen(
+            [sys.executable, "-m", "papertrend.cli", "serve"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 200  # the server starts, the next minute comes, the run ends
+            while not _completed_runs(data) and time.monotonic() < deadline and serving.poll() is None:
+                time.sleep(2)
+            runs = _completed_runs(data)
+        finally:
+            serving.send_signal(signal.SIGINT)
+            try:
+                output, _ = serving.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                serving.kill()
+                output, _ = serving.communicate()
+    assert ("ingest", "completed") in runs, output
+    assert (data / "prefect").is_dir()  # Prefect's own database lives under the data dir
