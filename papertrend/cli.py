@@ -83,7 +83,19 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
     """Resolve settings once for the command; flows it starts get them through settings_in_use."""
     settings = Settings.load(data_dir=data_dir, **overrides)
     prepare_prefect_env(settings.data_dir)
+    _use_recorded_server(settings)
     return settings
+
+
+def _use_recorded_server(settings: Settings) -> None:
+    # One-shot commands record their runs in the server of `papertrend server start` when it answers,
+    # which also spares them the ~10 s of starting a temporary one.
+    from flows.prefect_server import answers
+    from flows.settings import prefect_api_url, use_prefect_api
+
+    recorded = None if prefect_api_url() else _recorded_server(settings)
+    if recorded and answers(recorded["url"]):
+        use_prefect_api(recorded["url"])
 
 
 def _check_range(start: datetime, end: datetime) -> None:
