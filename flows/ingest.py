@@ -22,7 +22,7 @@ from flows.calendar import missing_announcements
 from flows.day import DayOutcome, Validators, collect_day
 from flows.digests import WorkItem, work_items
 from flows.http import shared_fetcher
-from flows.run import RunSummary, recorded_run
+from flows.run import RunSummary, recorded_run, run_name
 from flows.settings import Settings, run_settings
 from warehouse import queries
 from warehouse.db import connect
@@ -123,7 +123,7 @@ def _batches(items: list[WorkItem], days_per_batch: int) -> list[list[WorkItem]]
     return [[item for item in items if item.day in group] for group in groups]
 
 
-@flow(name="backfill", validate_parameters=False)
+@flow(name="backfill", validate_parameters=False, flow_run_name=run_name("backfill {start}..{end}"))
 def backfill(start: date, end: date, force: bool = False, only_days: list[date] | None = None) -> RunSummary:
     """Load every digest day in [start, end] (or just `only_days` of it); loaded days are skipped unless `force`."""
     settings = run_settings()
@@ -137,7 +137,7 @@ def backfill(start: date, end: date, force: bool = False, only_days: list[date] 
     return run_days("backfill", items, settings, {"start": start, "end": end, "force": force}, skip_loaded=not force)
 
 
-@flow(name="ingest", validate_parameters=False)
+@flow(name="ingest", validate_parameters=False, flow_run_name=run_name("ingest {day}", day="today"))
 def ingest(
     day: date | None = None,
     refresh_days: int | None = None,

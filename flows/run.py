@@ -5,7 +5,7 @@ Kept free of Prefect, so the shell can import it cheaply.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -128,3 +128,18 @@ def publish_snapshot(settings: Settings) -> Path:
     """Copy the warehouse to its read-only snapshot atomically, for readers while a flow writes."""
     with checkpointed(settings.warehouse_path) as path:
         return copy_atomically(path, snapshot_path(path))
+
+
+def run_name(template: str, **defaults: str) -> Callable[[], str]:
+    """A Prefect run name saying what a run covers, e.g. 'ingest {day}' -> 'ingest 2026-05-04'.
+
+    A parameter left unset (None) is named by `defaults` ("today", "latest").
+    """
+
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        given = {k: v for k, v in flow_run.parameters.items() if v is not None}
+        return template.format(**(defaults | given))
+
+    return name

@@ -9,7 +9,7 @@ from prefect import flow
 
 from flows.files import write_atomically
 from flows.indexing import refresh_phrase_index
-from flows.run import recorded_run
+from flows.run import recorded_run, run_name
 from flows.settings import Settings, run_settings
 from reports.errors import NothingToReport
 from reports.model import WeekReport
@@ -25,7 +25,11 @@ from warehouse.report_store import report_weeks, save_report
 STALE_CHARTS = "charts/spark-*.png"
 
 
-@flow(name="weekly-report", validate_parameters=False)
+@flow(
+    name="weekly-report",
+    validate_parameters=False,
+    flow_run_name=run_name("weekly-report {week}", week="latest complete"),
+)
 def weekly_report(week: str | None = None) -> WeekReport:
     """Compute, write and store the report of `week` (default: the last complete week in the data)."""
     settings = run_settings()

@@ -260,3 +260,14 @@ def test_reextract_with_a_body_missing_from_the_archive_is_one_line_and_exit_1(s
     with open_warehouse(tmp_path) as con:  # the failed rebuild rolled back: the day is still loaded
         assert count(con, "SELECT count(*) FROM sightings") == 3
         assert count(con, "SELECT status FROM runs WHERE flow = 'reextract'") == "failed"
+
+
+def test_runs_are_named_for_what_they_cover(site, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    run_flow(overrides, ingest, LAST, refresh_days=0)
+    run_flow(overrides, backfill, FIRST, LAST)
+    with get_client(sync_client=True) as client:
+        names = {run.name for run in client.read_flow_runs(limit=200)}
+    assert {f"ingest {LAST}", f"backfill {FIRST}..{LAST}"} <= names
