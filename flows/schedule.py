@@ -50,7 +50,9 @@ def serve_deployments(settings: Settings) -> None:
 
     flows: dict[str, Any] = {"ingest": ingest, "weekly-report": weekly_report}
     pin_for_served_runs(settings)
-    limit = ConcurrencyLimitConfig(limit=CONCURRENCY_LIMIT, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
+    limit = ConcurrencyLimitConfig(
+        limit=CONCURRENCY_LIMIT, collision_strategy=ConcurrencyLimitStrategy(COLLISION_STRATEGY)
+    )
     served = [
         flows[d.flow]
         .with_options(retries=RETRIES, retry_delay_seconds=RETRY_DELAY_SECONDS)

@@ -197,6 +197,8 @@ def _problems(settings: Settings) -> list[str]:
         ZoneInfo(settings.arxiv_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"arxiv_timezone {settings.arxiv_timezone!r} is not an IANA zone such as 'America/New_York'")
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is a file")
     if not 0 < settings.prefect_port < 65536:
         problems.append(f"prefect_port must be a TCP port, not {settings.prefect_port}")
     try:
@@ -292,7 +294,10 @@ def prepare_prefect_env(data_dir: Path) -> None:
     """
     os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
     # Prefect creates its home without parents; a fresh data dir has none yet.
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a data dir that is a file, under /proc, read-only ...
+        raise SettingsInvalid(f"data_dir {data_dir} cannot hold papertrend's files: {exc.strerror}") from None
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from flows.run import RunIncomplete
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported
 from papertrend.results import Format
@@ -68,11 +67,7 @@ def main(
     _debug = debug
 
 
-def _print_incomplete(exc: RunIncomplete) -> None:
-    _print_summary(exc.summary)
-
-
-friendly = reported(lambda: _debug, _print_incomplete)
+friendly = reported(lambda: _debug, lambda exc: _print_summary(exc.summary))
 
 
 def _fail(message: str, hint: str, code: int = EXIT_FAILURE) -> NoReturn:
@@ -83,7 +78,6 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
     """Resolve settings once for the command; flows it starts get them through settings_in_use."""
     settings = Settings.load(data_dir=data_dir, **overrides)
     prepare_prefect_env(settings.data_dir)
-    _use_recorded_server(settings)
     return settings
 
 
@@ -103,9 +97,17 @@ def _check_range(start: datetime, end: datetime) -> None:
         _fail(f"END {end:%Y-%m-%d} is before START {start:%Y-%m-%d}", "give the earlier day first", EXIT_USAGE)
 
 
+@contextlib.contextmanager
+def _flows_with(settings: Settings) -> Iterator[None]:
+    """Flows started in the block run with `settings`, recorded in a running local server if there is one."""
+    _use_recorded_server(settings)
+    with settings_in_use(settings):
+        yield
+
+
 def _run_flow(settings: Settings, flow: Callable[..., Any], *args: Any) -> Any:
     """Run a flow with the command's settings, showing its progress on stderr."""
-    with settings_in_use(settings), _Bar():
+    with _flows_with(settings), _Bar():
         return flow(*args)
 
 
@@ -202,7 +204,7 @@ def arxiv_lookup(
     settings = _settings(data_dir)
     from flows.arxiv_history import arxiv_lookup as lookup_flow
 
-    with settings_in_use(settings):
+    with _flows_with(settings):
         summary = lookup_flow(ids)
     _print_summary(summary)
 
@@ -214,7 +216,7 @@ def reextract(data_dir: DataDir = None) -> None:
     settings = _settings(data_dir)
     from flows.reextract import reextract as run_reextract
 
-    with settings_in_use(settings), _Bar():
+    with _flows_with(settings), _Bar():
         result = run_reextract()
     counts = result.counts
     typer.echo(
@@ -437,6 +439,7 @@ def demo(
     from papertrend.demo import run_demo
 
     with _Bar():
+        _use_recorded_server(settings)
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
     if summary.incomplete:
@@ -457,7 +460,7 @@ def report(
 
     if week is not None:
         week_start(week)  # a bad label is a usage error before any work starts
-    with settings_in_use(settings):
+    with _flows_with(settings):
         result = weekly_report(week)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")

@@ -17,7 +17,7 @@ from flows.ingest import backfill
 from flows.run import RunIncomplete, RunSummary
 from flows.settings import Settings, settings_in_use
 from flows.weekly import weekly_report
-from reports.weeks import last_complete_week_of
+from reports.weeks import last_complete_week_in_data
 from warehouse import queries
 from warehouse.db import connect_for_reading
 
@@ -73,7 +73,7 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
     end = max(hf_days + arxiv_days)
     description = _describe(settings, summary, min(hf_days + arxiv_days), end, time.monotonic() - began, corpus)
     with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"))):
-        report = weekly_report(last_complete_week_of(end))
+        report = weekly_report(last_complete_week_in_data(end))
     out = (settings.data_dir / "reports" / report.week).resolve()
     description += (
         f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "

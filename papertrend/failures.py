@@ -22,7 +22,7 @@ from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from warehouse.db import WarehouseError
-from warehouse.reader import StatementRefused
+from warehouse.reader import QueryInvalid, StatementRefused
 
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
 EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
@@ -44,6 +44,7 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         EXIT_FAILURE,
         "query with SELECT; to export, use -f csv|json|jsonl|parquet -o FILE (written by papertrend, not the query)",
     ),
+    (QueryInvalid, EXIT_FAILURE, 'check the query; `papertrend sql "SHOW TABLES"` lists tables'),
     (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
     (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),
     (

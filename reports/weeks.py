@@ -29,11 +29,6 @@ def week_start(label: str) -> date:
         raise InvalidWeek(f"not an ISO week: {label!r} (use YYYY-Www, e.g. 2025-W22)") from exc
 
 
-def last_complete_week_of(end: date) -> str:
-    """The last ISO week fully inside data that ends on `end`."""
-    return iso_week(end) if end.weekday() == 6 else iso_week(end - timedelta(days=end.weekday() + 1))
-
-
 def last_complete_week_in_data(newest: date) -> str:
     """The newest ISO week that data ending on `newest` covers through its Friday (no source publishes at weekends)."""
     return iso_week(newest - timedelta(days=(newest.weekday() - 4) % 7))

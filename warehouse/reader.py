@@ -39,9 +39,19 @@ class StatementRefused(WarehouseError):
     """A statement would write, configure, attach or reach outside the warehouse; readers may only read."""
 
 
+class QueryInvalid(WarehouseError):
+    """The query is empty or is not SQL DuckDB can parse."""
+
+
 def check_reading(con: duckdb.DuckDBPyConnection, query: str) -> None:
-    """Raise StatementRefused unless every statement of `query` only reads; duckdb.Error if it does not parse."""
-    for statement in con.extract_statements(query):
+    """Raise StatementRefused unless every statement of `query` only reads; QueryInvalid if it does not parse."""
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.ParserException as exc:
+        raise QueryInvalid(str(exc).splitlines()[0]) from None
+    if not statements:
+        raise QueryInvalid("the query holds no statement")
+    for statement in statements:
         kind = statement.type
         if kind in READING_STATEMENTS:
             continue

@@ -220,3 +220,18 @@ def test_reversed_ranges_and_negative_refresh_days_are_usage_errors(tmp_path):
         assert result.exit_code == 2, args
         _one_error_line(result)
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_an_empty_or_unparsable_query_is_one_line_and_exit_1(tmp_path):
+    data = str(seeded(tmp_path))
+    for query, says in (("", "holds no statement"), ("SELEC 1", "syntax error")):
+        result = runner.invoke(app, ["sql", query, "--data-dir", data])
+        assert result.exit_code == 1, query
+        assert says in _one_error_line(result) and "a bug" not in result.stderr
+
+
+def test_a_data_dir_that_is_a_file_is_a_settings_error(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("not a directory")
+    result = runner.invoke(app, ["status", "--data-dir", str(plain)])
+    assert result.exit_code == 2 and "cannot hold papertrend's files" in _one_error_line(result)

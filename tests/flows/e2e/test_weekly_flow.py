@@ -12,7 +12,7 @@ from flows.settings import Settings
 from flows.weekly import weekly_report
 from papertrend.cli import app
 from papertrend.demo import replay_overrides
-from reports.weeks import last_complete_week_of
+from reports.weeks import last_complete_week_in_data
 from tests.factories import run_flow
 from warehouse.db import connect
 from warehouse.report_store import REPORT_TABLES
@@ -37,7 +37,7 @@ def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
     settings = Settings.load(data_dir=tmp_path / "data")
     with ReplayServer(tmp_path / "corpus") as server:
         run_flow(replay_overrides(settings, server.base_url), backfill, summary.first_date, summary.last_date)
-    week = last_complete_week_of(summary.last_date)
+    week = last_complete_week_in_data(summary.last_date)
     overrides = replay_overrides(settings, "http://127.0.0.1:9")
     first = run_flow(overrides, weekly_report, week)
     folder = tmp_path / "data" / "reports" / week
@@ -67,16 +67,9 @@ def test_a_bad_week_label_is_a_usage_error(tmp_path):
 
 
 def test_the_last_complete_week_of_a_corpus():
-    assert last_complete_week_of(date(2026, 4, 30)) == "2026-W17"  # a Thursday
-    assert last_complete_week_of(date(2026, 4, 26)) == "2026-W17"  # a Sunday completes its week
-
-
-def test_the_last_complete_week_in_data_is_the_newest_one_reaching_its_friday():
-    from reports.weeks import last_complete_week_in_data
-
-    assert last_complete_week_in_data(date(2026, 4, 30)) == "2026-W17"  # a Thursday: its week is not done
-    assert last_complete_week_in_data(date(2026, 5, 1)) == "2026-W18"  # its Friday completes it
-    assert last_complete_week_in_data(date(2026, 5, 3)) == "2026-W18"
+    assert last_complete_week_in_data(date(2026, 4, 30)) == "2026-W17"  # a Thursday
+    assert last_complete_week_in_data(date(2026, 4, 26)) == "2026-W17"  # a Sunday completes its week
+    assert last_complete_week_in_data(date(2026, 5, 1)) == "2026-W18"  # so does a Friday: no source publishes later
 
 
 def test_report_without_a_warehouse_or_without_data_says_so_and_writes_nothing(tmp_path):
