@@ -13,8 +13,9 @@ from flows.archive import RawArchive
 from flows.digests import DigestKind, WorkItem
 from flows.http import Fetched, Fetcher, FetchError, ResponseTooLarge, stop_reason
 from warehouse.load import PageResult, RawPage
+from warehouse.queries import DigestKey
 
-# (sha256, etag, last_modified) of the page currently loaded from a URL.
+# (sha256, etag, last_modified) of the page currently loaded for a digest.
 Validators = tuple[str, str | None, str | None]
 
 
@@ -46,18 +47,18 @@ class DayOutcome:
 
 
 def collect_day(
-    item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArchive, known: dict[str, Validators]
+    item: WorkItem, *, fetchers: dict[str, Fetcher], archive: RawArchive, known: dict[DigestKey, Validators]
 ) -> DayOutcome:
     """Try the item's kinds in order until one yields records (or the digest is unchanged).
 
     Every body received is archived before it is parsed, so a page that fails
-    extraction is kept and named in quarantine. `known` maps URLs to the
-    validators of the page currently loaded from them.
+    extraction is kept and named in quarantine. `known` maps digests to the
+    validators of the page currently loaded for them (from any URL).
     """
     outcome = DayOutcome(item.day)
     for kind in item.kinds:
         url = kind.url(item.day)
-        sha256, etag, modified = known.get(url, (None, None, None))
+        sha256, etag, modified = known.get(kind.key(item.day), (None, None, None))
         try:
             fetched = fetchers[kind.kind].get(url, etag=etag, last_modified=modified)
         except FetchError as exc:

@@ -7,6 +7,7 @@ from datetime import date
 
 from extractors.sources import ARXIV, ARXIV_API, ARXIV_ATOM, ARXIV_LISTING, HF, HF_API, HF_PAGE
 from flows.settings import Settings
+from warehouse.queries import DigestKey
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class DigestKind:
     def url(self, day: date) -> str:
         """The URL of this kind's digest for `day`."""
         return self.base_url.rstrip("/") + self.path.format(date=day.isoformat(), category=self.listing)
+
+    def key(self, day: date) -> DigestKey:
+        """What this kind's digest for `day` is, wherever it is fetched from."""
+        return (self.source, self.kind, self.listing, day)
 
 
 @dataclass(frozen=True)

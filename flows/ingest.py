@@ -27,11 +27,12 @@ from flows.settings import Settings, run_settings
 from warehouse import queries
 from warehouse.db import connect
 from warehouse.load import load_pages
+from warehouse.queries import DigestKey
 
 
 @task(name="ingest-days", cache_policy=NO_CACHE, persist_result=False)
 def ingest_items(
-    items: list[WorkItem], settings: Settings, run_id: str, known: dict[str, Validators], stopped_hosts: set[str]
+    items: list[WorkItem], settings: Settings, run_id: str, known: dict[DigestKey, Validators], stopped_hosts: set[str]
 ) -> RunSummary:
     """Fetch, archive and extract a batch of digests, then load them in one transaction.
 
@@ -92,12 +93,12 @@ def run_days(
     calendar says they should be are reported as missing announcements.
     """
     requested = len(items)
-    urls = [kind.url(item.day) for item in items for kind in item.kinds]
+    keys = [kind.key(item.day) for item in items for kind in item.kinds]
     with connect(settings.warehouse_path) as con:
         if skip_loaded and items:
-            loaded = queries.loaded_urls(con, urls, settle_days=settings.refresh_days)
-            items = [i for i in items if not any(k.url(i.day) in loaded for k in i.kinds)]
-        known = queries.url_validators(con, urls) if items else {}
+            loaded = queries.loaded_digests(con, keys, settle_days=settings.refresh_days)
+            items = [i for i in items if not any(k.key(i.day) in loaded for k in i.kinds)]
+        known = queries.digest_validators(con, keys) if items else {}
     with recorded_run(settings, flow_name, params) as summary:
         summary.days_requested, summary.days_skipped = requested, requested - len(items)
         progress.begin(len(items), f"{flow_name}: fetching {len(items)} digest(s)")

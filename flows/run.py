@@ -5,6 +5,8 @@ Kept free of Prefect, so the shell can import it cheaply.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -100,7 +102,7 @@ def recorded_run(
     published, unless `raise_incomplete` is off); otherwise it is `completed`.
     """
     with connect(settings.warehouse_path) as con:
-        summary = RunSummary(run_id=start_run(con, flow, params))
+        summary = RunSummary(run_id=start_run(con, flow, params, host=socket.gethostname(), pid=os.getpid()))
     if not snapshot_path(settings.warehouse_path).exists():
         publish_snapshot(settings)  # readers of a first load see an empty warehouse, not "no warehouse"
     try:

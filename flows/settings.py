@@ -301,4 +301,6 @@ def prepare_prefect_env(data_dir: Path) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Our own log lines (e.g. "warehouse busy: waiting ...") go where the flow run's go.
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "papertrend")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
-from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported
+from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported, shown_once
 from papertrend.results import Format
 
 if TYPE_CHECKING:  # rich is imported only when a progress bar is shown
@@ -107,7 +107,9 @@ def _flows_with(settings: Settings) -> Iterator[None]:
 
 def _run_flow(settings: Settings, flow: Callable[..., Any], *args: Any) -> Any:
     """Run a flow with the command's settings, showing its progress on stderr."""
-    with _flows_with(settings), _Bar():
+    import prefect  # noqa: F401  (configures Prefect's logging, which shown_once adjusts)
+
+    with _flows_with(settings), _Bar(), shown_once(_debug):
         return flow(*args)
 
 
@@ -120,7 +122,9 @@ class _Bar:
 
         from flows import progress
 
-        self.progress = Progress(console=Console(stderr=True), transient=True)
+        console = Console(stderr=True)
+        # Not a terminal (a log file, a pipe, cron): no bar, and no blank line where it was.
+        self.progress = Progress(console=console, transient=True, disable=not console.is_terminal)
         self.progress.start()
         self.task: TaskID | None = None
         progress.set_listener(self)

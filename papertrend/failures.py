@@ -7,8 +7,10 @@ line saying so, and the traceback only under `--debug` or PAPERTREND_DEBUG=1.
 
 from __future__ import annotations
 
+import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -111,3 +113,30 @@ def reported(
         return wrapper
 
     return decorate
+
+
+class _ExpectedFailures(logging.Filter):
+    """Keeps Prefect's "Encountered exception" line and traceback of our own errors off the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, PapertrendError)
+
+
+@contextmanager
+def shown_once(debug: bool) -> Iterator[None]:
+    """In the block, an expected failure of a flow is logged in Prefect and shown once, by `reported`.
+
+    Prefect logs a failing flow's exception with its traceback on the console
+    (the root logger's handler) as well as to its API; only the console copy is
+    filtered, so the run's log in Prefect keeps the whole story.
+    """
+    handlers = [] if debug else [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+    quiet = _ExpectedFailures()
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)

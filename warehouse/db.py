@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +20,10 @@ from extractors.errors import PapertrendError
 
 SCHEMA_VERSION_TABLE = "schema_version"
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
+# Writers take turns: a flow holds the write connection only to load or commit
+# (seconds), so another writer waits its turn rather than failing.
+WRITER_WAIT_SECONDS = 120.0
+log = logging.getLogger("papertrend.warehouse")
 READER_MEMORY_LIMIT = "2GB"  # a runaway query fails with DuckDB's out-of-memory error, not the machine
 READER_THREADS = 2
 # A reader sees the warehouse file and nothing else: no other file, no URL, no extension,
@@ -68,19 +76,33 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 @contextmanager
 def connect(
-    path: Path | str, *, read_only: bool = False, lock_wait: float = DEFAULT_LOCK_WAIT_SECONDS
+    path: Path | str, *, read_only: bool = False, lock_wait: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse (migrated, if writable) and close it on exit.
 
     A read-only connection is locked down (READER_CONFIG, then lock_configuration).
-    DuckDB refuses a second process outright while a writer holds the file, so
-    we retry with backoff for up to `lock_wait` seconds, then raise WarehouseLocked.
+    A writer first takes the writer lock (`writer_lock`, waiting up to
+    `lock_wait`, default WRITER_WAIT_SECONDS). DuckDB refuses a second process
+    outright while a writer holds the file, so opening is also retried with
+    backoff for up to `lock_wait` seconds, then raises WarehouseLocked.
     """
     path = Path(path)
     if read_only and not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}; run `papertrend ingest` or `papertrend demo` first")
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if read_only:
+        with _opened(
+            path, read_only=True, lock_wait=DEFAULT_LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
+        ) as con:
+            yield con
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wait = WRITER_WAIT_SECONDS if lock_wait is None else lock_wait
+    with writer_lock(path, wait=wait), _opened(path, read_only=False, lock_wait=wait) as con:
+        yield con
+
+
+@contextmanager
+def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
     con = _open_with_retry(path, read_only=read_only, lock_wait=lock_wait)
     try:
         # now() and TIMESTAMPTZ casts follow the session zone: make it UTC, as everything we store.
@@ -92,6 +114,76 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+# Per warehouse: (lock file descriptor, connections open) held by this process.
+# Threads of one process share the lock, as they share DuckDB's database instance.
+_writers: dict[Path, list[int]] = {}
+_writers_guard = threading.Lock()
+
+
+def lock_path(path: Path | str) -> Path:
+    """The writer lock file beside the warehouse at `path`."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def writer_lock(path: Path | str, *, wait: float = WRITER_WAIT_SECONDS) -> Iterator[None]:
+    """Be the only process writing the warehouse at `path` for the block.
+
+    An flock on a file beside it, which the kernel drops when the process dies
+    (a killed run never leaves it stuck). Another writer waits its turn with a
+    log line naming the holder, for up to `wait` seconds, then WarehouseLocked.
+    """
+    key = Path(path).resolve()
+    with _writers_guard:
+        held = _writers.get(key)
+        if held is not None:
+            held[1] += 1
+        else:
+            _writers[key] = [_acquire(key, wait), 1]
+    try:
+        yield
+    finally:
+        with _writers_guard:
+            held = _writers[key]
+            held[1] -= 1
+            if held[1] == 0:
+                del _writers[key]
+                os.close(held[0])  # closing the descriptor releases the flock
+
+
+def _acquire(path: Path, wait: float) -> int:
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    announced = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            holder = _holder(fd)
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise WarehouseLocked(
+                    f"{path} is being written by another papertrend process{holder} for over {wait:.0f} s; "
+                    "retry when it finishes (`papertrend status` shows running runs)"
+                ) from None
+            if not announced:
+                log.warning("warehouse busy: waiting up to %.0f s for another writer%s", wait, holder)
+                announced = True
+            time.sleep(0.1 + 0.2 * random.random())
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    if announced:
+        log.warning("warehouse free: writing")
+    return fd
+
+
+def _holder(fd: int) -> str:
+    pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+    return f" (pid {pid})" if pid.isdigit() else ""
 
 
 def _open_with_retry(path: Path, *, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:

@@ -22,32 +22,49 @@ _TABLE_KEYS = {
 }
 
 
-def loaded_urls(con: duckdb.DuckDBPyConnection, urls: list[str], *, settle_days: int = 1) -> set[str]:
-    """The URLs among `urls` that have given a page which extracted.
+# A digest is named by what it is, not where it was fetched from: a new base URL
+# (another replay port, a mirror) must not make loaded days look new.
+DigestKey = tuple[str, str, str, date]  # (source, kind, listing, digest date)
+_KEY_SCHEMA = {"source": pl.String, "kind": pl.String, "listing": pl.String, "digest_date": pl.Date}
+
+
+def _wanted(keys: list[DigestKey]) -> pl.DataFrame:
+    return pl.DataFrame(keys, schema=_KEY_SCHEMA, orient="row")
+
+
+def loaded_digests(con: duckdb.DuckDBPyConnection, keys: list[DigestKey], *, settle_days: int = 1) -> set[DigestKey]:
+    """The digests among `keys` that have given a page which extracted, from whatever URL.
 
     An empty page fetched less than `settle_days` after its digest date may only
     mean the digest was not published yet, so it does not count as loaded.
     """
-    with registered(con, wanted=pl.DataFrame({"url": urls}, schema={"url": pl.String})):
+    with registered(con, wanted=_wanted(keys)):
         rows = con.execute(
-            f"""SELECT DISTINCT r.url FROM raw_pages r SEMI JOIN wanted USING (url)
+            f"""SELECT DISTINCT r.source, r.kind, r.listing, r.digest_date
+                               FROM raw_pages r SEMI JOIN wanted USING (source, kind, listing, digest_date)
                                WHERE {_EXTRACTED_PAGE}
                                  AND NOT EXISTS (SELECT 1 FROM digests d
-                                                 WHERE d.url = r.url AND d.sha256 = r.sha256 AND d.entries = 0
+                                                 WHERE d.source = r.source AND d.listing = r.listing
+                                                   AND d.digest_date = r.digest_date AND d.sha256 = r.sha256
+                                                   AND d.entries = 0
                                                    AND d.fetched_at < d.digest_date + to_days(?::INTEGER + 1))""",
             [settle_days],
         ).fetchall()
-    return {row[0] for row in rows}
+    return {tuple(row) for row in rows}  # type: ignore[misc]
 
 
-def url_validators(con: duckdb.DuckDBPyConnection, urls: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
-    """Per URL: (sha256, etag, last_modified) of the newest page fetched from it that extracted."""
-    with registered(con, wanted=pl.DataFrame({"url": urls}, schema={"url": pl.String})):
-        rows = con.execute(f"""SELECT r.url, arg_max(r.sha256, r.fetched_at), arg_max(r.etag, r.fetched_at),
-                                      arg_max(r.last_modified, r.fetched_at)
-                               FROM raw_pages r SEMI JOIN wanted USING (url)
-                               WHERE {_EXTRACTED_PAGE} GROUP BY r.url""").fetchall()
-    return {url: (sha, etag, modified) for url, sha, etag, modified in rows}
+def digest_validators(
+    con: duckdb.DuckDBPyConnection, keys: list[DigestKey]
+) -> dict[DigestKey, tuple[str, str | None, str | None]]:
+    """Per digest: (sha256, etag, last_modified) of the newest page fetched for it that extracted."""
+    with registered(con, wanted=_wanted(keys)):
+        rows = con.execute(f"""SELECT r.source, r.kind, r.listing, r.digest_date, arg_max(r.sha256, r.fetched_at),
+                                      arg_max(r.etag, r.fetched_at), arg_max(r.last_modified, r.fetched_at)
+                               FROM raw_pages r SEMI JOIN wanted USING (source, kind, listing, digest_date)
+                               WHERE {_EXTRACTED_PAGE} GROUP BY ALL""").fetchall()
+    return {
+        (source, kind, listing, day): (sha, etag, modified) for source, kind, listing, day, sha, etag, modified in rows
+    }
 
 
 # A raw page that extracted: fetched whole and never quarantined.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from datetime import date
 from typing import Any
@@ -24,16 +25,57 @@ RUN_COUNTERS = (
 )
 
 
-def start_run(con: duckdb.DuckDBPyConnection, flow: str, params: dict[str, Any]) -> str:
-    """Record a run as started and return its id."""
+# A run still 'running' after this long is abandoned even when we cannot see its
+# process (another host): no flow of ours takes a day (a full backfill takes minutes).
+ABANDON_AFTER_HOURS = 24
+
+
+def start_run(con: duckdb.DuckDBPyConnection, flow: str, params: dict[str, Any], *, host: str, pid: int) -> str:
+    """Record a run as started by process `pid` on `host` and return its id.
+
+    First, runs left 'running' by a process that is gone are marked 'abandoned'.
+    """
     run_id = uuid.uuid4().hex
     with transaction(con):
+        abandon_dead_runs(con, host=host)
         con.execute(
-            """INSERT INTO runs (run_id, flow, params, status, started_at)
-                       VALUES (?, ?, ?, 'running', now()::TIMESTAMP)""",
-            [run_id, flow, json.dumps(params, sort_keys=True, default=str)],
+            """INSERT INTO runs (run_id, flow, params, status, started_at, host, pid)
+                       VALUES (?, ?, ?, 'running', now()::TIMESTAMP, ?, ?)""",
+            [run_id, flow, json.dumps(params, sort_keys=True, default=str), host, pid],
         )
     return run_id
+
+
+def abandon_dead_runs(con: duckdb.DuckDBPyConnection, *, host: str) -> int:
+    """Mark 'abandoned' the running runs whose process is provably gone; return how many.
+
+    Gone: started on this host by a pid that is no longer alive, or started
+    more than ABANDON_AFTER_HOURS ago wherever it ran.
+    """
+    running = con.execute(
+        """SELECT run_id, host, pid, started_at < now()::TIMESTAMP - to_hours(?::INTEGER)
+           FROM runs WHERE status = 'running'""",
+        [ABANDON_AFTER_HOURS],
+    ).fetchall()
+    dead = [run_id for run_id, h, pid, old in running if old or (h == host and pid is not None and not _alive(pid))]
+    for run_id in dead:
+        con.execute(
+            """UPDATE runs SET status = 'abandoned', finished_at = now()::TIMESTAMP,
+                              error = 'the process running it is gone (killed or crashed)'
+               WHERE run_id = ?""",
+            [run_id],
+        )
+    return len(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def finish_run(

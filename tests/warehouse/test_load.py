@@ -1,5 +1,9 @@
 import ast
 import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -119,8 +123,8 @@ def test_an_empty_day_is_recorded_and_counts_as_loaded_once_settled(warehouse):
     )
     assert rows(warehouse, "SELECT digest_date, entries FROM digests ORDER BY 1") == [(weekend, 0), (early, 0)]
     # Fetched the same day, an empty digest may just not be published yet.
-    urls = [page(day=d).url for d in (weekend, early)]
-    assert queries.loaded_urls(warehouse, urls) == {page(day=weekend).url}
+    keys = [("hf", "api", "", d) for d in (weekend, early)]
+    assert queries.loaded_digests(warehouse, keys) == {("hf", "api", "", weekend)}
 
 
 def test_a_failing_load_leaves_the_warehouse_as_it_was(warehouse):
@@ -153,6 +157,49 @@ def test_a_second_process_waits_then_reports_the_lock(tmp_path):
         pytest.raises(WarehouseLocked, match="locked by another papertrend process"),
         connect(path, read_only=True, lock_wait=0.3),
     ):
+        pass
+
+
+@contextmanager
+def writing_in_another_process(path: Path, seconds: float) -> Iterator[subprocess.Popen]:
+    """A second process holding a papertrend write connection for `seconds`."""
+    script = (
+        "import sys, time; from warehouse.db import connect\n"
+        "with connect(sys.argv[1]):\n    print('writing', flush=True); time.sleep(float(sys.argv[2]))"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "writing"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()  # type: ignore[union-attr]
+
+
+def test_a_second_writer_waits_its_turn_with_a_log_line(tmp_path, caplog):
+    path = tmp_path / "warehouse.duckdb"
+    with (
+        writing_in_another_process(path, 1.5) as holder,
+        caplog.at_level("WARNING", "papertrend.warehouse"),
+        connect(path) as con,
+    ):
+        assert rows(con, "SELECT count(*) FROM runs") == [(0,)]
+    assert f"waiting up to 120 s for another writer (pid {holder.pid})" in caplog.text
+    assert "warehouse free" in caplog.text
+
+
+def test_a_writer_that_waits_too_long_gets_one_clear_error(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    with (
+        writing_in_another_process(path, 30) as holder,
+        pytest.raises(WarehouseLocked, match=rf"another papertrend process \(pid {holder.pid}\) for over 0 s"),
+        connect(path, lock_wait=0.3),
+    ):
+        pass
+    with connect(path):  # the holder was killed: the kernel dropped its lock
         pass
 
 

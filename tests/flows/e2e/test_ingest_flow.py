@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -182,6 +183,21 @@ def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
         assert queries.content_hash(con) == before
 
 
+def test_a_day_is_loaded_whatever_url_it_came_from(tiny_corpus, tmp_path):
+    # Another replay port is another base URL: the days are the same digests.
+    with ReplayServer(tiny_corpus) as server:
+        run_flow(overrides_for(tmp_path / "data", server.base_url), backfill, FIRST, LAST)
+    with open_warehouse(tmp_path) as con:
+        before = queries.content_hash(con)
+    with ReplayServer(tiny_corpus) as server:
+        resumed = run_flow(overrides_for(tmp_path / "data", server.base_url), backfill, FIRST, LAST)
+        refreshed = run_flow(overrides_for(tmp_path / "data", server.base_url), ingest, LAST, refresh_days=1)
+    assert (resumed.days_skipped, resumed.pages_fetched) == (resumed.days_requested, 0)
+    assert (refreshed.pages_not_modified, refreshed.new_sightings, refreshed.updated_sightings) == (2, 0, 0)
+    with open_warehouse(tmp_path) as con:
+        assert queries.content_hash(con) == before
+
+
 def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, tmp_path):
     overrides = lambda url: overrides_for(tmp_path / "data", url)  # noqa: E731
     with ReplayServer(tiny_corpus) as server:
@@ -240,6 +256,32 @@ def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):
     assert result.exit_code == 1
     assert "1 page(s) quarantined" in result.stderr and "date=2026-04-07" in result.stderr
     assert "new_sightings=6" in result.stdout
+
+
+@pytest.mark.slow
+def test_an_incomplete_run_is_shown_once_on_the_terminal_without_prefects_traceback(site, tmp_path):
+    import subprocess
+    import sys
+
+    arm(site, "malformed@2026-04-07*1")
+    env = os.environ | {
+        "PAPERTREND_HF_BASE_URL": site.base_url,
+        "PAPERTREND_HF_API_INTERVAL": "0",
+        "PAPERTREND_HF_FALLBACK": "false",
+        "PAPERTREND_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "papertrend.cli", "backfill", str(FIRST), str(LAST)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0].startswith("error: 1 page(s) quarantined")
+    assert "Traceback" not in done.stderr and "Encountered exception" not in done.stderr
+    assert len(done.stderr.splitlines()) == 3  # the error, the quarantined page, what to do
 
 
 def test_reextract_with_a_body_missing_from_the_archive_is_one_line_and_exit_1(site, tmp_path):
