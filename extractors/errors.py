@@ -31,3 +31,7 @@ class MalformedPayload(ExtractError):
 
 class EntryInvalid(ExtractError):
     """An entry lacks a field every entry of this source must carry (e.g. the arXiv id)."""
+
+
+class PageDateMismatch(ExtractError):
+    """The page says it is another day's digest than the one asked for (never loaded under the wrong day)."""

@@ -50,10 +50,40 @@ def parse_daily_page(
     ]
 
 
+def page_date(body: bytes, *, where: str = HF_PAGE) -> date | None:
+    """The digest date a digest page says it shows, from its props; None when it does not say.
+
+    HF's props have named it differently over time (`date` in 2024, as
+    '2024-08-01T00:00:00.000Z'), so any top-level key naming a date counts,
+    `date` first, never the neighbours `nextDate`/`prevDate`.
+    """
+    found = _props_div(body.decode("utf-8", errors="replace"), (_LIST_TARGET,))
+    if found is None:
+        return None
+    props = _props(found[0], _LIST_TARGET, where=where)
+    keys = sorted(
+        (k for k in props if "date" in k.lower() and not k.lower().startswith(("next", "prev"))),
+        key=lambda k: (k != "date", k),
+    )
+    for key in keys:
+        value = props[key]
+        if isinstance(value, str) and _ISO_DAY.match(value):
+            return date.fromisoformat(value[:10])
+    return None
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|T)")
+
+
 def _entries_from_props(text: str, *, where: str) -> list[dict[str, Any]] | None:
+    found = _props_div(text, (_LIST_TARGET, _PAPER_TARGET))
+    return None if found is None else _entries(*found, where=where)
+
+
+def _props_div(text: str, targets: tuple[str, ...]) -> tuple[Tag, str] | None:
     # Fast path: locate the hydration tag by its target and parse that tag
     # alone (~1 ms) instead of the whole page (~60 ms).
-    for target in (_LIST_TARGET, _PAPER_TARGET):
+    for target in targets:
         for hit in re.finditer(rf"""data-target\s*=\s*["']?{target}\b""", text):
             start = text.rfind("<div", 0, hit.start())
             tag = _START_TAG.match(text, start) if start >= 0 else None
@@ -61,7 +91,7 @@ def _entries_from_props(text: str, *, where: str) -> list[dict[str, Any]] | None
                 continue
             div = BeautifulSoup(tag.group(0), "html.parser").div
             if div is not None and div.get("data-props") is not None:
-                return _entries(div, target, where=where)
+                return div, target
     return None
 
 
@@ -74,6 +104,18 @@ def _entries_from_props_tree(soup: BeautifulSoup, *, where: str) -> list[dict[st
 
 
 def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
+    props = _props(div, target, where=where)
+    if target == _PAPER_TARGET:
+        if not isinstance(props.get("paper"), dict):
+            raise StructureMissing("PaperContent props carry no 'paper'", source=where)
+        return [{"paper": props["paper"], "numComments": len(props.get("comments") or [])}]
+    papers = props.get("dailyPapers")
+    if not isinstance(papers, list):
+        raise StructureMissing("DailyPapers props carry no 'dailyPapers' list", source=where)
+    return papers
+
+
+def _props(div: Tag, target: str, *, where: str) -> dict[str, Any]:
     raw = div["data-props"]
     if not isinstance(raw, str):  # bs4 lists only multi-valued attributes such as class; data-props is one string
         raise MalformedPayload(f"{target} data-props is not a single string", source=where)
@@ -85,14 +127,7 @@ def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
         raise MalformedPayload(f"{target} data-props is nested too deeply to be HF's props", source=where) from exc
     if not isinstance(props, dict):
         raise MalformedPayload(f"{target} data-props is a {type(props).__name__}, not an object", source=where)
-    if target == _PAPER_TARGET:
-        if not isinstance(props.get("paper"), dict):
-            raise StructureMissing("PaperContent props carry no 'paper'", source=where)
-        return [{"paper": props["paper"], "numComments": len(props.get("comments") or [])}]
-    papers = props.get("dailyPapers")
-    if not isinstance(papers, list):
-        raise StructureMissing("DailyPapers props carry no 'dailyPapers' list", source=where)
-    return papers
+    return props
 
 
 def _records_from_cards(

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -185,8 +185,52 @@ def _convert(kind: str, value: Any) -> Any:
     return {"int": int, "float": float, "str": str}[kind](value)
 
 
-def _problems(settings: Settings) -> list[str]:
+# cronsim reads the five-field crons Prefect schedules; these are the croniter
+# aliases Prefect accepts as well.
+CRON_ALIASES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+def _cron_problems(settings: Settings) -> list[str]:
+    from cronsim import CronSim, CronSimError
+
+    crons = {"schedule_hf": settings.hf_cron, "schedule_arxiv": settings.schedule_arxiv}
+    crons["schedule_weekly_report"] = settings.schedule_weekly_report
     problems = []
+    for name, cron in crons.items():
+        try:
+            CronSim(CRON_ALIASES.get(cron.strip(), cron), datetime(2026, 1, 1))
+        except CronSimError as exc:
+            problems.append(f"{name}={cron!r} is not a cron schedule ({exc}); e.g. '30 6 * * *' is 06:30 daily")
+    return problems
+
+
+def _warehouse_problems(settings: Settings) -> list[str]:
+    path = settings.warehouse_path
+    if not path.exists():
+        return []
+    if not path.is_file():
+        return [f"warehouse {path} is not a file"]
+    try:
+        with path.open("rb") as file:
+            header = file.read(12)
+    except OSError as exc:
+        return [f"warehouse {path} cannot be read: {exc.strerror}"]
+    # Every DuckDB file says so at byte 8; anything else must never be opened (or written) as one.
+    if header and header[8:12] != b"DUCK":
+        return [f"warehouse {path} is not a DuckDB file; point warehouse at a new path or at papertrend's own file"]
+    return []
+
+
+def _problems(settings: Settings) -> list[str]:
+    problems = _cron_problems(settings) + _warehouse_problems(settings)
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
     try:

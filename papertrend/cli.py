@@ -373,7 +373,12 @@ def extract(
         str | None, typer.Option(help="hf-api | hf-page | arxiv-listing | arxiv-api (default: guessed)")
     ] = None,
     day: Annotated[
-        datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="Digest date (default: from the file name)")
+        datetime | None,
+        typer.Option(
+            "--date",
+            formats=["%Y-%m-%d"],
+            help="Digest date (default: from the file name, else from an HF page itself)",
+        ),
     ] = None,
 ) -> None:
     """Run an extractor on a saved page or API response; print its records as JSON lines."""
@@ -386,10 +391,10 @@ def extract(
         body = gzip.decompress(body) if path.suffix == ".gz" else body
     except (OSError, EOFError, zlib.error) as exc:
         _fail(f"{path} is not a readable gzip file ({exc})", "pass the file as saved, or gunzip it first")
-    digest_date = day.date() if day else _date_in_name(path)
     source = source or guess_source(body)
     if source not in EXTRACTORS:
         _fail(f"unknown source {source!r}", f"use one of: {', '.join(EXTRACTORS)}", EXIT_USAGE)
+    digest_date = _digest_date(path, body, source, day.date() if day else None)
     observed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     try:
         records = run_extract(body, source=source, digest_date=digest_date, observed_at=observed, where=str(path))
@@ -399,11 +404,24 @@ def extract(
         sys.stdout.write(json.dumps(asdict(record), ensure_ascii=False, default=str) + "\n")
 
 
-def _date_in_name(path: Path) -> date:
+def _digest_date(path: Path, body: bytes, source: str, given: date | None) -> date:
+    # --date, else the file name's date, else (an HF digest page) the date the page states.
+    from extractors.errors import ExtractError
+    from extractors.hf_daily_html import page_date
+    from extractors.sources import HF_PAGE
+
     match = re.search(r"\d{4}-\d{2}-\d{2}", path.name)
-    if match is None:
-        _fail(f"no date in the file name {path.name!r}", "pass --date YYYY-MM-DD", EXIT_USAGE)
-    return date.fromisoformat(match.group(0))
+    if given is not None:
+        return given
+    if match is not None:
+        return date.fromisoformat(match.group(0))
+    stated = None
+    if source == HF_PAGE:
+        with contextlib.suppress(ExtractError):  # a broken page is named by the extractor below
+            stated = page_date(body, where=str(path))
+    if stated is None:
+        _fail(f"no date in the file name {path.name!r} nor in the page", "pass --date YYYY-MM-DD", EXIT_USAGE)
+    return stated
 
 
 @app.command()

@@ -8,6 +8,8 @@ line saying so, and the traceback only under `--debug` or PAPERTREND_DEBUG=1.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from warehouse.reader import QueryInvalid, StatementRefused
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
 EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+EXIT_BROKEN_PIPE = 141  # the reader of our output closed it, as shells report SIGPIPE
 
 # (error class, exit code, what to do), most specific first; the first match wins.
 ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
@@ -91,6 +94,10 @@ def reported(
                 return command(*args, **kwargs)
             except typer.Exit:
                 raise
+            except BrokenPipeError:
+                # The reader went away (`papertrend extract ... | head`): nothing to say, nobody to say it to.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise typer.Exit(EXIT_BROKEN_PIPE) from None
             except KeyboardInterrupt:
                 raise fail(
                     "interrupted", "nothing half-written is kept; run the command again", EXIT_INTERRUPTED

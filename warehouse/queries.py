@@ -50,7 +50,7 @@ def loaded_digests(con: duckdb.DuckDBPyConnection, keys: list[DigestKey], *, set
                                                    AND d.fetched_at < d.digest_date + to_days(?::INTEGER + 1))""",
             [settle_days],
         ).fetchall()
-    return {tuple(row) for row in rows}  # type: ignore[misc]
+    return {tuple(row) for row in rows}
 
 
 def digest_validators(

@@ -235,3 +235,48 @@ def test_a_data_dir_that_is_a_file_is_a_settings_error(tmp_path):
     plain.write_text("not a directory")
     result = runner.invoke(app, ["status", "--data-dir", str(plain)])
     assert result.exit_code == 2 and "cannot hold papertrend's files" in _one_error_line(result)
+
+
+def test_a_bad_cron_is_a_settings_error_before_anything_is_served(tmp_path):
+    result = runner.invoke(
+        app,
+        ["serve", "--data-dir", str(tmp_path)],
+        env={"PAPERTREND_SCHEDULE_HF": "61 * * * *", "PAPERTREND_SCHEDULE_WEEKLY_REPORT": "every monday"},
+    )
+    line = _one_error_line(result)
+    assert result.exit_code == 2 and "serving" not in result.stdout
+    assert "schedule_hf='61 * * * *' is not a cron schedule" in line and "schedule_weekly_report" in line
+    assert runner.invoke(app, ["serve", "--list"], env={"PAPERTREND_SCHEDULE_ARXIV": "@daily"}).exit_code == 0
+
+
+def test_a_warehouse_setting_pointing_at_a_file_that_is_not_duckdb_is_refused(tmp_path):
+    other = tmp_path / "passwd"
+    other.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    result = runner.invoke(app, ["sql", "SELECT 1"], env={"PAPERTREND_WAREHOUSE": str(other)})
+    assert result.exit_code == 2 and "is not a DuckDB file" in _one_error_line(result)
+    assert other.read_text() == "root:x:0:0:root:/root:/bin/bash\n"
+
+
+def test_extract_dates_a_saved_hf_page_from_the_page_itself(fixtures, tmp_path):
+    saved = tmp_path / "saved.html"  # no date in the name
+    saved.write_bytes((fixtures / "hf-pages" / "papers_date_2024-08-01__slbqc.html").read_bytes())
+    result = runner.invoke(app, ["extract", str(saved)])
+    days = {json.loads(line)["digest_date"] for line in result.stdout.splitlines()}
+    assert result.exit_code == 0 and days == {"2024-08-01"}
+    undated = tmp_path / "page.html"
+    undated.write_text('<div data-target="DailyPapers" data-props="{&quot;dailyPapers&quot;: []}"></div>')
+    result = runner.invoke(app, ["extract", str(undated)])
+    assert result.exit_code == 2 and "pass --date" in result.stderr
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tiny_corpus):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        f"{sys.executable} -m papertrend.cli extract {tiny_corpus / 'hf-daily-api' / (DAYS[0] + '.json')} | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout == "{" and done.stderr == ""

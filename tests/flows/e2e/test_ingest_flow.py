@@ -1,4 +1,5 @@
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -313,3 +314,17 @@ def test_runs_are_named_for_what_they_cover(site, tmp_path):
     with get_client(sync_client=True) as client:
         names = {run.name for run in client.read_flow_runs(limit=200)}
     assert {f"ingest {LAST}", f"backfill {FIRST}..{LAST}"} <= names
+
+
+def test_an_hf_page_showing_another_day_is_quarantined_not_loaded_under_the_wrong_day(fixtures):
+    from extractors.sources import HF_PAGE
+    from flows.day import extract_page
+    from tests.factories import page
+
+    body = (fixtures / "hf-pages" / "papers_date_2024-08-01__slbqc.html").read_bytes()
+    asked = replace(page(day=date(2024, 8, 2)), kind="page")
+    wrong = extract_page(body, asked, HF_PAGE)
+    right = extract_page(body, replace(asked, digest_date=date(2024, 8, 1)), HF_PAGE)
+    assert not wrong.records and wrong.error is not None
+    assert wrong.error.startswith("PageDateMismatch: the page is the digest of 2024-08-01, not of 2024-08-02")
+    assert right.error is None and len(right.records) == 13
