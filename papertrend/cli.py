@@ -254,26 +254,29 @@ def index_terms(
 
 @app.command()
 @friendly
-def status(data_dir: DataDir = None) -> None:
-    """Row counts, last runs, freshness per source and open quarantine."""
-    import polars as pl
-
-    from warehouse import queries
-    from warehouse.db import connect_for_reading
+def status(
+    format: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="Judge freshness as of the end of this day (timezone)"),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Is it healthy? Freshness per source, the last run of each flow, open quarantine. Exit 1 when not."""
+    from flows.health import check_health, end_of_day
 
     settings = _settings(data_dir)
-    with connect_for_reading(settings.warehouse_path) as con:
-        sections = {
-            "runs (latest first)": queries.recent_runs(con),
-            "sources": queries.source_freshness(con),
-            "open quarantine": queries.open_quarantine(con),
-        }
-        counts = queries.table_counts(con)
-    typer.echo(f"warehouse: {settings.warehouse_path}")
-    typer.echo("rows: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
-    with pl.Config(tbl_rows=50, tbl_cols=-1, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
-        for title, frame in sections.items():
-            typer.echo(f"\n{title}:\n{frame if frame.height else '(none)'}")
+    health = check_health(settings, end_of_day(as_of.date(), settings) if as_of else None)
+    if format is ListFormat.json:
+        sys.stdout.write(json.dumps(health.as_json(), indent=2, default=str) + "\n")
+    else:
+        from rich.console import Console
+
+        from papertrend.health_view import show_health
+
+        show_health(health, str(settings.warehouse_path), Console())
+    if not health.healthy:
+        raise typer.Exit(EXIT_FAILURE)
 
 
 @app.command()

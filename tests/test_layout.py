@@ -91,6 +91,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "day",
         "digests",
         "files",
+        "health",
         "http",
         "ingest",
         "indexing",

@@ -82,25 +82,6 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in (*CONTENT_TABLES, "runs")}
 
 
-def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 5) -> pl.DataFrame:
-    """The latest runs with their outcome and counts."""
-    return con.sql(
-        """SELECT flow, status, started_at, round(epoch(finished_at) - epoch(started_at), 1) AS seconds, pages_fetched,
-                             pages_not_modified, pages_failed, pages_quarantined, new_papers,
-                             new_sightings, updated_sightings
-                      FROM runs ORDER BY started_at DESC LIMIT $limit""",
-        params={"limit": limit},
-    ).pl()
-
-
-def source_freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Per source: newest digest date loaded, last fetch, digests and papers-per-day."""
-    return con.sql("""SELECT source, max(digest_date) AS newest_digest, max(fetched_at) AS last_fetched,
-                             count(*) AS digests, sum(entries) AS entries,
-                             count(*) FILTER (WHERE entries = 0) AS empty_days
-                      FROM digests GROUP BY source ORDER BY source""").pl()
-
-
 def newest_digest_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The newest digest date any source has a sighting on, or None for an empty warehouse."""
     return con.execute("SELECT max(digest_date) FROM sightings").fetchall()[0][0]
@@ -216,3 +197,22 @@ def upvote_gainers(con: duckdb.DuckDBPyConnection, since: date, until: date, lim
                       ORDER BY g.gain DESC, g.arxiv_id LIMIT $limit""",
         params={"since": since, "until": until, "limit": limit},
     ).pl()
+
+
+def digest_dates(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...]) -> dict[tuple[str, str], set[date]]:
+    """Per (source, listing) among `sources`: every digest date loaded (status judges freshness and gaps)."""
+    rows = con.execute(
+        "SELECT source, listing, list(digest_date) FROM digests WHERE list_contains(?, source) GROUP BY ALL",
+        [list(sources)],
+    ).fetchall()
+    return {(source, listing): set(days) for source, listing, days in rows}
+
+
+def last_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The latest run of each flow, newest first, with how long it took and what it did."""
+    return con.sql("""SELECT flow, status, started_at, finished_at,
+                             round(epoch(finished_at) - epoch(started_at), 1) AS seconds,
+                             pages_fetched, pages_not_modified, pages_failed, pages_quarantined,
+                             new_papers, new_sightings, updated_sightings, error, host, pid
+                      FROM runs QUALIFY row_number() OVER (PARTITION BY flow ORDER BY started_at DESC) = 1
+                      ORDER BY started_at DESC""").pl()

@@ -53,10 +53,18 @@ def test_status_without_a_warehouse_is_one_clear_line_and_exit_1(tmp_path):
     assert result.stderr.startswith("error: no warehouse at") and "papertrend demo" in result.stderr
 
 
-def test_status_reports_counts_and_freshness(tmp_path):
-    result = runner.invoke(app, ["status", "--data-dir", str(seeded(tmp_path))])
-    assert result.exit_code == 0
-    assert "papers=2" in result.stdout and "2026-04-10" in result.stdout
+def test_status_fits_80_columns_and_says_when_hf_went_stale(tmp_path):
+    # The seeded warehouse holds one HF day, Friday 2026-04-10, and follows no arXiv listing.
+    data, env = ["--data-dir", str(seeded(tmp_path))], {"PAPERTREND_ARXIV_ENABLED": "false", "COLUMNS": "80"}
+    weekend = runner.invoke(app, ["status", "--as-of", "2026-04-12", *data], env=env)
+    monday_noon = runner.invoke(app, ["status", "--as-of", "2026-04-13", *data], env=env)
+    assert weekend.exit_code == 0, weekend.stdout  # HF's digest is due on weekdays only
+    assert "2 papers, 2 sightings" in weekend.stdout and "2026-04-10" in weekend.stdout
+    assert max(len(line) for line in weekend.stdout.splitlines()[:-2]) <= 80
+    assert monday_noon.exit_code == 1
+    assert monday_noon.stdout.splitlines()[-1] == (
+        "unhealthy as of the end of 2026-04-13: hf stale: newest digest 2026-04-10, expected 2026-04-13"
+    )
 
 
 def test_extract_prints_records_as_json_lines(tiny_corpus):

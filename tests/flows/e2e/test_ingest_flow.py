@@ -1,3 +1,4 @@
+import json
 import os
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -239,6 +240,31 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     assert both == expected.shared_papers > 0
     assert papers == expected.papers + expected.arxiv_papers - expected.shared_papers
     assert f"{papers} papers" in report and "top papers of the week ending" in report
+    with open_warehouse(tmp_path) as con:
+        before, last_day = con.execute("SELECT count(*), max(digest_date) FROM raw_pages").fetchall()[0]
+    run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)  # another port
+    with open_warehouse(tmp_path) as con:
+        assert count(con, "SELECT count(*) FROM raw_pages") == before  # a second demo fetches nothing again
+    assert_status_judges_freshness(tmp_path / "data", last_day)
+
+
+def assert_status_judges_freshness(data_dir, last_day):
+    from typer.testing import CliRunner
+
+    from papertrend.cli import app
+
+    def status(day, *args):
+        return CliRunner().invoke(app, ["status", "--data-dir", str(data_dir), "--as-of", str(day), *args])
+
+    fresh, later = status(last_day), status(last_day + timedelta(14))
+    assert fresh.exit_code == 0 and fresh.stdout.splitlines()[-1].startswith("healthy as of the end of")
+    assert later.exit_code == 1
+    verdict = later.stdout.splitlines()[-1]
+    assert verdict.startswith("unhealthy") and "hf stale" in verdict and "arxiv cs.LG, cs.CL, cs.CV, cs.AI" in verdict
+    as_json = json.loads(status(last_day + timedelta(14), "--format", "json").stdout)
+    assert as_json["healthy"] is False and len(as_json["problems"]) == 2
+    assert {s["name"]: s["stale"] for s in as_json["sources"]}["hf"] is True
+    assert {r["flow"] for r in as_json["runs"]} == {"backfill", "weekly-report"}
 
 
 def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):
@@ -257,6 +283,15 @@ def test_the_cli_backfill_exits_1_listing_the_quarantined_pages(site, tmp_path):
     assert result.exit_code == 1
     assert "1 page(s) quarantined" in result.stderr and "date=2026-04-07" in result.stderr
     assert "new_sightings=6" in result.stdout
+    status = CliRunner().invoke(
+        app, ["status", "--as-of", str(LAST), "-f", "json"], env=env | {"PAPERTREND_ARXIV_ENABLED": "false"}
+    )
+    assert status.exit_code == 1
+    assert json.loads(status.stdout)["problems"] == [
+        "hf: 1 day(s) missing: 2026-04-07",
+        "last backfill run incomplete (" + json.loads(status.stdout)["runs"][0]["started_at"][:16] + " UTC)",
+        "1 page(s) in open quarantine",
+    ]
 
 
 @pytest.mark.slow
