@@ -17,7 +17,8 @@ help:
 	@echo "make test-fast  everything except the tests marked slow (under a minute)"
 	@echo "make lint       ruff (lint and format check) and mypy; CI fails on any finding"
 	@echo "make format     let ruff fix what it can and format the code"
-	@echo "make bench      benchmarks: HF ingest (api, page, naive) and arXiv listing extraction/reextract"
+	@echo "make bench      benchmarks: HF ingest (api, page, naive), arXiv listing extraction/reextract,"
+	@echo "                and one-shot report/ingest by hand with and without a running Prefect server"
 	@echo "make bench-report  weekly report on a 1.3M-paper warehouse, against the naive report"
 	@echo "                   (first run ~15 min to build; kept in BENCH_DIR, default .bench/report)"
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
@@ -57,6 +58,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/listing_bench.py
+	$(BIN)/python bench/oneshot_bench.py
 
 BENCH_DIR ?= .bench/report
 bench-report: $(STAMP)

@@ -81,15 +81,23 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
     return settings
 
 
-def _use_recorded_server(settings: Settings) -> None:
-    # One-shot commands record their runs in the server of `papertrend server start` when it answers,
-    # which also spares them the ~10 s of starting a temporary one.
+@contextlib.contextmanager
+def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
+    """One-shot commands record their runs in the server of `papertrend server start` when it answers,
+    which also spares them the ~10 s of starting a temporary one."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from flows.prefect_server import answers
     from flows.settings import prefect_api_url, use_prefect_api
 
     recorded = None if prefect_api_url() else _recorded_server(settings)
-    if recorded and answers(recorded["url"]):
-        use_prefect_api(recorded["url"])
+    if not (recorded and answers(recorded["url"])):
+        yield
+        return
+    use_prefect_api(recorded["url"])  # for processes we start
+    # Prefect read its settings when it was imported (the command imported its flow already).
+    with temporary_settings(updates={PREFECT_API_URL: recorded["url"]}):
+        yield
 
 
 def _check_range(start: datetime, end: datetime) -> None:
@@ -100,8 +108,7 @@ def _check_range(start: datetime, end: datetime) -> None:
 @contextlib.contextmanager
 def _flows_with(settings: Settings) -> Iterator[None]:
     """Flows started in the block run with `settings`, recorded in a running local server if there is one."""
-    _use_recorded_server(settings)
-    with settings_in_use(settings):
+    with _recorded_server_in_use(settings), settings_in_use(settings):
         yield
 
 
@@ -463,8 +470,7 @@ def demo(
     settings = _settings(data_dir)
     from papertrend.demo import run_demo
 
-    with _Bar():
-        _use_recorded_server(settings)
+    with _Bar(), _recorded_server_in_use(settings):
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
     if summary.incomplete:

@@ -1,5 +1,6 @@
 """`papertrend serve` against a real Prefect server: a scheduled run fires and completes."""
 
+import json
 import os
 import signal
 import socket
@@ -63,3 +64,36 @@ def test_serve_starts_its_own_prefect_server_and_a_one_minute_schedule_fires(tmp
                 output, _ = serving.communicate()
     assert ("ingest", "completed") in runs, output
     assert (data / "prefect").is_dir()  # Prefect's own database lives under the data dir
+
+
+@pytest.mark.slow
+def test_one_shot_commands_are_recorded_in_the_server_of_server_start(tmp_path):
+    import httpx
+
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PREFECT_HOME"))}
+    env |= {"PAPERTREND_DATA_DIR": str(data), "PAPERTREND_PREFECT_PORT": str(_free_port())}
+
+    def papertrend(*args, extra=None):
+        return subprocess.run(
+            [sys.executable, "-m", "papertrend.cli", *args], env=env | (extra or {}), capture_output=True, text=True
+        )
+
+    started = papertrend("server", "start")
+    assert started.returncode == 0, started.stderr
+    try:
+        url = json.loads((data / "prefect" / "server.json").read_text())["url"]
+        with ReplayServer(write_tiny_corpus(tmp_path / "corpus")) as site:
+            replay = {"PAPERTREND_HF_BASE_URL": site.base_url, "PAPERTREND_HF_API_INTERVAL": "0"}
+            loaded = papertrend(
+                "backfill", "2026-04-06", "2026-04-08", extra=replay | {"PAPERTREND_ARXIV_ENABLED": "false"}
+            )
+        reported = papertrend("report", "--week", "2026-W15")
+        assert loaded.returncode == 0 and reported.returncode == 0, loaded.stderr + reported.stderr
+        runs = httpx.post(f"{url}/flow_runs/filter", json={}, timeout=10).json()
+        assert sorted((r["name"], r["state_type"]) for r in runs) == [
+            ("backfill 2026-04-06..2026-04-08", "COMPLETED"),
+            ("weekly-report 2026-W15", "COMPLETED"),
+        ]
+    finally:
+        assert papertrend("server", "stop").returncode == 0
