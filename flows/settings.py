@@ -229,6 +229,12 @@ def _warehouse_problems(settings: Settings) -> list[str]:
     return []
 
 
+def _kernel_filesystem(path: Path) -> bool:
+    # /proc and /sys look writable to root, yet hold no files of ours.
+    parts = path.resolve().parts
+    return len(parts) > 1 and parts[1] in ("proc", "sys")
+
+
 def _problems(settings: Settings) -> list[str]:
     problems = _cron_problems(settings) + _warehouse_problems(settings)
     if settings.hf_mode not in ("api", "page"):
@@ -243,6 +249,8 @@ def _problems(settings: Settings) -> list[str]:
         problems.append(f"arxiv_timezone {settings.arxiv_timezone!r} is not an IANA zone such as 'America/New_York'")
     if settings.data_dir.exists() and not settings.data_dir.is_dir():
         problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is a file")
+    elif _kernel_filesystem(settings.data_dir):
+        problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is under /proc or /sys")
     if not 0 < settings.prefect_port < 65536:
         problems.append(f"prefect_port must be a TCP port, not {settings.prefect_port}")
     try:

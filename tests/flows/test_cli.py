@@ -288,3 +288,20 @@ def test_a_closed_pipe_ends_the_command_quietly(tiny_corpus):
         text=True,
     )
     assert done.stdout == "{" and done.stderr == ""
+
+
+def test_extract_of_a_truncated_or_corrupt_gzip_names_the_file(tiny_corpus, tmp_path):
+    import gzip
+
+    whole = gzip.compress((tiny_corpus / "hf-daily-api" / f"{DAYS[0]}.json").read_bytes())
+    for name, body in (("cut", whole[: len(whole) // 2]), ("corrupt", b"\x1f\x8b" + b"\x00" * 40)):
+        saved = tmp_path / f"{name}-{DAYS[0]}.json.gz"
+        saved.write_bytes(body)
+        result = runner.invoke(app, ["extract", str(saved)])
+        assert result.exit_code == 1 and "Aborted" not in result.stderr
+        assert f"{saved} is not a readable gzip file" in _one_error_line(result)
+
+
+def test_a_data_dir_under_proc_is_a_settings_error():
+    result = runner.invoke(app, ["status", "--data-dir", "/proc/1/papertrend"])
+    assert result.exit_code == 2 and "cannot hold papertrend's files" in _one_error_line(result)
