@@ -269,6 +269,8 @@ QUERIES = (
     (phrase_index, "window_vocabulary"),
     (phrase_index, "term_window_counts"),
     (phrase_index, "indexed_papers_by_week"),
+    (phrase_index, "acronym_aliases"),
+    (queries, "window_keywords"),
 )
 
 
@@ -280,7 +282,8 @@ def measure(path: Path, out_dir: Path, seed: int, baseline: bool) -> None:
             patches.enter_context(clock.wrapping(owner, name, f"query {name}"))
         for owner, name, stage in (
             (trends, "fit_topics", "topics: fit_topics (TF-IDF + NMF)"),
-            (trends, "score_terms", "terms: score_terms, both horizons"),
+            (trends, "score_terms", "terms: score_terms, every horizon"),
+            (trends, "merge_variants", "terms: evidence and variants (merge_variants)"),
             (render, "chart_pngs", "charts (PNG)"),
         ):
             patches.enter_context(clock.wrapping(owner, name, stage))
@@ -326,7 +329,14 @@ def compare_with_naive(path: Path, monday: date, seed: int, clock: Stopwatch, re
         print(f"  terms: {stage:<40}{seconds:9.2f}")
     ours_terms = sum(
         clock.seconds.get(s, 0.0)
-        for s in ("query term_window_counts", "query indexed_papers_by_week", "terms: score_terms, both horizons")
+        for s in (
+            "query term_window_counts",
+            "query indexed_papers_by_week",
+            "query acronym_aliases",
+            "query window_keywords",
+            "terms: score_terms, every horizon",
+            "terms: evidence and variants (merge_variants)",
+        )
     )
     ours_topics = sum(
         clock.seconds.get(s, 0.0)

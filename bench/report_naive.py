@@ -9,20 +9,21 @@ formula as reports/, so its rising terms must equal the indexed path's.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from datetime import date, timedelta
 
 import duckdb
 import numpy as np
+import polars as pl
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from extractors.phrases import phrases
-from reports.terms import BACKGROUND_MIN_WEEKS, BACKGROUND_WEEK_SHARE, HORIZONS, PART_OF_PHRASE, PRIOR_STRENGTH
+from extractors.phrases import phrases, term_key
+from reports.terms import HORIZONS, WindowTotals, merge_variants, min_count
 from reports.topics import topic_count
-from reports.trends import TERM_HISTORY_WEEKS, WINDOW_WEEKS
+from reports.trends import TERM_HISTORY_WEEKS, WINDOW_WEEKS, rank_terms
+from warehouse import phrase_index, queries
 
 
 def texts_by_week(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[date, list[str]]:
@@ -49,21 +50,33 @@ def rising_terms(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[dict[str
     began = time.perf_counter()
     history = [w for w in counts if w < monday]
     history_counts, n_history = _sum(counts, history)
-    present = Counter(term for w in history for term in counts[w][0])
-    background = (
-        {t for t, n in present.items() if n >= BACKGROUND_WEEK_SHARE * len(history)}
-        if len(history) >= BACKGROUND_MIN_WEEKS
-        else set()
-    )
-    scored = {}
-    for horizon, (target_weeks, baseline_weeks, min_count) in HORIZONS.items():
-        target, n_target = _sum(counts, [monday - timedelta(weeks=n) for n in range(target_weeks)])
+    totals, columns = {}, {}
+    for h in HORIZONS.values():
+        target, n_target = _sum(counts, [monday - timedelta(weeks=n) for n in range(h.target)])
         baseline, n_baseline = _sum(
-            counts, [monday - timedelta(weeks=n) for n in range(target_weeks, target_weeks + baseline_weeks)]
+            counts, [monday - timedelta(weeks=n) for n in range(h.target, h.target + h.baseline)]
         )
-        scored[horizon] = _score(
-            target, n_target, baseline, n_baseline, history_counts, n_history, background, min_count
-        )
+        totals[h.name] = WindowTotals(n_target, n_baseline, n_history, len(history))
+        columns[h.name] = (target, baseline)
+    terms = sorted({t for target, _ in columns.values() for t in target})
+    frame = pl.DataFrame(
+        {
+            "term": terms,
+            **{f"{h}_count": [target.get(t, 0) for t in terms] for h, (target, _) in columns.items()},
+            **{f"{h}_baseline": [baseline.get(t, 0) for t in terms] for h, (_, baseline) in columns.items()},
+            "history_count": [history_counts.get(t, 0) for t in terms],
+        }
+    )
+    # The same evidence, merging and ranking as reports/ (what differs is how the counts were made).
+    lexicon = frozenset(
+        term_key(k)
+        for k in queries.window_keywords(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday + timedelta(days=6))
+    )
+    minimum = {name: min_count(HORIZONS[name], t.target) for name, t in totals.items()}
+    rising, new = rank_terms(merge_variants(frame, lexicon, phrase_index.acronym_aliases(con)), totals, minimum)
+    scored = {
+        h: [(t.term, t.count, t.baseline_count, t.score) for t in rising + new if t.horizon == h] for h in HORIZONS
+    }
     seconds["sum counters, score both horizons"] = time.perf_counter() - began
     return scored, seconds
 
@@ -94,36 +107,3 @@ def _sum(counts: dict[date, tuple[Counter[str], int]], weeks: list[date]) -> tup
         total.update(found)
         docs += n
     return total, docs
-
-
-def _score(
-    target: Counter,
-    n_target: int,
-    baseline: Counter,
-    n_baseline: int,
-    history: Counter,
-    n_history: int,
-    background: set[str],
-    min_count: int,
-) -> list[tuple]:
-    def log_odds(count: int, total: int, alpha: float) -> float:
-        return math.log((count + alpha) / max(total + PRIOR_STRENGTH - count - alpha, 1e-9))
-
-    scored = []
-    for term, y_i in target.items():
-        if y_i < min_count or term in background:
-            continue
-        y_j = baseline.get(term, 0)
-        alpha = PRIOR_STRENGTH * (history.get(term, 0) + 1) / (n_history + 1)
-        score = (log_odds(y_i, n_target, alpha) - log_odds(y_j, n_baseline, alpha)) / math.sqrt(
-            1 / (y_i + alpha) + 1 / (y_j + alpha)
-        )
-        if score > 0:
-            scored.append((term, y_i, y_j, round(score, 4)))
-    scored.sort(key=lambda t: (-t[3], t[0]))
-    kept = []
-    for term in scored:  # a phrase rather than its parts, by scanning every longer phrase
-        longer = [t for t in scored if len(t[0]) > len(term[0]) and f" {term[0]} " in f" {t[0]} "]
-        if not any(t[1] >= PART_OF_PHRASE * term[1] for t in longer):
-            kept.append(term)
-    return kept

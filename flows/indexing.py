@@ -19,7 +19,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from extractors.phrases import PHRASES_VERSION, phrases
+from extractors.phrases import PHRASES_VERSION, phrases_and_acronyms
 from warehouse import phrase_index
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,12 @@ def refresh_phrase_index(
     log.info("indexing key phrases of %d paper(s) with %d process(es)", stale.height, parallel)
     with _phrase_pool(parallel) as pool:
         # The batch whose phrases workers compute while the previous one is stored.
-        waiting: tuple[pl.DataFrame, Iterable[list[str]]] | None = None
+        waiting: tuple[pl.DataFrame, Iterable[tuple[list[str], list[tuple[str, str]]]]] | None = None
         for start in range(0, stale.height, BATCH_PAPERS):
             batch = stale.slice(start, BATCH_PAPERS)
             texts = phrase_index.paper_texts(con, batch["arxiv_id"].to_list())
             text = texts["text"].to_list()
-            found = pool.map(_sorted_phrases, text, chunksize=500) if pool else map(_sorted_phrases, text)
+            found = pool.map(_index_text, text, chunksize=500) if pool else map(_index_text, text)
             if waiting is not None:
                 _store(con, *waiting)
             waiting = (batch.with_columns(texts["text_hash"]), found)
@@ -64,9 +64,20 @@ def refresh_phrase_index(
     return stale.height
 
 
-def _store(con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, found: Iterable[list[str]]) -> None:
-    entries = batch.with_columns(pl.Series("terms", list(found), dtype=pl.List(pl.String)))
-    phrase_index.store_paper_terms(con, entries, PHRASES_VERSION)
+def _store(
+    con: duckdb.DuckDBPyConnection, batch: pl.DataFrame, found: Iterable[tuple[list[str], list[tuple[str, str]]]]
+) -> None:
+    results = list(found)
+    entries = batch.with_columns(pl.Series("terms", [terms for terms, _ in results], dtype=pl.List(pl.String)))
+    pairs = [pair for _, defined in results for pair in defined]
+    aliases = (
+        pl.DataFrame(pairs, schema={"acronym": pl.String, "long_key": pl.String}, orient="row")
+        .group_by("acronym", "long_key")
+        .len("papers")
+        .with_columns(pl.col("papers").cast(pl.Int32))
+        .sort("acronym", "long_key")
+    )
+    phrase_index.store_paper_terms(con, entries, PHRASES_VERSION, aliases)
 
 
 def rebuild_phrase_index(con: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> int:
@@ -75,8 +86,9 @@ def rebuild_phrase_index(con: duckdb.DuckDBPyConnection, *, workers: int | None 
     return refresh_phrase_index(con, workers=workers)
 
 
-def _sorted_phrases(text: str) -> list[str]:
-    return sorted(phrases(text))
+def _index_text(text: str) -> tuple[list[str], list[tuple[str, str]]]:
+    terms, defined = phrases_and_acronyms(text)
+    return sorted(terms), sorted(defined.items())
 
 
 @contextmanager

@@ -34,7 +34,7 @@ class TopicTrend:
     topic_id: int
     label: str  # 2-4 key terms, phrases first
     terms: tuple[str, ...]
-    horizon: str  # "week" | "momentum"
+    horizon: str  # "week" | "momentum" (topics are fitted over 16 weeks: no quarter)
     papers: int  # papers of the target window in this topic
     share: float
     baseline_share: float
@@ -51,9 +51,10 @@ class TermTrend:
 
     term: str
     count: int
-    baseline_count: int
+    baseline_count: int  # papers of the baseline weeks holding it (a sum over them)
     score: float
-    horizon: str
+    horizon: str  # "week" | "momentum" | "quarter"
+    baseline_per_week: float = 0.0  # baseline_count as a weekly mean ("2.1 a week")
 
 
 @dataclass

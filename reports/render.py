@@ -104,6 +104,7 @@ def _environment(*, html: bool) -> jinja2.Environment:
         signed=_signed,
         count_change=_count_change,
         datauri=_data_uri,
+        horizon=_horizon_words,
     )
     env.globals.update(github_url=github_url, spark_name=spark_name)
     return env
@@ -152,9 +153,13 @@ def _horizons(report: WeekReport) -> list[tuple[str, str, list[TopicTrend]]]:
 def _horizon_title(horizon: str) -> str:
     if horizon not in HORIZONS:
         return f"Horizon: {horizon}"
-    target, baseline, _ = HORIZONS[horizon]
-    recent = "This week" if target == 1 else f"The last {target} weeks"
-    return f"{recent} against the {baseline} weeks before ({horizon})"
+    h = HORIZONS[horizon]
+    return f"{h.title.capitalize()}, against the {h.baseline} weeks before"
+
+
+def _horizon_words(horizon: str) -> str:
+    """'this week', 'last 4 weeks', 'this quarter': a horizon as a reader says it."""
+    return HORIZONS[horizon].title if horizon in HORIZONS else horizon
 
 
 def _categories(report: WeekReport) -> list[tuple[str, int, float]]:

@@ -77,7 +77,7 @@ def report_rows(
         papers=report.papers,
         summary=summary,
         topics=topics,
-        assignments=model.assignments.unique("arxiv_id", keep="first").sort("arxiv_id"),
+        assignments=model.assignments.select("arxiv_id", "topic_id").unique("arxiv_id", keep="first").sort("arxiv_id"),
         trends=trends.unique(["topic_id", "horizon"], keep="first", maintain_order=True),
         series=series.unique(["topic_id", "series_week"], keep="first", maintain_order=True),
         terms=terms.unique(["horizon", "term"], keep="first", maintain_order=True),

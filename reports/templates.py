@@ -12,10 +12,10 @@ MARKDOWN = """\
 {% macro paper(p) %}[{{ p.title | md }}]({{ p.hf_url | mdurl }}){% endmacro %}
 {% macro terms_table(terms) %}
 
-| Term | Count | Baseline count | Score | Horizon |
+| Term | Papers | Before, a week | Score | Over |
 |---|--:|--:|--:|---|
 {% for t in terms %}
-| {{ t.term | md }} | {{ t.count }} | {{ t.baseline_count }} | {{ t.score | num }} | {{ t.horizon | md }} |
+| {{ t.term | md }} | {{ t.count }} | {{ t.baseline_per_week }} | {{ t.score | num }} | {{ t.horizon | horizon | md }} |
 {% endfor %}
 {% endmacro %}
 # Trending papers, {{ r.week }} (week of {{ r.week_start.isoformat() }})
@@ -166,10 +166,10 @@ HTML = (
 {% endmacro %}
 {% macro terms_table(terms, empty) %}
 {% if terms %}
-<table><tr><th>Term</th><th>Count</th><th>Baseline count</th><th>Score</th><th>Horizon</th></tr>
+<table><tr><th>Term</th><th>Papers</th><th>Before, a week</th><th>Score</th><th>Over</th></tr>
 {% for t in terms %}
-<tr><td>{{ t.term }}</td><td class="n">{{ t.count }}</td><td class="n">{{ t.baseline_count }}</td>
-<td class="n">{{ t.score | num }}</td><td>{{ t.horizon }}</td></tr>
+<tr><td>{{ t.term }}</td><td class="n">{{ t.count }}</td><td class="n">{{ t.baseline_per_week }}</td>
+<td class="n">{{ t.score | num }}</td><td>{{ t.horizon | horizon }}</td></tr>
 {% endfor %}
 </table>
 {% else %}<p class="empty">{{ empty }}</p>{% endif %}

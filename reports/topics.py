@@ -19,6 +19,8 @@ from sklearn.decomposition import NMF, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from extractors.phrases import same_idea, term_key
+
 OTHER = -1  # the topic of papers no topic explains
 MIN_WEIGHT = 0.02  # below this (relative to the paper's best topic weight) a paper is "other"
 LABEL_TERMS = 3
@@ -51,7 +53,7 @@ class TopicModel:
     """Topics of a window and each paper's topic (OTHER when none fits)."""
 
     topics: list[Topic]
-    assignments: pl.DataFrame  # arxiv_id, topic_id
+    assignments: pl.DataFrame  # arxiv_id, topic_id, carries_terms (holds one of the topic's terms)
 
 
 def topic_count(documents: int) -> int:
@@ -72,7 +74,8 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
         return TopicModel(
             [],
             pl.DataFrame(
-                {"arxiv_id": ids, "topic_id": [OTHER] * n}, schema={"arxiv_id": pl.String, "topic_id": pl.Int32}
+                {"arxiv_id": ids, "topic_id": [OTHER] * n, "carries_terms": [False] * n},
+                schema={"arxiv_id": pl.String, "topic_id": pl.Int32, "carries_terms": pl.Boolean},
             ),
         )
     names = np.array(sorted(vocabulary.values()), dtype=object)
@@ -93,7 +96,17 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
     best = weights.argmax(axis=1)
     strong = weights.max(axis=1) >= MIN_WEIGHT * max(float(weights.max()), 1e-9)
     assigned = np.where(strong, best, OTHER)
-    return TopicModel(found, pl.DataFrame({"arxiv_id": ids, "topic_id": assigned.astype(np.int32)}))
+    # Whether a paper holds one of its topic's terms: only those are shown as the topic's papers.
+    column = {name: c for c, name in enumerate(names)}
+    term_columns = [np.array([column[t] for t in topic.terms], dtype=np.int64) for topic in found]
+    binary = _counts(docs, np.array(order), vocabulary, names).tocsr()
+    carries = np.zeros(n, dtype=bool)
+    for topic_id, columns in enumerate(term_columns):
+        rows = np.flatnonzero(assigned == topic_id)
+        carries[rows] = binary[rows][:, columns].getnnz(axis=1) > 0
+    return TopicModel(
+        found, pl.DataFrame({"arxiv_id": ids, "topic_id": assigned.astype(np.int32), "carries_terms": carries})
+    )
 
 
 def _counts(docs: DocTerms, order: np.ndarray, vocabulary: dict[int, str], names: np.ndarray) -> sp.csr_matrix:
@@ -113,13 +126,17 @@ def _counts(docs: DocTerms, order: np.ndarray, vocabulary: dict[int, str], names
 
 
 def _label(component: np.ndarray, vocabulary: np.ndarray) -> tuple[str, tuple[str, ...]]:
-    # Phrases first: "test-time compute" says more than "compute"; skip a term
-    # already inside a chosen phrase.
-    top = [vocabulary[i] for i in np.argsort(-component, kind="stable")[:12]]
+    # Phrases first: "test-time compute" says more than "compute"; one idea once: skip a
+    # term whose key is inside a chosen one's, or holds it ("LLMs" beside "LLM agents").
+    ranked = [vocabulary[i] for i in np.argsort(-component, kind="stable")[:16] if component[i] > 0]
+    top: list[str] = []
+    for term in ranked:  # spellings of one term (DeepSeek-R1, deepseek r1) count once
+        if all(term_key(term) != term_key(t) for t in top):
+            top.append(term)
     ordered = sorted(top[:5], key=lambda t: (-len(t.split()), top.index(t))) + top[5:]
     chosen: list[str] = []
     for term in ordered:
-        if not any(term in other or other in term for other in chosen):
+        if not any(same_idea(term, other) for other in chosen):
             chosen.append(term)
         if len(chosen) == LABEL_TERMS:
             break

@@ -12,18 +12,29 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from extractors.phrases import same_idea, term_key
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
-from reports.terms import HORIZONS, PRIOR_STRENGTH, WindowTotals, score_terms
+from reports.terms import (
+    HORIZONS,
+    WindowTotals,
+    is_research_term,
+    merge_variants,
+    min_count,
+    score_terms,
+)
 from reports.topics import OTHER, DocTerms, TopicModel, fit_topics, vocabulary_limits
 from reports.weeks import BASELINE_WEEKS, iso_week
 from warehouse import phrase_index, queries
 
-WINDOW_WEEKS = 16  # the longest horizon: 4 target weeks + 12 baseline weeks
-TERM_HISTORY_WEEKS = 52  # prior and background model for terms
+WINDOW_WEEKS = 16  # topics: the longest topic horizon, 4 target weeks + 12 baseline weeks
+TOPIC_HORIZONS = ("week", "momentum")  # a quarter would need a 65-week topic fit; terms cover it
+# Topics are a few dozen tests a week on paper counts in the hundreds: a stronger prior than terms'.
+TOPIC_PRIOR_STRENGTH = 500.0
+TOPIC_RISING_SCORE = 3.0  # a topic is a cluster of many terms: it must stand out further than one term
+TERM_HISTORY_WEEKS = 65  # the quarter horizon's 13 + 52 weeks; also the prior for terms
 MIN_WEEK_PAPERS = 20  # below this a week is reported, with a warning, not interpreted
 MIN_BASELINE_WEEKS = 4
 TOP_TOPICS, TOP_FALLING, TOP_TERMS, TOP_PAPERS = 8, 3, 15, 10
-RISING_SCORE = 2.0  # a topic or term scoring this much (a z-score) is called rising
 # Papers of the momentum target weeks count this much more in the topic fit: an
 # emerging cluster is a few percent of a 16-week window, and unweighted NMF gave
 # it no component until it was weeks old (planted surges: recall 1/3 -> 3/3).
@@ -38,65 +49,100 @@ def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int
     """
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
-    model = _window_topics(con, first, monday, seed)
+    lexicon = frozenset(
+        term_key(k) for k in queries.window_keywords(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), sunday)
+    )
+    model = _window_topics(con, first, monday, seed, lexicon)
     docs = (
         queries.papers_first_listed(con, first, sunday)
         .with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
         .join(model.assignments, on="arxiv_id", how="left")
-        .with_columns(pl.col("topic_id").fill_null(OTHER))
+        .with_columns(pl.col("topic_id").fill_null(OTHER), pl.col("carries_terms").fill_null(False))
     )
     week = docs.filter(pl.col("week") == monday)
     report = _headline(con, docs, week, monday)
-    trends = [t for h in HORIZONS for t in _topic_trends(docs, model, monday, h)]
+    trends = [t for h in TOPIC_HORIZONS for t in _topic_trends(docs, model, monday, h)]
     report.topics = [t for t in trends if is_rising(t)]
     report.falling_topics = sorted((t for t in trends if is_falling(t)), key=lambda t: (t.score, t.topic_id))
-    report.rising_terms, report.new_terms = _term_trends(con, monday)
+    report.rising_terms, report.new_terms = _term_trends(con, monday, lexicon)
     report.notes = _notes(report, docs, monday)
     return report, model
 
 
 def is_rising(trend: TopicTrend) -> bool:
     """A topic is rising when it grew and the growth is significant, not when it merely ranks high."""
-    return trend.growth > 1 and trend.score >= RISING_SCORE
+    return trend.growth > 1 and trend.score >= TOPIC_RISING_SCORE
 
 
 def is_falling(trend: TopicTrend) -> bool:
     """A topic is falling when it shrank significantly against its baseline."""
-    return trend.growth < 1 and trend.score <= -RISING_SCORE
+    return trend.growth < 1 and trend.score <= -TOPIC_RISING_SCORE
 
 
-def _window_topics(con: duckdb.DuckDBPyConnection, first: date, monday: date, seed: int) -> TopicModel:
+def _window_topics(
+    con: duckdb.DuckDBPyConnection, first: date, monday: date, seed: int, lexicon: frozenset[str]
+) -> TopicModel:
     ids, weeks, offsets, term_ids = phrase_index.window_term_ids(con, first, monday)
     low, high, most = vocabulary_limits(len(ids))
     vocabulary = phrase_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
-    recent = np.asarray(weeks) > np.datetime64(monday - timedelta(weeks=HORIZONS["momentum"][0]))
+    # Topics are described by research terms only: prose fragments never make a label.
+    vocabulary = {i: term for i, term in vocabulary.items() if is_research_term(term, lexicon)}
+    recent = np.asarray(weeks) > np.datetime64(monday - timedelta(weeks=HORIZONS["momentum"].target))
     return fit_topics(DocTerms(ids, offsets, term_ids, np.where(recent, RECENT_WEIGHT, 1.0)), vocabulary, seed=seed)
 
 
-def _term_trends(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[list[TermTrend], list[TermTrend]]:
-    counts = phrase_index.term_window_counts(con, monday, HORIZONS, TERM_HISTORY_WEEKS)
+def _term_trends(
+    con: duckdb.DuckDBPyConnection, monday: date, lexicon: frozenset[str] = frozenset()
+) -> tuple[list[TermTrend], list[TermTrend]]:
     per_week = phrase_index.indexed_papers_by_week(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday)
     history = {week: n for week, n in per_week.items() if week < monday}
-    rising, new = [], []
-    for horizon, (target_weeks, baseline_weeks, min_count) in HORIZONS.items():
-        totals = WindowTotals(
-            _documents(per_week, monday, range(target_weeks)),
-            _documents(per_week, monday, range(target_weeks, target_weeks + baseline_weeks)),
+    totals = {
+        h.name: WindowTotals(
+            _documents(per_week, monday, range(h.target)),
+            _documents(per_week, monday, range(h.target, h.target + h.baseline)),
             sum(history.values()),
             len(history),
         )
+        for h in HORIZONS.values()
+    }
+    minimum = {name: min_count(HORIZONS[name], t.target) for name, t in totals.items()}
+    # Spellings are merged after the query: a spelling with half the minimum may still add up to a term.
+    windows = {h.name: (h.target, h.baseline, max(2, -(-minimum[h.name] // 2))) for h in HORIZONS.values()}
+    counts = phrase_index.term_window_counts(con, monday, windows, TERM_HISTORY_WEEKS)
+    return rank_terms(merge_variants(counts, lexicon, phrase_index.acronym_aliases(con)), totals, minimum)
+
+
+def rank_terms(
+    counts: pl.DataFrame, totals: dict[str, WindowTotals], minimum: dict[str, int]
+) -> tuple[list[TermTrend], list[TermTrend]]:
+    """The rising and new terms of each horizon from merged counts (term, <horizon>_count,
+    <horizon>_baseline, history_count), strongest first, TOP_TERMS of each, one idea once."""
+    rising: list[TermTrend] = []
+    new: list[TermTrend] = []
+    shown: set[str] = set()
+    for horizon in HORIZONS.values():
         frame = counts.select(
             "term",
-            pl.col(f"{horizon}_count").alias("count"),
-            pl.col(f"{horizon}_baseline").alias("baseline_count"),
+            pl.col(f"{horizon.name}_count").alias("count"),
+            pl.col(f"{horizon.name}_baseline").alias("baseline_count"),
             "history_count",
-            "weeks_present",
         )
-        scored = score_terms(frame, totals, min_count=min_count)
-        rising += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon) for t in scored if not t.new][
-            :TOP_TERMS
+        # One idea once per report: a term is listed at its shortest horizon only, and never
+        # beside a term it contains or is contained in ("RL training" after "RL").
+        scored = []
+        for t in score_terms(frame, totals[horizon.name], min_count=minimum[horizon.name]):
+            if not any(same_idea(t.term, other) for other in shown):
+                scored.append(t)
+                shown.add(t.term)
+        trends = [
+            TermTrend(
+                t.term, t.count, t.baseline_count, t.score, horizon.name, round(t.baseline_count / horizon.baseline, 1)
+            )
+            for t in scored
         ]
-        new += [TermTrend(t.term, t.count, t.baseline_count, t.score, horizon) for t in scored if t.new][:TOP_TERMS]
+        rising += [t for t in trends if t.baseline_count][:TOP_TERMS]
+        new += [t for t in trends if not t.baseline_count][:TOP_TERMS]
+        shown = {t.term for t in rising + new}
     return rising, new
 
 
@@ -143,7 +189,11 @@ def _refs(frame: pl.DataFrame, limit: int = TOP_PAPERS) -> list[PaperRef]:
 
 
 def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: str) -> list[TopicTrend]:
-    target_weeks, baseline_weeks, min_count = HORIZONS[horizon]
+    target_weeks, baseline_weeks, min_papers = (
+        HORIZONS[horizon].target,
+        HORIZONS[horizon].baseline,
+        HORIZONS[horizon].floor,
+    )
     target = [monday - timedelta(weeks=n) for n in range(target_weeks)]
     baseline = [monday - timedelta(weeks=target_weeks + n) for n in range(baseline_weeks)]
     cells = {(w, t): n for w, t, n in docs.group_by("week", "topic_id").len().iter_rows()}
@@ -153,7 +203,8 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
     in_target = docs.filter(pl.col("week").is_in(target))
     upvotes = dict(in_target.group_by("topic_id").agg(pl.col("upvotes").fill_null(0).sum()).iter_rows())
     leaders = (
-        in_target.sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True)
+        in_target.filter(pl.col("carries_terms"))
+        .sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True)
         .group_by("topic_id", maintain_order=True)
         .head(3)
     )
@@ -162,7 +213,7 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
     for topic in model.topics:
         y_i = sum(cells.get((w, topic.topic_id), 0) for w in target)
         y_j = sum(cells.get((w, topic.topic_id), 0) for w in baseline)
-        if y_i < min_count:
+        if y_i < min_papers:
             continue
         prior = (topic_totals.get(topic.topic_id, 0) + 1) / (docs.height + 1)
         score = _log_odds_z(y_i, n_target, y_j, n_baseline, prior)
@@ -194,9 +245,9 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
 
 def _log_odds_z(y_i: int, n_i: int, y_j: int, n_j: int, prior: float) -> float:
     # The same informative-Dirichlet log-odds as for terms, on paper counts.
-    alpha = PRIOR_STRENGTH * prior
-    delta = math.log((y_i + alpha) / max(n_i + PRIOR_STRENGTH - y_i - alpha, 1e-9)) - math.log(
-        (y_j + alpha) / max(n_j + PRIOR_STRENGTH - y_j - alpha, 1e-9)
+    alpha = TOPIC_PRIOR_STRENGTH * prior
+    delta = math.log((y_i + alpha) / max(n_i + TOPIC_PRIOR_STRENGTH - y_i - alpha, 1e-9)) - math.log(
+        (y_j + alpha) / max(n_j + TOPIC_PRIOR_STRENGTH - y_j - alpha, 1e-9)
     )
     return delta / math.sqrt(1 / (y_i + alpha) + 1 / (y_j + alpha))
 

@@ -17,7 +17,8 @@ import polars as pl
 
 from warehouse.db import registered, transaction
 
-INDEX_TABLES = ("terms", "repeated_terms", "paper_terms", "term_weeks")
+INDEX_TABLES = ("terms", "repeated_terms", "paper_terms", "term_weeks", "term_aliases")
+MIN_ALIAS_PAPERS = 2  # an acronym defined so by one paper only may be that paper's own shorthand
 _OUTDATED = 0  # the version of an entry whose paper's text changed since it was indexed
 _WEEK = "date_trunc('week', p.first_digest_date)::DATE"
 
@@ -87,9 +88,18 @@ def remove_entries(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
             _recount_weeks(con, "SELECT week FROM dirty")
 
 
-def store_paper_terms(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, version: int) -> None:
-    """Replace the index entries of `entries` (arxiv_id, week, text_hash, terms: list of phrases); atomic."""
+def store_paper_terms(
+    con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, version: int, aliases: pl.DataFrame | None = None
+) -> None:
+    """Replace the index entries of `entries` (arxiv_id, week, text_hash, terms: list of phrases); atomic.
+
+    `aliases` (acronym, long_key, papers) adds the batch's acronym definitions to their counts.
+    """
     with transaction(con), registered(con, incoming=entries):
+        if aliases is not None and aliases.height:
+            with registered(con, defined=aliases):
+                con.execute("""INSERT INTO term_aliases SELECT acronym, long_key, papers FROM defined
+                               ON CONFLICT DO UPDATE SET papers = term_aliases.papers + excluded.papers""")
         base = con.execute("SELECT coalesce(max(term_id), 0) FROM terms").fetchall()[0][0]
         # One pass over the dictionary: known phrases keep their id, fresh ones get the next ids.
         con.execute(
@@ -149,6 +159,16 @@ def clear_term_index(con: duckdb.DuckDBPyConnection) -> None:
     with transaction(con):
         for table in INDEX_TABLES:
             con.execute(f"DELETE FROM {table}")
+
+
+def acronym_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Long-form key -> the acronym most papers define for it (defined by MIN_ALIAS_PAPERS papers or more)."""
+    rows = con.execute(
+        """SELECT long_key, arg_max(acronym, papers) FROM term_aliases
+           GROUP BY long_key HAVING max(papers) >= ?""",
+        [MIN_ALIAS_PAPERS],
+    ).fetchall()
+    return dict(rows)
 
 
 def indexed_papers_by_week(con: duckdb.DuckDBPyConnection, since: date, until: date) -> dict[date, int]:

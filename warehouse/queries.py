@@ -216,3 +216,13 @@ def last_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                              new_papers, new_sightings, updated_sightings, error, host, pid
                       FROM runs QUALIFY row_number() OVER (PARTITION BY flow ORDER BY started_at DESC) = 1
                       ORDER BY started_at DESC""").pl()
+
+
+def window_keywords(con: duckdb.DuckDBPyConnection, since: date, until: date) -> list[str]:
+    """Every distinct HF `ai_keywords` entry of the papers first listed in [since, until] (a research lexicon)."""
+    rows = con.execute(
+        """SELECT DISTINCT unnest(ai_keywords) FROM papers
+           WHERE first_digest_date BETWEEN ? AND ? AND ai_keywords IS NOT NULL""",
+        [since, until],
+    ).fetchall()
+    return [row[0] for row in rows if row[0]]

@@ -54,7 +54,7 @@ def test_new_papers_are_indexed_once_and_counted_per_week(warehouse):
     assert refresh_phrase_index(warehouse) == 3
     assert refresh_phrase_index(warehouse) == 0
     counts = week_counts(warehouse)
-    assert counts[(MONDAY, "test-time compute")] == 2 and counts[(MONDAY, "grpo")] == 1
+    assert counts[(MONDAY, "test-time compute")] == 2 and counts[(MONDAY, "GRPO")] == 1
     assert counts == recounted(warehouse)
     assert phrase_index.indexed_papers_by_week(warehouse, MONDAY, MONDAY) == {MONDAY: 3}
 
@@ -70,7 +70,7 @@ def test_a_changed_text_is_reindexed_and_its_week_recounted(warehouse):
     )
     assert refresh_phrase_index(warehouse) == 1
     counts = week_counts(warehouse)
-    assert (MONDAY, "grpo") not in counts and counts[(MONDAY, "dpo")] == 1
+    assert (MONDAY, "GRPO") not in counts and counts[(MONDAY, "DPO")] == 1
     assert counts == recounted(warehouse)
 
 
