@@ -65,7 +65,8 @@ def main() -> None:
             day = max(p.name[:10] for p in (corpus / "hf-daily-api").iterdir())
             commands = {"report": ["report"], "ingest": ["ingest", day, "--refresh-days", "0"]}
             figures: dict[tuple[str, str], list[float]] = {}
-            papertrend(["server", "stop"], env) if (data / "prefect" / "server.json").exists() else None
+            if (data / "prefect" / "server.json").exists():  # a --keep dir from an interrupted run
+                papertrend(["server", "stop"], env)
             for mode in ("temporary server", "server start"):
                 if mode == "server start":
                     print("starting the local Prefect server ...", flush=True)

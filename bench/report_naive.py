@@ -56,7 +56,7 @@ def rising_terms(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[dict[str
         baseline, n_baseline = _sum(
             counts, [monday - timedelta(weeks=n) for n in range(h.target, h.target + h.baseline)]
         )
-        totals[h.name] = WindowTotals(n_target, n_baseline, n_history, len(history))
+        totals[h.name] = WindowTotals(n_target, n_baseline, n_history)
         columns[h.name] = (target, baseline)
     terms = sorted({t for target, _ in columns.values() for t in target})
     frame = pl.DataFrame(

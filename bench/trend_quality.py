@@ -44,7 +44,11 @@ _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*(?:k|m|b|t|x|times|ms|s|h|fps|gb|mb|tb|%)
 
 
 def key(term: str) -> str:
-    """A term as compared: lower case, hyphens as spaces, a final plural 's' dropped."""
+    """A term as compared: lower case, hyphens as spaces, sizes and a final plural 's' dropped.
+
+    Its own copy of extractors.phrases.term_key (and _NUMBER of its number rule), on purpose:
+    the bench also runs on the code before the change, which has neither.
+    """
     words = [w for w in re.sub(r"[-_]", " ", term.lower()).split() if not re.match(r"^\d+(?:\.\d+)?[bmk]$", w)]
     if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith(("ss", "us", "is")):
         words[-1] = words[-1][:-1]

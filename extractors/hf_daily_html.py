@@ -14,7 +14,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from extractors.errors import MalformedPayload, StructureMissing
+from extractors.errors import MalformedPayload, PageDateMismatch, StructureMissing
 from extractors.hf_entry import SOURCE, record_from_entry
 from extractors.ids import InvalidArxivId, split_arxiv_id
 from extractors.records import PaperRecord
@@ -34,14 +34,16 @@ def parse_daily_page(
     """Return the page's records in rank order.
 
     Raises StructureMissing when the page has neither hydration props nor
-    paper cards (a layout change must fail loudly, not load zero rows), and
-    MalformedPayload when the props are not valid JSON.
+    paper cards (a layout change must fail loudly, not load zero rows),
+    MalformedPayload when the props are not valid JSON, and PageDateMismatch
+    when the props say the page is another day's digest than `digest_date`
+    (HF answers some dates with another day's list; it must never load under the wrong day).
     """
     text = body.decode("utf-8", errors="replace")
-    entries = _entries_from_props(text, where=where)
+    entries = _entries_from_props(text, where=where, digest_date=digest_date)
     if entries is None:
         soup = BeautifulSoup(text, "html.parser")
-        entries = _entries_from_props_tree(soup, where=where)
+        entries = _entries_from_props_tree(soup, where=where, digest_date=digest_date)
         if entries is None:
             return _records_from_cards(soup, digest_date=digest_date, observed_at=observed_at, where=where)
     return [
@@ -58,9 +60,10 @@ def page_date(body: bytes, *, where: str = HF_PAGE) -> date | None:
     `date` first, never the neighbours `nextDate`/`prevDate`.
     """
     found = _props_div(body.decode("utf-8", errors="replace"), (_LIST_TARGET,))
-    if found is None:
-        return None
-    props = _props(found[0], _LIST_TARGET, where=where)
+    return None if found is None else _stated_date(_props(found[0], _LIST_TARGET, where=where))
+
+
+def _stated_date(props: dict[str, Any]) -> date | None:
     keys = sorted(
         (k for k in props if "date" in k.lower() and not k.lower().startswith(("next", "prev"))),
         key=lambda k: (k != "date", k),
@@ -75,9 +78,9 @@ def page_date(body: bytes, *, where: str = HF_PAGE) -> date | None:
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|T)")
 
 
-def _entries_from_props(text: str, *, where: str) -> list[dict[str, Any]] | None:
+def _entries_from_props(text: str, *, where: str, digest_date: date) -> list[dict[str, Any]] | None:
     found = _props_div(text, (_LIST_TARGET, _PAPER_TARGET))
-    return None if found is None else _entries(*found, where=where)
+    return None if found is None else _entries(*found, where=where, digest_date=digest_date)
 
 
 def _props_div(text: str, targets: tuple[str, ...]) -> tuple[Tag, str] | None:
@@ -95,20 +98,23 @@ def _props_div(text: str, targets: tuple[str, ...]) -> tuple[Tag, str] | None:
     return None
 
 
-def _entries_from_props_tree(soup: BeautifulSoup, *, where: str) -> list[dict[str, Any]] | None:
+def _entries_from_props_tree(soup: BeautifulSoup, *, where: str, digest_date: date) -> list[dict[str, Any]] | None:
     for target in (_LIST_TARGET, _PAPER_TARGET):
         div = soup.find("div", attrs={"data-target": target, "data-props": True})
         if div is not None:
-            return _entries(div, target, where=where)
+            return _entries(div, target, where=where, digest_date=digest_date)
     return None
 
 
-def _entries(div: Tag, target: str, *, where: str) -> list[dict[str, Any]]:
+def _entries(div: Tag, target: str, *, where: str, digest_date: date) -> list[dict[str, Any]]:
     props = _props(div, target, where=where)
     if target == _PAPER_TARGET:
         if not isinstance(props.get("paper"), dict):
             raise StructureMissing("PaperContent props carry no 'paper'", source=where)
         return [{"paper": props["paper"], "numComments": len(props.get("comments") or [])}]
+    shown = _stated_date(props)
+    if shown is not None and shown != digest_date:
+        raise PageDateMismatch(f"the page is the digest of {shown}, not of {digest_date} as requested", source=where)
     papers = props.get("dailyPapers")
     if not isinstance(papers, list):
         raise StructureMissing("DailyPapers props carry no 'dailyPapers' list", source=where)

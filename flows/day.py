@@ -7,9 +7,8 @@ from datetime import date
 
 from extractors import extract
 from extractors.arxiv_listing import parse_listing_page
-from extractors.errors import ExtractError, PageDateMismatch
-from extractors.hf_daily_html import page_date
-from extractors.sources import ARXIV_LISTING, HF_PAGE, LABELS
+from extractors.errors import ExtractError
+from extractors.sources import ARXIV_LISTING, LABELS
 from flows.archive import RawArchive
 from flows.digests import DigestKind, WorkItem
 from flows.http import Fetched, Fetcher, FetchError, ResponseTooLarge, stop_reason
@@ -134,8 +133,6 @@ def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
             )
             records, stated = listing.records, listing.announced
         else:
-            if extractor == HF_PAGE:
-                _check_page_date(body, page)
             records = extract(
                 body, source=extractor, digest_date=page.digest_date, observed_at=page.fetched_at, where=page.url
             )
@@ -145,15 +142,6 @@ def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
     except Exception as exc:
         return PageResult(page, error=f"ExtractorCrashed: {type(exc).__name__}: {exc}")
     return PageResult(page, records=records, digest_date=stated if stated != page.digest_date else None)
-
-
-def _check_page_date(body: bytes, page: RawPage) -> None:
-    # HF answers some dates with another day's digest; its props say which day it is.
-    shown = page_date(body, where=page.url)
-    if shown is not None and shown != page.digest_date:
-        raise PageDateMismatch(
-            f"the page is the digest of {shown}, not of {page.digest_date} as requested", source=page.url
-        )
 
 
 def _quarantined(

@@ -7,6 +7,7 @@ exit code is `healthy`. Kept free of Prefect, so status stays quick.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -129,7 +130,7 @@ def _is_weekday(day: date) -> bool:
     return day.weekday() < 5
 
 
-def _judge(source: str, listing: str, days: set[date], expected: date, due: Any) -> SourceHealth:
+def _judge(source: str, listing: str, days: set[date], expected: date, due: Callable[[date], bool]) -> SourceHealth:
     newest = max(days) if days else None
     health = SourceHealth(source, listing, newest, expected)
     if newest is not None:

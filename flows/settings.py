@@ -201,8 +201,11 @@ CRON_ALIASES = {
 def _cron_problems(settings: Settings) -> list[str]:
     from cronsim import CronSim, CronSimError
 
-    crons = {"schedule_hf": settings.hf_cron, "schedule_arxiv": settings.schedule_arxiv}
-    crons["schedule_weekly_report"] = settings.schedule_weekly_report
+    crons = {
+        "schedule_hf": settings.hf_cron,
+        "schedule_arxiv": settings.schedule_arxiv,
+        "schedule_weekly_report": settings.schedule_weekly_report,
+    }
     problems = []
     for name, cron in crons.items():
         try:

@@ -78,7 +78,6 @@ class WindowTotals:
     target: int  # documents in the target weeks
     baseline: int  # documents in the baseline weeks
     history: int  # documents in the history (the weeks before the report's week)
-    history_weeks: int  # weeks of the history holding any document
 
 
 def min_count(horizon: Horizon, target_documents: int) -> int:
@@ -117,18 +116,18 @@ def merge_variants(
         return counts
     aliases = aliases or {}
     acronyms = {term_key(a) for a in aliases.values()}
-
-    def key(term: str) -> str:
-        k = term_key(term)
-        return term_key(aliases[k]) if k in aliases else k
-
-    kept = counts.filter(
-        pl.col("term").map_elements(lambda t: is_research_term(t, lexicon), return_dtype=pl.Boolean)
-    ).with_columns(
-        pl.col("term").map_elements(key, return_dtype=pl.String).alias("key"),
-        pl.col("term").map_elements(lambda t: term_key(t) in acronyms, return_dtype=pl.Boolean).alias("acronym"),
+    # One pass over the distinct spellings: (kept, key, is an acronym) per term.
+    judged = [(t, term_key(t)) for t in counts["term"].to_list() if is_research_term(t, lexicon)]
+    keys = pl.DataFrame(
+        {
+            "term": [t for t, _ in judged],
+            "key": [term_key(aliases[k]) if k in aliases else k for _, k in judged],
+            "acronym": [k in acronyms for _, k in judged],
+        },
+        schema={"term": pl.String, "key": pl.String, "acronym": pl.Boolean},
     )
-    numbers = [c for c in kept.columns if c not in ("term", "key", "acronym")]
+    kept = counts.join(keys, on="term", how="inner")
+    numbers = [c for c in counts.columns if c != "term"]
     first = ["acronym", *[c for c in numbers if c.endswith("_count")], "history_count"]
     return (
         kept.sort([*first, "term"], descending=[True] * len(first) + [False])

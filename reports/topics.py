@@ -79,7 +79,8 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
             ),
         )
     names = np.array(sorted(vocabulary.values()), dtype=object)
-    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(_counts(docs, np.array(order), vocabulary, names))
+    binary = _counts(docs, np.array(order), vocabulary, names)
+    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(binary)
     scale = np.ones(n) if docs.weights is None else np.asarray(docs.weights, dtype=np.float64)[order]
     matrix = sp.diags(scale.astype(np.float32)) @ matrix
     k = min(topics or topic_count(n), len(names) - 1, n - 1)
@@ -99,7 +100,6 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
     # Whether a paper holds one of its topic's terms: only those are shown as the topic's papers.
     column = {name: c for c, name in enumerate(names)}
     term_columns = [np.array([column[t] for t in topic.terms], dtype=np.int64) for topic in found]
-    binary = _counts(docs, np.array(order), vocabulary, names).tocsr()
     carries = np.zeros(n, dtype=bool)
     for topic_id, columns in enumerate(term_columns):
         rows = np.flatnonzero(assigned == topic_id)

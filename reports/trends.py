@@ -101,7 +101,6 @@ def _term_trends(
             _documents(per_week, monday, range(h.target)),
             _documents(per_week, monday, range(h.target, h.target + h.baseline)),
             sum(history.values()),
-            len(history),
         )
         for h in HORIZONS.values()
     }

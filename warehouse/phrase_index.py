@@ -186,8 +186,8 @@ def term_window_counts(
 
     `windows` maps a name to (target weeks ending with `monday`, baseline weeks
     just before them, minimum target documents). Columns: term, then per name
-    `<name>_count` and `<name>_baseline`, then `history_count` and
-    `weeks_present` over the `history_weeks` weeks before `monday`. Only
+    `<name>_count` and `<name>_baseline`, then `history_count` over the
+    `history_weeks` weeks before `monday`. Only
     phrases meeting some window's minimum are returned (the candidates).
     """
     span = max(target for target, _, _ in windows.values())
@@ -213,8 +213,7 @@ def term_window_counts(
                        GROUP BY term_id HAVING {" OR ".join(candidate_tests)})
         SELECT t.term, c.* EXCLUDE (term_id) FROM (
             SELECT term_id, {", ".join(window_sums)},
-                   coalesce(sum(docs) FILTER (week < $monday), 0)::INTEGER AS history_count,
-                   count(*) FILTER (week < $monday) AS weeks_present
+                   coalesce(sum(docs) FILTER (week < $monday), 0)::INTEGER AS history_count
             FROM term_weeks
             WHERE week BETWEEN $first AND $monday AND term_id IN (SELECT term_id FROM candidates)
             GROUP BY term_id) c JOIN repeated_terms t USING (term_id)

@@ -88,3 +88,10 @@ def test_props_that_are_not_json_are_malformed():
 
 def test_explicitly_empty_props_are_a_day_without_papers():
     assert parse(b'<div data-target="DailyPapers" data-props="{&quot;dailyPapers&quot;:[]}"></div>') == []
+
+
+def test_a_page_that_says_it_is_another_days_digest_is_refused(digest_page):
+    from extractors.errors import PageDateMismatch
+
+    with pytest.raises(PageDateMismatch, match="digest of 2024-08-01, not of 2024-08-02"):
+        parse(digest_page, day="2024-08-02")

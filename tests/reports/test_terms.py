@@ -89,7 +89,7 @@ def counts(rows: dict[str, tuple[int, int, int]]) -> pl.DataFrame:
 
 
 def test_a_rise_from_one_to_three_a_week_is_not_a_trend_but_a_surge_is():
-    totals = WindowTotals(target=100, baseline=800, history=5000, history_weeks=50)
+    totals = WindowTotals(target=100, baseline=800, history=5000)
     small = score_terms(counts({"GRPO": (3, 8, 10)}), totals, min_count=3)  # about one paper a week before
     surge = score_terms(counts({"GRPO": (20, 8, 10)}), totals, min_count=3)
     assert small == [] and surge[0].score > 3
@@ -97,7 +97,7 @@ def test_a_rise_from_one_to_three_a_week_is_not_a_trend_but_a_surge_is():
 
 def test_a_steady_term_can_still_surge():
     # In every week of the history (the old rule called that background for good), then twice its rate.
-    totals = WindowTotals(target=150, baseline=1200, history=7500, history_weeks=50)
+    totals = WindowTotals(target=150, baseline=1200, history=7500)
     steady = score_terms(counts({"GRPO": (6, 48, 300)}), totals, min_count=3)
     surge = score_terms(counts({"GRPO": (20, 48, 300)}), totals, min_count=3)
     assert steady == [] and surge and surge[0].score >= 2
@@ -111,7 +111,7 @@ def test_the_minimum_count_grows_with_volume():
 def test_a_phrase_is_kept_rather_than_its_parts():
     scored = score_terms(
         counts({"test-time compute": (9, 0, 0), "test-time": (10, 0, 0), "compute": (11, 0, 0)}),
-        WindowTotals(50, 400, 5000, 50),
+        WindowTotals(50, 400, 5000),
         min_count=3,
     )
     assert [t.term for t in scored] == ["test-time compute"] and scored[0].new

@@ -1,4 +1,5 @@
 import ast
+import logging
 import re
 import subprocess
 import sys
@@ -161,14 +162,14 @@ def test_a_second_process_waits_then_reports_the_lock(tmp_path):
 
 
 @contextmanager
-def writing_in_another_process(path: Path, seconds: float) -> Iterator[subprocess.Popen]:
-    """A second process holding a papertrend write connection for `seconds`."""
+def writing_in_another_process(path: Path) -> Iterator[subprocess.Popen]:
+    """A second process holding a papertrend write connection until its stdin is closed."""
     script = (
-        "import sys, time; from warehouse.db import connect\n"
-        "with connect(sys.argv[1]):\n    print('writing', flush=True); time.sleep(float(sys.argv[2]))"
+        "import sys; from warehouse.db import connect\n"
+        "with connect(sys.argv[1]):\n    print('writing', flush=True); sys.stdin.read()"
     )
     holder = subprocess.Popen(
-        [sys.executable, "-c", script, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "writing"
@@ -177,24 +178,43 @@ def writing_in_another_process(path: Path, seconds: float) -> Iterator[subproces
         holder.kill()
         holder.wait()
         holder.stdout.close()  # type: ignore[union-attr]
+        holder.stdin.close()  # type: ignore[union-attr]
 
 
-def test_a_second_writer_waits_its_turn_with_a_log_line(tmp_path, caplog):
+class _ReleaseWhenWaiting(logging.Handler):
+    """Lets the holder finish once the writer under test says it is waiting (no clock involved)."""
+
+    def __init__(self, holder: subprocess.Popen) -> None:
+        super().__init__()
+        self.holder, self.lines = holder, []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+        if "waiting" in record.getMessage():
+            self.holder.stdin.close()  # type: ignore[union-attr]
+
+
+def test_a_second_writer_waits_its_turn_with_a_log_line(tmp_path):
     path = tmp_path / "warehouse.duckdb"
-    with (
-        writing_in_another_process(path, 1.5) as holder,
-        caplog.at_level("WARNING", "papertrend.warehouse"),
-        connect(path) as con,
-    ):
-        assert rows(con, "SELECT count(*) FROM runs") == [(0,)]
-    assert f"waiting up to 120 s for another writer (pid {holder.pid})" in caplog.text
-    assert "warehouse free" in caplog.text
+    logger = logging.getLogger("papertrend.warehouse")
+    with writing_in_another_process(path) as holder:
+        release = _ReleaseWhenWaiting(holder)
+        logger.addHandler(release)
+        try:
+            with connect(path) as con:
+                assert rows(con, "SELECT count(*) FROM runs") == [(0,)]
+        finally:
+            logger.removeHandler(release)
+    assert release.lines == [
+        f"warehouse busy: waiting up to 120 s for another writer (pid {holder.pid})",
+        "warehouse free: writing",
+    ]
 
 
 def test_a_writer_that_waits_too_long_gets_one_clear_error(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     with (
-        writing_in_another_process(path, 30) as holder,
+        writing_in_another_process(path) as holder,
         pytest.raises(WarehouseLocked, match=rf"another papertrend process \(pid {holder.pid}\) for over 0 s"),
         connect(path, lock_wait=0.3),
     ):
