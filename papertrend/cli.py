@@ -107,16 +107,16 @@ def _check_range(start: datetime, end: datetime) -> None:
 
 @contextlib.contextmanager
 def _flows_with(settings: Settings) -> Iterator[None]:
-    """Flows started in the block run with `settings`, recorded in a running local server if there is one."""
-    with _recorded_server_in_use(settings), settings_in_use(settings):
+    """Flows started in the block run with `settings`, recorded in a running local server if there is one;
+    an expected failure is shown once, by `friendly`, not also as Prefect's traceback."""
+    # _recorded_server_in_use imports Prefect, which sets up the logging shown_once adjusts.
+    with _recorded_server_in_use(settings), settings_in_use(settings), shown_once(_debug):
         yield
 
 
 def _run_flow(settings: Settings, flow: Callable[..., Any], *args: Any) -> Any:
     """Run a flow with the command's settings, showing its progress on stderr."""
-    import prefect  # noqa: F401  (configures Prefect's logging, which shown_once adjusts)
-
-    with _flows_with(settings), _Bar(), shown_once(_debug):
+    with _flows_with(settings), _Bar():
         return flow(*args)
 
 
@@ -470,7 +470,7 @@ def demo(
     settings = _settings(data_dir)
     from papertrend.demo import run_demo
 
-    with _Bar(), _recorded_server_in_use(settings):
+    with _Bar(), _recorded_server_in_use(settings), shown_once(_debug):
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
     if summary.incomplete:

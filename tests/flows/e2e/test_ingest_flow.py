@@ -320,6 +320,24 @@ def test_an_incomplete_run_is_shown_once_on_the_terminal_without_prefects_traceb
     assert len(done.stderr.splitlines()) == 3  # the error, the quarantined page, what to do
 
 
+@pytest.mark.slow
+def test_a_report_without_a_warehouse_is_two_lines_on_the_terminal(tmp_path):
+    # In a real process: Prefect's console handler writes to the real stderr, which CliRunner does not capture.
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERTREND_", "PREFECT_API_URL"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "papertrend.cli", "report", "--week", "2026-W17", "--data-dir", str(tmp_path / "none")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1 and done.stderr.startswith("error: no warehouse at")
+    assert len(done.stderr.splitlines()) == 2 and "Traceback" not in done.stderr
+
+
 def test_reextract_with_a_body_missing_from_the_archive_is_one_line_and_exit_1(site, tmp_path):
     from typer.testing import CliRunner
 
