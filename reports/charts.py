@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from reports.model import TopicTrend, WeekReport
+from reports.terms import horizon_words
 
 DPI = 100
 CHART_SIZE = (8.0, 4.0)  # inches: 800x400 px
@@ -53,7 +54,7 @@ def topic_share_chart(report: WeekReport) -> bytes:
     _week_axis(ax, weeks)
     ax.set_ylabel("share of papers (%)", fontsize=9)
     ax.set_ylim(bottom=0)
-    ax.set_title(f"Rising topics ({topics[0].horizon} horizon), share per week", fontsize=11)
+    ax.set_title(f"Rising topics ({horizon_words(topics[0].horizon)}), share per week", fontsize=11)
     _legend(ax)
     return _png(fig)
 

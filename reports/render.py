@@ -16,7 +16,7 @@ import jinja2
 
 from reports import charts, templates
 from reports.model import TopicTrend, WeekReport
-from reports.terms import HORIZONS
+from reports.terms import HORIZONS, horizon_words
 from reports.weeks import BASELINE_WEEKS, WEEK_LABEL, iso_week
 
 GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
@@ -104,7 +104,7 @@ def _environment(*, html: bool) -> jinja2.Environment:
         signed=_signed,
         count_change=_count_change,
         datauri=_data_uri,
-        horizon=_horizon_words,
+        horizon=horizon_words,
     )
     env.globals.update(github_url=github_url, spark_name=spark_name)
     return env
@@ -156,10 +156,6 @@ def _horizon_title(horizon: str) -> str:
     h = HORIZONS[horizon]
     return f"{h.title.capitalize()}, against the {h.baseline} weeks before"
 
-
-def _horizon_words(horizon: str) -> str:
-    """'this week', 'last 4 weeks', 'this quarter': a horizon as a reader says it."""
-    return HORIZONS[horizon].title if horizon in HORIZONS else horizon
 
 
 def _categories(report: WeekReport) -> list[tuple[str, int, float]]:

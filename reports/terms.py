@@ -60,6 +60,11 @@ HORIZONS = {
 }
 
 
+def horizon_words(name: str) -> str:
+    """'this week', 'last 4 weeks', 'this quarter': a horizon as a reader says it."""
+    return HORIZONS[name].title if name in HORIZONS else name
+
+
 @dataclass(frozen=True)
 class TermScore:
     """A term's evidence in the target window against the baseline."""
