@@ -49,7 +49,7 @@ from digest_replay.synthetic.papers import (
     pick,
     some,
 )
-from extractors.phrases import STOPWORDS
+from extractors.phrases import is_content_word
 from flows.indexing import refresh_phrase_index
 from reports import render, trends
 from reports.rows import report_rows
@@ -76,13 +76,13 @@ ASIDES = (
 
 
 def lexicon(rng: random.Random) -> np.ndarray:
-    """LEXICON distinct lower-case pseudo-words, none of them a stopword."""
+    """LEXICON distinct lower-case pseudo-words, each one a content word (extractors.phrases.is_content_word)."""
     syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
     endings = ("", "al", "ive", "ing", "ion", "ed", "ic", "ity")
     words: set[str] = set()
     while len(words) < LEXICON:
         word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))) + rng.choice(endings)
-        if word not in STOPWORDS:
+        if is_content_word(word):
             words.add(word)
     ordered = sorted(words)
     rng.shuffle(ordered)  # Zipf ranks must not follow the alphabet

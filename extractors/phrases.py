@@ -184,6 +184,12 @@ def term_key(term: str) -> str:
     return " ".join(words)
 
 
+def is_content_word(word: str) -> bool:
+    """May `word` start and end a phrase (not closed-class, a prose verb, a number, generic or a modifier)?"""
+    classified = _classify(word)
+    return classified is not None and classified[1] and classified[3]
+
+
 def same_idea(a: str, b: str) -> bool:
     """Do two terms name one idea: one's key holds the other's, word for word ("RL training" and "RL")?"""
     ka, kb = f" {term_key(a)} ", f" {term_key(b)} "

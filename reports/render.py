@@ -157,7 +157,6 @@ def _horizon_title(horizon: str) -> str:
     return f"{h.title.capitalize()}, against the {h.baseline} weeks before"
 
 
-
 def _categories(report: WeekReport) -> list[tuple[str, int, float]]:
     total = sum(report.category_mix.values())
     ordered = sorted(report.category_mix.items(), key=lambda item: (-item[1], item[0]))

@@ -1,0 +1,14 @@
+"""The benchmarks stay runnable: each bench/ script imports (they run by hand, not in CI)."""
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+BENCH = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "bench").glob("*.py") if p.stem != "__init__")
+
+
+@pytest.mark.parametrize("name", BENCH)
+def test_a_bench_script_imports(name):
+    module = importlib.import_module(f"bench.{name}")
+    assert module.__doc__, f"bench/{name}.py says what it measures in its docstring"
