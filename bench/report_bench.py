@@ -51,6 +51,7 @@ from digest_replay.synthetic.papers import (
 )
 from extractors.phrases import is_content_word
 from flows.indexing import refresh_phrase_index
+from flows.weekly import write_report_files
 from reports import render, trends
 from reports.rows import report_rows
 from warehouse import phrase_index, queries
@@ -302,7 +303,7 @@ def measure(path: Path, out_dir: Path, seed: int, baseline: bool) -> None:
         with clock.rest("trends assembly (rest of build_week_report)"):
             report, model = trends.build_week_report(con, monday, seed=seed)
         with clock.rest("render Markdown + HTML, write files"):
-            paths = render.write_report_files(report, out_dir / report.week)
+            paths = write_report_files(report, out_dir / report.week)
         with clock.rest("store rows (report_rows + save_report)"):
             save_report(
                 con, report_rows(report, model, markdown_path=str(paths["markdown"]), html_path=str(paths["html"]))

@@ -267,6 +267,8 @@ def window_vocabulary(
             ORDER BY s.docs DESC, t.term LIMIT $limit""",
             {"since": since, "until": until, "low": min_docs, "high": max_docs, "limit": limit},
         ).fetchall()
-        if len(rows) == limit and rows[-1][2] > weeks:
+        # Exact when every phrase that could make the cut has a week of 2+ papers: it is in
+        # more papers than there are weeks (min_docs above them, or the cut above them).
+        if min_docs > weeks or (len(rows) == limit and rows[-1][2] > weeks):
             break
     return {term_id: term for term_id, term, _ in rows}
