@@ -16,7 +16,6 @@ from extractors.sources import ARXIV_LISTING_FOLDER, HF_API_FOLDER
 from flows.ingest import backfill
 from flows.run import RunIncomplete, RunSummary
 from flows.settings import Settings, settings_in_use
-from flows.weekly import weekly_report
 from reports.weeks import last_complete_week_in_data
 from warehouse import queries
 from warehouse.db import connect_for_reading
@@ -72,6 +71,8 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
                 summary.add(_backfill_quietly(min(pass_days), max(pass_days), {**overrides, **switch}, only))
     end = max(hf_days + arxiv_days)
     description = _describe(settings, summary, min(hf_days + arxiv_days), end, time.monotonic() - began, corpus)
+    from flows.weekly import weekly_report  # topics and charts (sklearn, matplotlib): only when reporting
+
     with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"))):
         report = weekly_report(last_complete_week_in_data(end))
     out = (settings.data_dir / "reports" / report.week).resolve()
