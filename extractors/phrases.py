@@ -29,6 +29,7 @@ _URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:com|org|io|ai|net)(?:/\S*)?", re.
 _BREAK = re.compile(r"[;:!?()\[\]{}\"\u201c\u201d]|,\s|\.(?:\s|$)|\s[-\u2013\u2014]+\s|\u2014|\u2013|\s'|'\s")
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*(?:k|m|b|t|x|times|ms|s|h|fps|gb|mb|tb|kb|%|st|nd|rd|th)?$")
+_ACRONYM_PLURAL = re.compile(r"^[A-Z][A-Z0-9]+s$")
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bmk]$")  # a model size: 8b, 1.5b, 500m
 _ACRONYM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{1,9}?)(s?)\s*\)")
 
@@ -177,7 +178,9 @@ def term_key(term: str) -> str:
     words = [w for w in term.lower().replace("-", " ").split() if not _SIZE.match(w)] or term.lower().split()
     if words:
         last = words[-1]
-        if last.endswith("ies") and len(last) > 4:
+        if _ACRONYM_PLURAL.match(term.replace("-", " ").split()[-1]):  # "GPUs", "LLMs"
+            words[-1] = last[:-1]
+        elif last.endswith("ies") and len(last) > 4:
             words[-1] = last[:-3] + "y"
         elif len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "ics")):
             words[-1] = last[:-1]

@@ -35,11 +35,11 @@ class TopicTrend:
     label: str  # 2-4 key terms, phrases first
     terms: tuple[str, ...]
     horizon: str  # "week" | "momentum" (topics are fitted over 16 weeks: no quarter)
-    papers: int  # papers of the target window in this topic
+    papers: int  # papers of the target window in this topic that carry one of its terms
     share: float
     baseline_share: float
     growth: float  # share / baseline_share (inf-safe: see trends.py)
-    score: float  # significance (z of the log-odds ratio)
+    score: float  # significance: standard errors above the baseline share (trends._share_z)
     upvotes: int  # sum of HF upvotes of the target window's papers
     series: tuple[tuple[str, float], ...] = ()  # (ISO week, share) over the report window
     top_papers: tuple[PaperRef, ...] = ()

@@ -31,6 +31,8 @@ MAX_VOCABULARY = 10_000  # the most frequent phrases; rarer ones barely move a t
 # moves a topic either. Over a 16-week window such a phrase has a week with 2 papers, so the
 # vocabulary query's one-pass shortcut is exact (phrase_index.window_vocabulary): 1.85 -> 0.2 s.
 MIN_DOC_SHARE = 1 / 4_800
+# A label phrase is held by at least this many times more of the topic's papers than of all papers.
+MIN_LIFT = 3.0
 FULL_BATCH_UP_TO = 20_000  # papers; above this, mini-batch NMF (one pass costs what 5 full iterations do)
 
 
@@ -98,10 +100,18 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
         # result is still deterministic and its topics are used as they are.
         warnings.simplefilter("ignore", ConvergenceWarning)
         weights = model.fit_transform(matrix) / scale[:, None]  # a paper's own weights, whatever it counted for
-    found = [Topic(i, *_label(model.components_[i], names)) for i in range(k)]
     best = weights.argmax(axis=1)
     strong = weights.max(axis=1) >= MIN_WEIGHT * max(float(weights.max()), 1e-9)
     assigned = np.where(strong, best, OTHER)
+    # A label names what sets a topic's papers apart: a phrase as common outside the topic as
+    # in it ("qualitative evaluations", "training data") describes every topic, so none.
+    everywhere = np.asarray(binary.getnnz(axis=0), dtype=np.float64) / n
+    found = []
+    for i in range(k):
+        rows = np.flatnonzero(assigned == i)
+        inside = np.asarray(binary[rows].getnnz(axis=0), dtype=np.float64) / max(rows.size, 1)
+        distinct = inside >= MIN_LIFT * everywhere
+        found.append(Topic(i, *_label(model.components_[i] * distinct, names)))
     # Whether a paper holds one of its topic's terms: only those are shown as the topic's papers.
     column = {name: c for c, name in enumerate(names)}
     term_columns = [np.array([column[t] for t in topic.terms], dtype=np.int64) for topic in found]

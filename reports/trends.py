@@ -28,9 +28,11 @@ from warehouse import phrase_index, queries
 
 WINDOW_WEEKS = 16  # topics: the longest topic horizon, 4 target weeks + 12 baseline weeks
 TOPIC_HORIZONS = ("week", "momentum")  # a quarter would need a 65-week topic fit; terms cover it
-# Topics are a few dozen tests a week on paper counts in the hundreds: a stronger prior than terms'.
-TOPIC_PRIOR_STRENGTH = 500.0
-TOPIC_RISING_SCORE = 3.0  # a topic is a cluster of many terms: it must stand out further than one term
+# A topic's weekly share wanders more than a binomial count would: its papers are assigned by a
+# model fitted over the window, and its baseline weeks show how far it wanders. The score counts
+# that spread, and never less than this relative spread (a share of 10% +- 3% a week is ordinary).
+TOPIC_MIN_SPREAD = 0.3
+TOPIC_RISING_SCORE = 2.5  # planted surges: precision 0.94, recall 1.0 (docs/trends.md)
 TERM_HISTORY_WEEKS = 65  # the quarter horizon's 13 + 52 weeks; also the prior for terms
 MIN_WEEK_PAPERS = 20  # below this a week is reported, with a warning, not interpreted
 MIN_BASELINE_WEEKS = 4
@@ -195,9 +197,11 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
     )
     target = [monday - timedelta(weeks=n) for n in range(target_weeks)]
     baseline = [monday - timedelta(weeks=target_weeks + n) for n in range(baseline_weeks)]
-    cells = {(w, t): n for w, t, n in docs.group_by("week", "topic_id").len().iter_rows()}
+    # A topic's papers are the papers assigned to it that carry one of its terms: the ones a
+    # reader sees under it. A paper the model placed there on other evidence is not counted.
+    visible = docs.filter(pl.col("carries_terms"))
+    cells = {(w, t): n for w, t, n in visible.group_by("week", "topic_id").len().iter_rows()}
     week_totals = dict(docs.group_by("week").len().iter_rows())
-    topic_totals = dict(docs.group_by("topic_id").len().iter_rows())
     n_target, n_baseline = sum(week_totals.get(w, 0) for w in target), sum(week_totals.get(w, 0) for w in baseline)
     in_target = docs.filter(pl.col("week").is_in(target))
     upvotes = dict(in_target.group_by("topic_id").agg(pl.col("upvotes").fill_null(0).sum()).iter_rows())
@@ -214,8 +218,8 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
         y_j = sum(cells.get((w, topic.topic_id), 0) for w in baseline)
         if y_i < min_papers:
             continue
-        prior = (topic_totals.get(topic.topic_id, 0) + 1) / (docs.height + 1)
-        score = _log_odds_z(y_i, n_target, y_j, n_baseline, prior)
+        spread = [(cells.get((w, topic.topic_id), 0), week_totals[w]) for w in baseline if week_totals.get(w)]
+        score = _share_z(y_i, n_target, y_j, n_baseline, spread, target_weeks)
         share, base = y_i / n_target, y_j / max(n_baseline, 1)
         series = tuple(
             (iso_week(w), round(cells.get((w, topic.topic_id), 0) / week_totals[w], 4) if week_totals.get(w) else 0.0)
@@ -242,13 +246,24 @@ def _topic_trends(docs: pl.DataFrame, model: TopicModel, monday: date, horizon: 
     return rising + falling
 
 
-def _log_odds_z(y_i: int, n_i: int, y_j: int, n_j: int, prior: float) -> float:
-    # The same informative-Dirichlet log-odds as for terms, on paper counts.
-    alpha = TOPIC_PRIOR_STRENGTH * prior
-    delta = math.log((y_i + alpha) / max(n_i + TOPIC_PRIOR_STRENGTH - y_i - alpha, 1e-9)) - math.log(
-        (y_j + alpha) / max(n_j + TOPIC_PRIOR_STRENGTH - y_j - alpha, 1e-9)
-    )
-    return delta / math.sqrt(1 / (y_i + alpha) + 1 / (y_j + alpha))
+def _share_z(y_i: int, n_i: int, y_j: int, n_j: int, weeks: list[tuple[int, int]], target_weeks: int) -> float:
+    """How far the target share stands above the baseline share, in standard errors.
+
+    The error holds the binomial noise of both shares and the topic's own week-to-week
+    spread, estimated from its baseline weeks (`weeks`: (topic papers, all papers)) less
+    their binomial part, and at least TOPIC_MIN_SPREAD of the share; a target of several
+    weeks averages that spread down. On small weekly counts the binomial part dominates,
+    so a topic needs more papers to rise; on steady large ones, the spread does.
+    """
+    base = (y_j + 0.5) / (n_j + 1)
+    binomial = base * (1 - base)
+    spread = (TOPIC_MIN_SPREAD * base) ** 2
+    if len(weeks) >= MIN_BASELINE_WEEKS:
+        shares = np.array([y / n for y, n in weeks])
+        noise = float(np.mean([binomial / n for _, n in weeks]))
+        spread = max(spread, float(shares.var(ddof=1)) - noise)
+    variance = binomial / n_i + binomial / max(n_j, 1) + spread / target_weeks
+    return (y_i / n_i - base) / math.sqrt(variance)
 
 
 def _notes(report: WeekReport, docs: pl.DataFrame, monday: date) -> list[str]:
