@@ -25,6 +25,7 @@ from extractors.phrases import same_idea, term_key
 OTHER = -1  # the topic of papers no topic explains
 MIN_WEIGHT = 0.02  # below this (relative to the paper's best topic weight) a paper is "other"
 LABEL_TERMS = 3
+LABEL_MIN_WEIGHT = 0.15  # of the topic's heaviest term's weight
 MIN_DOCS, MAX_DOC_SHARE = 3, 0.25  # a phrase in fewer papers is noise, in more is not a topic
 MAX_VOCABULARY = 10_000  # the most frequent phrases; rarer ones barely move a topic
 # At arXiv scale a phrase in fewer than 1 in 4,800 papers (17 of an 81,600-paper window) barely
@@ -86,7 +87,7 @@ def fit_topics(docs: DocTerms, vocabulary: dict[int, str], *, seed: int = 7, top
             ),
         )
     names = np.array(sorted(vocabulary.values()), dtype=object)
-    binary = _counts(docs, np.array(order), vocabulary, names)
+    binary, names = _one_column_per_term(_counts(docs, np.array(order), vocabulary, names), names)
     matrix = TfidfTransformer(sublinear_tf=True).fit_transform(binary)
     scale = np.ones(n) if docs.weights is None else np.asarray(docs.weights, dtype=np.float64)[order]
     matrix = sp.diags(scale.astype(np.float32)) @ matrix
@@ -140,19 +141,46 @@ def _counts(docs: DocTerms, order: np.ndarray, vocabulary: dict[int, str], names
     )
 
 
+def _one_column_per_term(binary: sp.csr_matrix, names: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    # Spellings of one term ("VLM", "VLMs") are one feature: split, each took half a topic's weight
+    # and both reached its label. A column per term_key, named by its spelling in most papers.
+    keys = [term_key(name) for name in names]
+    distinct = sorted(set(keys))
+    if len(distinct) == len(names):
+        return binary, names
+    column_of = {key: c for c, key in enumerate(distinct)}
+    merge = sp.csr_matrix(
+        (np.ones(len(names), dtype=np.float32), (np.arange(len(names)), [column_of[k] for k in keys])),
+        shape=(len(names), len(distinct)),
+    )
+    merged = (binary @ merge).tocsr()
+    merged.data[:] = 1.0
+    papers = np.asarray(binary.getnnz(axis=0))
+    display: dict[str, tuple[int, str]] = {}
+    for name, key, held in zip(names, keys, papers, strict=True):
+        if key not in display or held > display[key][0]:  # names are sorted: ties keep the first
+            display[key] = (int(held), name)
+    return merged, np.array([display[key][1] for key in distinct], dtype=object)
+
+
 def _label(component: np.ndarray, vocabulary: np.ndarray) -> tuple[str, tuple[str, ...]]:
-    # Phrases first: "test-time compute" says more than "compute"; one idea once: skip a
-    # term whose key is inside a chosen one's, or holds it ("LLMs" beside "LLM agents").
-    ranked = [vocabulary[i] for i in np.argsort(-component, kind="stable")[:16] if component[i] > 0]
-    top: list[str] = []
-    for term in ranked:  # spellings of one term (DeepSeek-R1, deepseek r1) count once
-        if all(term_key(term) != term_key(t) for t in top):
-            top.append(term)
-    ordered = sorted(top[:5], key=lambda t: (-len(t.split()), top.index(t))) + top[5:]
+    # The topic's heaviest terms, in weight order; a term gives way to a phrase holding it that
+    # weighs at least half as much ("test-time compute" for "compute"); one idea once; a term
+    # far lighter than the first describes the topic's fringe, not the topic.
+    ranked = [i for i in np.argsort(-component, kind="stable")[:16] if component[i] > 0]
     chosen: list[str] = []
-    for term in ordered:
+    for i in ranked:
+        if component[i] < LABEL_MIN_WEIGHT * component[ranked[0]] or len(chosen) == LABEL_TERMS:
+            break
+        term = vocabulary[i]
+        longer = [
+            vocabulary[j]
+            for j in ranked
+            if component[j] >= component[i] / 2
+            and len(term_key(vocabulary[j])) > len(term_key(term))
+            and same_idea(vocabulary[j], term)
+        ]
+        term = longer[0] if longer else term
         if not any(same_idea(term, other) for other in chosen):
             chosen.append(term)
-        if len(chosen) == LABEL_TERMS:
-            break
-    return " / ".join(chosen), tuple(top[:8])
+    return " / ".join(chosen), tuple(vocabulary[i] for i in ranked[:8])

@@ -103,6 +103,19 @@ def test_worker_processes_index_exactly_what_one_process_does(tmp_path):
     assert tables[0] == tables[1] and len(tables[0][1]) == 40
 
 
+def test_small_batches_index_exactly_what_one_batch_does(tmp_path, monkeypatch):
+    texts = [f"Paper {n} on GRPO and test-time compute with Mamba-{n % 4} layers" for n in range(30)]
+    tables = []
+    for size in (1_000, 7):  # 7: five batches, phrases repeated across them and fresh in each
+        monkeypatch.setattr(indexing, "SMALL_BATCH_PAPERS", size)
+        with connect(tmp_path / f"b{size}.duckdb") as con:
+            load(con, *[paper(f"2604.{n:05d}", text) for n, text in enumerate(texts)])
+            assert refresh_phrase_index(con) == 30
+            tables.append((week_counts(con), con.execute("SELECT * FROM repeated_terms ORDER BY term").fetchall()))
+    assert tables[0][0] == tables[1][0] and tables[0][0][(MONDAY, "GRPO")] == 30
+    assert [t for _, t in tables[0][1]] == [t for _, t in tables[1][1]]
+
+
 def test_a_failed_batch_leaves_the_index_as_it_was(warehouse):
     load(warehouse, paper("2604.00001", "GRPO for math"))
     refresh_phrase_index(warehouse)
