@@ -53,6 +53,7 @@ def record_from_entry(entry: Any, *, rank: int, digest_date: date, observed_at: 
         github_stars=_int(paper.get("githubStars")),
         project_page=_text(paper.get("projectPage")),
         ai_keywords=_keywords(paper.get("ai_keywords")),
+        ai_summary=_clean(paper.get("ai_summary")),
         organization=_organization(entry.get("organization")),
     )
 

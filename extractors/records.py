@@ -32,6 +32,7 @@ class PaperRecord:
     github_stars: int | None = None
     project_page: str | None = None
     ai_keywords: tuple[str, ...] = field(default=())
+    ai_summary: str | None = None  # HF's one-sentence summary (since 2025-05)
     organization: str | None = None
     categories: tuple[str, ...] = ()  # arXiv categories, primary first
     section: str | None = None  # arXiv listing section: "new" | "cross" | "replacement"

@@ -94,6 +94,7 @@ PAPER_COLUMNS: dict[str, Column] = {
     "github_stars": (pl.Int32, lambda p, r: r.github_stars),
     "project_page": (pl.String, lambda p, r: r.project_page),
     "ai_keywords": (pl.List(pl.String), lambda p, r: _listed(r.ai_keywords)),
+    "ai_summary": (pl.String, lambda p, r: r.ai_summary),
     "organization": (pl.String, lambda p, r: r.organization),
     "primary_category": (pl.String, lambda p, r: r.categories[0] if r.categories else None),
     "categories": (pl.List(pl.String), lambda p, r: _listed(r.categories)),

@@ -3,10 +3,10 @@
 -- from the paper's sightings once this load has written them: digests (HF days, arXiv listings)
 -- date a paper; arxiv-api results only date papers that no digest has listed yet.
 INSERT INTO papers (arxiv_id, version, title, abstract, authors, published_at, updated_at, github_repo,
-                    github_stars, project_page, ai_keywords, organization, primary_category, categories,
+                    github_stars, project_page, ai_keywords, ai_summary, organization, primary_category, categories,
                     arxiv_comment, first_digest_date, last_digest_date, observed_at)
 SELECT i.arxiv_id, i.version, i.title, i.abstract, i.authors, i.published_at, i.updated_at, i.github_repo,
-       i.github_stars, i.project_page, i.ai_keywords, i.organization, i.primary_category, i.categories,
+       i.github_stars, i.project_page, i.ai_keywords, i.ai_summary, i.organization, i.primary_category, i.categories,
        i.arxiv_comment, d.first_digest_date, d.last_digest_date, i.observed_at
 FROM incoming_papers i
 LEFT JOIN (SELECT arxiv_id,
@@ -44,6 +44,9 @@ ON CONFLICT DO UPDATE SET
     ai_keywords = CASE WHEN excluded.observed_at >= papers.observed_at
                        THEN coalesce(excluded.ai_keywords, papers.ai_keywords)
                        ELSE coalesce(papers.ai_keywords, excluded.ai_keywords) END,
+    ai_summary = CASE WHEN excluded.observed_at >= papers.observed_at
+                      THEN coalesce(excluded.ai_summary, papers.ai_summary)
+                      ELSE coalesce(papers.ai_summary, excluded.ai_summary) END,
     organization = CASE WHEN excluded.observed_at >= papers.observed_at
                         THEN coalesce(excluded.organization, papers.organization)
                         ELSE coalesce(papers.organization, excluded.organization) END,
