@@ -27,7 +27,8 @@ ARXIV_MIN_INTERVAL = 3.0
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_CONFIG_FILE = "papertrend.toml"
 # PAPERTREND_* names that are not settings but are documented: the config file, tracebacks, the test captures.
-EXTRA_VARIABLES = ("CONFIG", "DEBUG", "TEST_FIXTURES")
+EXTRA_VARIABLES = ("CONFIG", "DEBUG", "TEST_FIXTURES", "EMAIL_SMTP_PASSWORD")
+PASSWORD_VARIABLE = f"{ENV_PREFIX}EMAIL_SMTP_PASSWORD"
 
 
 class SettingsInvalid(PapertrendError, ValueError):
@@ -70,6 +71,22 @@ class Settings:
     arxiv_interval: float = 3.0  # arXiv's terms: one request every 3 s, one connection
     arxiv_api_page_size: int = 200
     arxiv_holidays: str = ""  # extra listing dates without announcements, comma-separated
+    email_smtp_host: str = ""  # empty: email is not configured
+    email_smtp_port: int = 587
+    email_smtp_security: str = "starttls"  # starttls | tls | none (a local relay)
+    email_smtp_user: str = ""
+    email_smtp_password_secret: str = ""  # a Prefect Secret block holding the password
+    email_smtp_timeout: float = 30.0  # seconds for connecting and for each SMTP command
+    email_send_attempts: int = 3  # per message, for 4xx replies and dropped connections
+    email_retry_backoff: float = 2.0  # seconds before the first retry, doubling
+    email_from_address: str = ""
+    email_from_name: str = "papertrend"
+    email_reply_to: str = ""
+    email_send_with_report: bool = True  # the weekly-report flow sends the weekly emails
+    email_report_url: str = ""  # https base URL where <data_dir>/reports/ is published
+    email_unsubscribe_url: str = ""  # https endpoint taking ?token= (one-click, RFC 8058)
+    email_unsubscribe_address: str = ""  # mailto target (default: from_address)
+    email_ops_address: str = ""  # a failed flow run alerts it
 
     @property
     def warehouse_path(self) -> Path:
@@ -124,6 +141,12 @@ class Settings:
             # A file asked for by name must be there; only the default may be absent.
             raise SettingsInvalid(f"config file {path} {'is a directory' if path.is_dir() else 'does not exist'}")
         values: dict[str, Any] = _read_config(path) if path.is_file() else {}
+        if "email_smtp_password" in values:
+            # A password in a file ends up in backups and diffs; refuse it rather than use it.
+            raise SettingsInvalid(
+                f"{path}: [email] smtp_password is never read from the file; set {PASSWORD_VARIABLE} "
+                "or name a Prefect Secret block in [email] smtp_password_secret"
+            )
         for field in fields(cls):
             if f"{ENV_PREFIX}{field.name.upper()}" in env:
                 values[field.name] = env[f"{ENV_PREFIX}{field.name.upper()}"]
@@ -238,8 +261,61 @@ def _kernel_filesystem(path: Path) -> bool:
     return len(parts) > 1 and parts[1] in ("proc", "sys")
 
 
+def _email_problems(settings: Settings) -> list[str]:
+    from reports.links import site_base
+    from warehouse.subscribers import SubscriberInvalid, valid_address
+
+    problems = []
+    if settings.email_smtp_security not in ("starttls", "tls", "none"):
+        problems.append(f"email_smtp_security must be starttls, tls or none, not {settings.email_smtp_security!r}")
+    if not 0 < settings.email_smtp_port < 65536:
+        problems.append(f"email_smtp_port must be a TCP port, not {settings.email_smtp_port}")
+    if settings.email_smtp_timeout <= 0 or settings.email_send_attempts < 1 or settings.email_retry_backoff < 0:
+        problems.append("email_smtp_timeout must be > 0, email_send_attempts >= 1, email_retry_backoff >= 0")
+    addresses = {
+        "email_from_address": settings.email_from_address,
+        "email_reply_to": settings.email_reply_to,
+        "email_unsubscribe_address": settings.email_unsubscribe_address,
+        "email_ops_address": settings.email_ops_address,
+    }
+    for name, address in addresses.items():
+        try:
+            if address:
+                valid_address(address)
+        except SubscriberInvalid as exc:
+            problems.append(f"{name}: {exc}")
+    if settings.email_smtp_host and not settings.email_from_address:
+        problems.append("email_from_address is empty; set [email] from_address to the address messages come from")
+    for name in ("email_report_url", "email_unsubscribe_url"):
+        url = getattr(settings, name)
+        if url and site_base(url) is None:
+            problems.append(f"{name} must be an https URL without query or fragment, not {url!r}")
+    return problems
+
+
+def smtp_password(settings: Settings) -> str:
+    """The SMTP password: PAPERTREND_EMAIL_SMTP_PASSWORD, else the Prefect Secret block named in the settings.
+
+    Read at send time and handed straight to the SMTP login; never kept in Settings, never logged.
+    """
+    if os.environ.get(PASSWORD_VARIABLE):
+        return os.environ[PASSWORD_VARIABLE]
+    if settings.email_smtp_password_secret:
+        from prefect.blocks.system import Secret
+
+        try:
+            secret: Any = Secret.load(settings.email_smtp_password_secret)  # sync in a sync context
+            return str(secret.get())
+        except ValueError as exc:
+            raise SettingsInvalid(
+                f"Prefect Secret block {settings.email_smtp_password_secret!r} cannot be loaded ({type(exc).__name__}); "
+                f"create it or set {PASSWORD_VARIABLE}"
+            ) from None
+    return ""
+
+
 def _problems(settings: Settings) -> list[str]:
-    problems = _cron_problems(settings) + _warehouse_problems(settings)
+    problems = _cron_problems(settings) + _warehouse_problems(settings) + _email_problems(settings)
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
     try:

@@ -15,11 +15,11 @@ from urllib.parse import quote
 import jinja2
 
 from reports import charts, templates
+from reports.links import github_link
 from reports.model import TopicTrend, WeekReport
 from reports.terms import HORIZONS, horizon_words
 from reports.weeks import BASELINE_WEEKS, WEEK_LABEL, iso_week
 
-GITHUB_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 # Markdown punctuation that could start a link, emphasis, HTML or a table cell inside a text.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 # Characters kept as-is in Markdown link targets; spaces, parentheses and brackets would end the link.
@@ -77,15 +77,6 @@ def spark_name(topic: TopicTrend) -> str:
     return f"spark-{topic.topic_id}-{horizon}"
 
 
-def github_url(repo: str | None) -> str | None:
-    """A safe https link for a stored GitHub repo (URL or 'owner/name'); None for anything else."""
-    repo = (repo or "").strip()
-    if re.match(r"^https?://", repo, re.I):
-        # Only http(s): a scraped 'javascript:' or 'data:' link must never reach an href.
-        return repo
-    return f"https://github.com/{repo}" if GITHUB_REPO.match(repo) else None
-
-
 def _environment(*, html: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         autoescape=html,
@@ -106,7 +97,7 @@ def _environment(*, html: bool) -> jinja2.Environment:
         datauri=_data_uri,
         horizon=horizon_words,
     )
-    env.globals.update(github_url=github_url, spark_name=spark_name)
+    env.globals.update(github_url=github_link, spark_name=spark_name)
     return env
 
 

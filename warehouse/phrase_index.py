@@ -272,3 +272,13 @@ def window_vocabulary(
         if min_docs > weeks or (len(rows) == limit and rows[-1][2] > weeks):
             break
     return {term_id: term for term_id, term, _ in rows}
+
+
+def paper_term_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, list[int]]:
+    """The indexed phrase ids of the papers `ids` (papers not indexed are absent)."""
+    frame = pl.DataFrame({"arxiv_id": ids}, schema={"arxiv_id": pl.String})
+    with registered(con, wanted=frame):
+        rows = con.execute(
+            "SELECT arxiv_id, term_ids FROM paper_terms WHERE arxiv_id IN (SELECT arxiv_id FROM wanted)"
+        ).fetchall()
+    return {arxiv_id: list(term_ids) for arxiv_id, term_ids in rows}

@@ -226,3 +226,26 @@ def window_keywords(con: duckdb.DuckDBPyConnection, since: date, until: date) ->
         [since, until],
     ).fetchall()
     return [row[0] for row in rows if row[0]]
+
+
+def email_papers(con: duckdb.DuckDBPyConnection, since: date, until: date, *, hf_day: bool = False) -> pl.DataFrame:
+    """What an email shows of each paper first listed in [since, until], best first: title, authors,
+    ai_summary, abstract, upvotes, github_repo, ai_keywords, hf_rank. With `hf_day` (since == until), the
+    papers of that day's HF digest instead, in HF's order."""
+    return con.sql(
+        """SELECT p.arxiv_id, p.title, p.authors, p.ai_summary, p.abstract, p.github_repo, p.ai_keywords,
+                  s.upvotes, s.hf_rank
+           FROM papers p JOIN (SELECT arxiv_id, max(upvotes) AS upvotes,
+                                      min(rank) FILTER (WHERE source = 'hf' AND digest_date = $until) AS hf_rank
+                               FROM sightings WHERE digest_date BETWEEN $since AND $until GROUP BY arxiv_id) s
+                         USING (arxiv_id)
+           WHERE CASE WHEN $hf_day THEN s.hf_rank IS NOT NULL ELSE p.first_digest_date BETWEEN $since AND $until END
+           ORDER BY CASE WHEN $hf_day THEN s.hf_rank END, s.upvotes DESC NULLS LAST, p.arxiv_id""",
+        params={"since": since, "until": until, "hf_day": hf_day},
+    ).pl()
+
+
+def hf_digest_loaded(con: duckdb.DuckDBPyConnection, day: date) -> bool:
+    """Did HF publish a digest of `day` that is loaded (a day worth a daily email)?"""
+    found = con.execute("SELECT 1 FROM sightings WHERE source = 'hf' AND digest_date = ? LIMIT 1", [day]).fetchall()
+    return bool(found)

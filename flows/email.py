@@ -1,0 +1,277 @@
+"""Email summaries: compose each period once, send each subscriber's message once (warehouse.email_log).
+
+The weekly-report flow calls deliver() after the report is stored; the hf-daily
+deployment after its ingest, on days with an HF digest; `papertrend email` runs
+the email_summaries flow. Composition runs in a thread ahead of the sender, so
+rendering the next message overlaps waiting for the server's answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import duckdb
+from prefect import flow
+
+from flows.files import write_atomically
+from flows.run import publish_snapshot, run_name
+from flows.settings import Settings, SettingsInvalid, run_settings, smtp_password
+from reports import charts
+from reports.digest import Period, email_papers, personal_digest, tfidf_rows, weekly_parts
+from reports.errors import NothingToReport
+from reports.mailer import Mailer, SmtpConfig
+from reports.message import Composer, Sender
+from reports.model import WeekReport
+from reports.render import spark_name
+from reports.weeks import WEEK_LABEL, last_complete_week_in_data, week_start
+from warehouse import email_log, phrase_index, queries
+from warehouse.db import connect
+from warehouse.subscribers import Subscriber, SubscriberInvalid, subscribers, valid_address
+
+log = logging.getLogger("papertrend.email")
+NOT_CONFIGURED = "email not configured ([email] smtp_host is empty): no summaries sent"
+PENDING_BATCH = 50  # messages marked pending in one transaction before they are sent
+AHEAD = 64  # messages composed ahead of the sender
+
+
+@dataclass
+class EmailOutcome:
+    """What a delivery did for one period."""
+
+    period: str
+    sent: int = 0
+    skipped: int = 0
+    already_sent: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (address, last reply), permanent or deferred
+    written: list[Path] = field(default_factory=list)  # dry run: the .eml files
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@flow(name="email", validate_parameters=False, flow_run_name=run_name("email {period}", period="latest week"))
+def email_summaries(
+    period: str | None = None,
+    dry_run: bool = False,
+    outbox: str | None = None,
+    resend: bool = False,
+    to: str | None = None,
+) -> EmailOutcome:
+    """Send (or, dry, write) the summaries of `period`: an ISO week for weekly subscribers, a day for daily ones."""
+    settings = run_settings()
+    kind, label = resolve_period(settings, period)
+    return deliver(
+        settings, kind, label, dry_run=dry_run, outbox=Path(outbox) if outbox else None, resend=resend, to=to
+    )
+
+
+def resolve_period(settings: Settings, period: str | None) -> tuple[str, str]:
+    """('weekly', '2026-W17') or ('daily', '2026-04-24'); default: the last complete week in the data."""
+    if period and WEEK_LABEL.match(period):
+        week_start(period)  # a week that does not exist fails here
+        return "weekly", period
+    if period:
+        try:
+            return "daily", date.fromisoformat(period).isoformat()
+        except ValueError:
+            raise SettingsInvalid(
+                f"period {period!r} is neither a week like 2026-W17 nor a day like 2026-04-24"
+            ) from None
+    if not settings.warehouse_path.exists():
+        raise NothingToReport(
+            f"no warehouse at {settings.warehouse_path}; run `papertrend ingest` or `papertrend demo`"
+        )
+    with connect(settings.warehouse_path) as con:
+        newest = queries.newest_digest_date(con)
+    if newest is None:
+        raise NothingToReport(f"the warehouse at {settings.warehouse_path} holds no papers yet")
+    return "weekly", last_complete_week_in_data(newest)
+
+
+def deliver(
+    settings: Settings,
+    kind: str,
+    label: str,
+    *,
+    dry_run: bool = False,
+    outbox: Path | None = None,
+    resend: bool = False,
+    to: str | None = None,
+    report: WeekReport | None = None,
+) -> EmailOutcome:
+    """Compose and send `label`'s messages to the active `kind` subscribers still due (all with `resend`)."""
+    if not settings.email_smtp_host and not dry_run:
+        raise SettingsInvalid("email is not configured: set [email] smtp_host and from_address (or use --dry-run)")
+    sender = _sender(settings)
+    outcome = EmailOutcome(label)
+    with connect(settings.warehouse_path) as con:
+        due = _due(con, kind, label, resend=resend or dry_run, to=to, outcome=outcome)
+        if not due:
+            log.info("email %s: nobody due (%d already sent)", label, outcome.already_sent)
+            return outcome
+        period = build_period(con, kind, label, report, seeds=[s for sub in due for s in sub.seeds], settings=settings)
+    composer = Composer(period, sender)
+    messages = _composed(composer, period, due)
+    if dry_run:
+        folder = outbox or settings.data_dir / "outbox"
+        for sub, msg, _ in messages:
+            if msg is not None:
+                outcome.written.append(write_atomically(folder / label / _file_name(sub.address), msg.as_bytes()))
+            else:
+                outcome.skipped += 1
+        log.info("email %s (dry run): %d message(s) written to %s", label, len(outcome.written), folder / label)
+        return outcome
+    _send_all(settings, label, messages, outcome)
+    publish_snapshot(settings)
+    log.info("email %s: %d sent, %d skipped, %d failed", label, outcome.sent, outcome.skipped, len(outcome.failed))
+    return outcome
+
+
+def build_period(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    label: str,
+    report: WeekReport | None = None,
+    *,
+    seeds: list[str] = (),  # type: ignore[assignment]
+    settings: Settings | None = None,
+) -> Period:
+    """Everything every message of the period shares, computed once: papers, trends, charts, TF-IDF rows."""
+    if kind == "weekly":
+        monday = week_start(label)
+        sunday = monday + timedelta(days=6)
+        if report is None:
+            from reports.trends import build_week_report
+
+            report = build_week_report(con, monday)[0]
+        papers = email_papers(queries.email_papers(con, monday, sunday))
+        topics, rising, new = weekly_parts(report)
+        trending_ids = [p.arxiv_id for p in report.trending_papers]
+        recent = {p.arxiv_id: p for p in email_papers(queries.email_papers(con, monday - timedelta(days=28), sunday))}
+        pngs = {"topics": charts.topic_share_chart(report)} if report.topics else {}
+        for t in report.topics:
+            if spark_name(t) in {x.spark for x in topics}:
+                pngs[spark_name(t)] = charts.sparkline(t.series)
+        period = Period(
+            kind, label, papers, topics, rising, new, [recent[i] for i in trending_ids if i in recent], pngs
+        )
+    else:
+        day = date.fromisoformat(label)
+        period = Period(kind, label, email_papers(queries.email_papers(con, day, day, hf_day=True)))
+    if seeds:
+        ids = [p.arxiv_id for p in period.papers]
+        terms = phrase_index.paper_term_ids(con, ids + list(seeds))
+        period.vectors, period.seed_vectors = tfidf_rows(period.papers, terms, list(dict.fromkeys(seeds)))
+    return period
+
+
+def _due(
+    con: duckdb.DuckDBPyConnection, kind: str, label: str, *, resend: bool, to: str | None, outcome: EmailOutcome
+) -> list[Subscriber]:
+    entries = email_log.log_entries(con, label)
+    try:
+        only = valid_address(to) if to else None
+    except SubscriberInvalid as exc:
+        raise SettingsInvalid(f"--to: {exc}") from None
+    due = []
+    for sub in subscribers(con, cadence=kind, address=only):
+        entry = entries.get(sub.address)
+        if entry and not resend and entry.status in ("sent", "failed", "skipped"):
+            outcome.already_sent += entry.status == "sent"
+            continue
+        due.append(sub)
+    return due
+
+
+def _composed(
+    composer: Composer, period: Period, due: list[Subscriber]
+) -> Iterator[tuple[Subscriber, EmailMessage | None, str]]:
+    """(subscriber, message or None when skipped, Message-ID), composed in a thread up to AHEAD in advance."""
+    ready: queue.Queue[tuple[Subscriber, EmailMessage | None, str] | BaseException | None] = queue.Queue(AHEAD)
+
+    def work() -> None:
+        try:
+            for sub in due:
+                digest = personal_digest(period, sub)
+                if sub.only_matches and not digest.has_match:
+                    ready.put((sub, None, composer.message_id(sub)))
+                else:
+                    ready.put((sub, *composer.compose(digest)))
+            ready.put(None)
+        except BaseException as exc:  # handed to the sender's thread
+            ready.put(exc)
+
+    threading.Thread(target=work, name="compose", daemon=True).start()
+    while (item := ready.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _send_all(
+    settings: Settings,
+    label: str,
+    messages: Iterator[tuple[Subscriber, EmailMessage | None, str]],
+    outcome: EmailOutcome,
+) -> None:
+    config = SmtpConfig(
+        settings.email_smtp_host,
+        settings.email_smtp_port,
+        settings.email_smtp_security,
+        settings.email_smtp_user,
+        smtp_password(settings),
+        settings.email_smtp_timeout,
+        settings.email_send_attempts,
+        settings.email_retry_backoff,
+    )
+    with connect(settings.warehouse_path) as con, Mailer(config) as mailer:
+        for batch in _batches(messages, PENDING_BATCH):
+            email_log.mark_pending(con, label, [(sub.address, mid) for sub, msg, mid in batch if msg is not None])
+            for sub, msg, mid in batch:
+                if msg is None:
+                    email_log.mark_done(con, label, sub.address, "skipped", "nothing matched its filters", mid)
+                    outcome.skipped += 1
+                    continue
+                delivery = mailer.send(msg, settings.email_from_address, sub.address)
+                # A deferred message stays pending: the next run tries it again.
+                status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
+                email_log.mark_done(con, label, sub.address, status, delivery.reply, mid)
+                if status == "sent":
+                    outcome.sent += 1
+                else:
+                    outcome.failed.append((sub.address, delivery.reply))
+
+
+def _batches(items: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _sender(settings: Settings) -> Sender:
+    return Sender(
+        settings.email_from_address or "papertrend@localhost.localdomain",
+        settings.email_from_name,
+        settings.email_reply_to or None,
+        settings.email_unsubscribe_address or None,
+        settings.email_unsubscribe_url or None,
+        settings.email_report_url or None,
+    )
+
+
+def _file_name(address: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._-]", "_", address) + ".eml"

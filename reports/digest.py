@@ -1,0 +1,212 @@
+"""What one subscriber's summary holds: their matches first, then the period's trends and top papers.
+
+A Period is computed once (trends, paper texts, the TF-IDF rows behind seed
+similarity, the charts); personal_digest then only filters and ranks it, so a
+thousand subscribers cost a thousand cheap passes, not a thousand reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from extractors.phrases import same_idea, term_key
+from reports import links
+from reports.model import TermTrend, TopicTrend, WeekReport
+from warehouse.subscribers import Subscriber
+
+AUTHORS_SHOWN = 3
+SUMMARY_CHARS = 300
+MIN_SIMILARITY = 0.1  # cosine of TF-IDF phrase vectors; below it a paper is not "like" a seed
+SIMILAR_PER_SEED = 3
+TOP_TOPICS, TOP_TERMS = 5, 8
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class EmailPaper:
+    """A paper as an email shows it; every link is built by reports.links (None when the id fails)."""
+
+    arxiv_id: str
+    title: str
+    authors: str
+    summary: str
+    upvotes: int | None
+    hf_url: str | None
+    arxiv_url: str | None
+    github_url: str | None
+    text: str = field(repr=False)  # title, summary, abstract and keywords: what filters match
+
+
+@dataclass(frozen=True)
+class EmailTopic:
+    """A rising topic as an email shows it."""
+
+    label: str
+    terms: tuple[str, ...]
+    horizon: str
+    papers: int
+    growth: float
+    spark: str | None  # chart name of its sparkline
+
+
+@dataclass
+class Period:
+    """Everything shared by every message of one period."""
+
+    kind: str  # "weekly" | "daily"
+    label: str  # "2026-W17" | "2026-04-24"
+    papers: list[EmailPaper]  # best first (upvotes; HF's order for a day)
+    topics: list[EmailTopic] = field(default_factory=list)
+    rising_terms: list[TermTrend] = field(default_factory=list)
+    new_terms: list[TermTrend] = field(default_factory=list)
+    trending: list[EmailPaper] = field(default_factory=list)
+    charts: dict[str, bytes] = field(default_factory=dict)  # name -> PNG, shared by every message
+    report_url: str | None = None
+    vectors: sp.csr_matrix | None = None  # L2-normalised TF-IDF row per paper of `papers`
+    seed_vectors: dict[str, sp.csr_matrix] = field(default_factory=dict)  # seed id -> its row, same columns
+
+    @property
+    def top_label(self) -> str | None:
+        return self.topics[0].label if self.topics else None
+
+
+@dataclass
+class Digest:
+    """One subscriber's message content."""
+
+    subscriber: Subscriber
+    matched: list[tuple[EmailPaper, str]]  # (paper, why: the keyword, topic or seed it matched)
+    matched_topics: list[EmailTopic]
+    top: list[EmailPaper]
+    period: Period
+
+    @property
+    def has_match(self) -> bool:
+        return bool(self.matched or self.matched_topics)
+
+    @property
+    def paper_count(self) -> int:
+        return len(self.matched) + len(self.top)
+
+
+def email_papers(frame: pl.DataFrame) -> list[EmailPaper]:
+    """Papers from warehouse.queries.email_papers, with summaries cut and links built."""
+    papers = []
+    for row in frame.iter_rows(named=True):
+        authors = list(row["authors"] or [])
+        shown = ", ".join(authors[:AUTHORS_SHOWN]) + (" et al." if len(authors) > AUTHORS_SHOWN else "")
+        keywords = " ".join(row["ai_keywords"] or [])
+        papers.append(
+            EmailPaper(
+                row["arxiv_id"],
+                row["title"],
+                shown,
+                summary_of(row["ai_summary"], row["abstract"]),
+                row["upvotes"],
+                links.hf_link(row["arxiv_id"]),
+                links.arxiv_link(row["arxiv_id"]),
+                links.github_link(row["github_repo"]),
+                f"{row['title']} {row['ai_summary'] or ''} {row['abstract'] or ''} {keywords}",
+            )
+        )
+    return papers
+
+
+def summary_of(ai_summary: str | None, abstract: str | None) -> str:
+    """HF's one-sentence summary when there is one, else the abstract's first sentence; at most SUMMARY_CHARS."""
+    text = " ".join((ai_summary or "").split())
+    if not text and abstract:
+        text = _SENTENCE.split(" ".join(abstract.split()), maxsplit=1)[0]
+    if len(text) > SUMMARY_CHARS:
+        text = text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def weekly_parts(report: WeekReport) -> tuple[list[EmailTopic], list[TermTrend], list[TermTrend]]:
+    """The rising topics (one row per topic, its strongest horizon) and the term lists of a report."""
+    seen: set[int] = set()
+    topics = []
+    for t in sorted(report.topics, key=lambda t: -t.score):
+        if t.topic_id not in seen:
+            seen.add(t.topic_id)
+            topics.append(_topic(t))
+    return topics[:TOP_TOPICS], report.rising_terms[:TOP_TERMS], report.new_terms[:TOP_TERMS]
+
+
+def _topic(t: TopicTrend) -> EmailTopic:
+    from reports.render import spark_name
+
+    return EmailTopic(t.label, t.terms, t.horizon, t.papers, t.growth, spark_name(t))
+
+
+def tfidf_rows(
+    papers: list[EmailPaper], term_ids: dict[str, list[int]], seeds: list[str]
+) -> tuple[sp.csr_matrix, dict[str, sp.csr_matrix]]:
+    """TF-IDF rows (binary phrases, IDF over the period's papers, L2-normalised) of the papers and the seeds."""
+    ids = [p.arxiv_id for p in papers] + [s for s in seeds if s in term_ids]
+    columns: dict[int, int] = {}
+    rows, cols = [], []
+    for r, arxiv_id in enumerate(ids):
+        for term in term_ids.get(arxiv_id, ()):
+            rows.append(r)
+            cols.append(columns.setdefault(term, len(columns)))
+    binary = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(ids), len(columns) or 1))
+    model = TfidfTransformer().fit(binary[: len(papers)] if papers else binary)
+    vectors = model.transform(binary).tocsr()  # rows come out L2-normalised
+    return vectors[: len(papers)], {s: vectors[len(papers) + i] for i, s in enumerate(ids[len(papers) :])}
+
+
+def personal_digest(period: Period, sub: Subscriber) -> Digest:
+    """`sub`'s message of `period`: papers matching their keywords, topics and seeds first, then the top papers,
+    max_papers in all."""
+    filters = [(k, _pattern(k)) for k in (*sub.keywords, *sub.topics)]
+    matched: list[tuple[EmailPaper, str]] = []
+    shown: set[str] = set()
+    for paper in period.papers:
+        why = next((name for name, pattern in filters if pattern.search(paper.text)), None)
+        if why:
+            matched.append((paper, why))
+            shown.add(paper.arxiv_id)
+    for seed, paper in _similar(period, sub.seeds):
+        if paper.arxiv_id not in shown:
+            matched.append((paper, f"like {seed}"))
+            shown.add(paper.arxiv_id)
+    matched = matched[: sub.max_papers]
+    wanted = [*sub.topics, *sub.keywords]
+    topics = [t for t in period.topics if any(_topic_matches(t, w) for w in wanted)]
+    room = sub.max_papers - len(matched)
+    top = [p for p in period.papers if p.arxiv_id not in shown][: max(room, 0)]
+    return Digest(sub, matched, topics, top, period)
+
+
+def _similar(period: Period, seeds: tuple[str, ...]) -> list[tuple[str, EmailPaper]]:
+    if period.vectors is None or not seeds:
+        return []
+    found: list[tuple[float, str, EmailPaper]] = []
+    for seed in seeds:
+        vector = period.seed_vectors.get(seed)
+        if vector is None:
+            continue
+        scores = (period.vectors @ vector.T).toarray().ravel()
+        for i in np.argsort(-scores, kind="stable")[: SIMILAR_PER_SEED + 1]:
+            if scores[i] >= MIN_SIMILARITY and period.papers[i].arxiv_id != seed:
+                found.append((float(scores[i]), seed, period.papers[i]))
+    found.sort(key=lambda f: -f[0])
+    return [(seed, paper) for _, seed, paper in found]
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    # A whole word or phrase, any case, hyphen or space alike: "test-time scaling" finds "Test-Time Scaling".
+    words = [re.escape(w) for w in re.split(r"[\s-]+", text.strip()) if w]
+    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])", re.I)
+
+
+def _topic_matches(topic: EmailTopic, wanted: str) -> bool:
+    key = term_key(wanted)
+    return any(same_idea(key, term) for term in (topic.label, *topic.terms))

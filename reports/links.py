@@ -1,0 +1,74 @@
+"""Every link an email or report holds, built here from validated ids: never a scraped URL as it came.
+
+Links are https only, on an allow-list of hosts (HF, arXiv, GitHub, and the
+operator's own report and unsubscribe hosts). Whatever fails validation is
+dropped (None), not escaped into an href.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit
+
+from extractors.ids import InvalidArxivId, canonical_arxiv_id
+
+PAPER_HOSTS = frozenset({"huggingface.co", "arxiv.org", "github.com"})
+# GitHub's own limits: owner 1-39 letters, digits and single hyphens; repository names of [\w.-].
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_WEEK = re.compile(r"^\d{4}-W\d{2}$")
+
+
+def arxiv_link(arxiv_id: str) -> str | None:
+    """https://arxiv.org/abs/<id> for a valid arXiv id, else None."""
+    paper = _paper_id(arxiv_id)
+    return f"https://arxiv.org/abs/{paper}" if paper else None
+
+
+def hf_link(arxiv_id: str) -> str | None:
+    """https://huggingface.co/papers/<id> for a valid arXiv id, else None."""
+    paper = _paper_id(arxiv_id)
+    return f"https://huggingface.co/papers/{paper}" if paper else None
+
+
+def github_link(repo: str | None) -> str | None:
+    """https://github.com/<owner>/<name> from a stored repo ('owner/name' or a github.com URL), else None."""
+    repo = (repo or "").strip()
+    if re.match(r"^https?://", repo, re.I):
+        parts = urlsplit(repo)
+        if (parts.hostname or "").lower() not in ("github.com", "www.github.com") or parts.port or parts.username:
+            return None
+        repo = "/".join(parts.path.strip("/").split("/")[:2])  # a link into the repo names the repo
+    owner, _, name = repo.partition("/")
+    name = name.removesuffix(".git")
+    if not (_OWNER.match(owner) and _REPO.match(name)) or name in (".", ".."):
+        return None
+    return f"https://github.com/{owner}/{name}"
+
+
+def site_base(url: str) -> str | None:
+    """An operator's base URL (report_url, unsubscribe_url) if it is https with a host, without a trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or parts.username:
+        return None
+    return url.strip().rstrip("/")
+
+
+def report_link(base_url: str, week: str) -> str | None:
+    """The published report of `week` under `base_url` (<data_dir>/reports/ published there)."""
+    base = site_base(base_url) if base_url else None
+    return f"{base}/{week}/report.html" if base and _WEEK.match(week) else None
+
+
+def unsubscribe_link(base_url: str, token: str) -> str | None:
+    """The one-click unsubscribe URL for `token` under the operator's endpoint, or None."""
+    base = site_base(base_url) if base_url else None
+    return f"{base}?token={quote(token)}" if base and _TOKEN.match(token) else None
+
+
+def _paper_id(arxiv_id: str) -> str | None:
+    try:
+        return canonical_arxiv_id(arxiv_id)
+    except InvalidArxivId:
+        return None

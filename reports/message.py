@@ -1,0 +1,185 @@
+"""Turns a Digest into a MIME message: text and HTML parts, shared inline charts, safe headers.
+
+Every header value that carries scraped text goes through header_text first:
+Python 3.11.7's email package still folds a newline inside an encoded word
+into a real header break (CVE-2024-6923), so nothing with a line break, NUL
+or an encoded-word opener may reach it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from urllib.parse import quote
+
+import jinja2
+
+from reports import links
+from reports.digest import Digest, Period
+from reports.terms import horizon_words
+from warehouse.subscribers import Subscriber
+
+HTML_BUDGET = 100_000  # bytes of the HTML part: Gmail clips a message's HTML at 102 KB
+MESSAGE_BUDGET = 1_000_000  # bytes of the whole message
+SUBJECT_CHARS = 60  # of the scraped part of a subject
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who the messages are from and where unsubscribes go (from the [email] settings)."""
+
+    from_address: str
+    from_name: str = "papertrend"
+    reply_to: str | None = None
+    unsubscribe_address: str | None = None  # default: from_address
+    unsubscribe_url: str | None = None  # https endpoint taking ?token=
+    report_url: str | None = None  # base URL <data_dir>/reports/ is published at
+
+    @property
+    def domain(self) -> str:
+        return self.from_address.rsplit("@", 1)[-1]
+
+
+def header_text(value: str, limit: int = SUBJECT_CHARS) -> str:
+    """`value` fit for a header: control and invisible characters gone, encoded-word openers broken, one line,
+    at most `limit` characters (cut at a word, with an ellipsis)."""
+    text = " ".join(_UNSAFE.sub(" ", value).split()).replace("=?", "= ?").replace("?=", "? =")
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:/-") + "…"
+    return text
+
+
+def message_id(period: str, address: str, domain: str) -> str:
+    """The Message-ID of `address`'s message of `period`: the same on every attempt and every resend."""
+    digest = hashlib.sha256(f"{period}\0{address}".encode()).hexdigest()[:32]
+    return f"<{period}.{digest}@{header_text(domain, 200)}>"
+
+
+def subject(period: Period) -> str:
+    """'papertrend weekly, 2026-W17: rising — <top topic>' (the topic label sanitised and capped)."""
+    if period.kind == "weekly":
+        top = period.top_label
+        return f"papertrend weekly, {period.label}: " + (f"rising — {header_text(top)}" if top else "no rising topic")
+    count = len(period.papers)
+    return f"papertrend daily, {period.label}: {count} paper{'s' if count != 1 else ''} on HF"
+
+
+class Composer:
+    """Renders digests with the template files and builds their messages; the chart parts are built once."""
+
+    def __init__(self, period: Period, sender: Sender) -> None:
+        self.period, self.sender = period, sender
+        self._text = _environment(html=False).get_template("digest.txt.j2")
+        self._html = _environment(html=True).get_template("digest.html.j2")
+        self.cids = {name: f"{name}.{period.label}@{sender.domain}" for name in period.charts}
+        self._images = [_image_part(png, self.cids[name]) for name, png in period.charts.items()]
+        self.subject = subject(period)
+        self.report_url = links.report_link(sender.report_url or "", period.label) if period.kind == "weekly" else None
+
+    def message_id(self, sub: Subscriber) -> str:
+        return message_id(self.period.label, sub.address, self.sender.domain)
+
+    def compose(self, digest: Digest) -> tuple[EmailMessage, str]:
+        """The message of `digest` and its Message-ID; papers are dropped from the end until the HTML fits."""
+        sub = digest.subscriber
+        mid = self.message_id(sub)
+        context = self._context(digest)
+        html = self._html.render(context)
+        while len(html.encode()) > HTML_BUDGET and (digest.top or digest.matched):
+            (digest.top or digest.matched).pop()
+            html = self._html.render(context)
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = Address(header_text(self.sender.from_name, 80), addr_spec=self.sender.from_address)
+        msg["To"] = Address(header_text(sub.name or "", 80), addr_spec=sub.address)
+        msg["Subject"] = self.subject
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = mid
+        if self.sender.reply_to:
+            msg["Reply-To"] = self.sender.reply_to
+        msg["List-Id"] = f"papertrend {self.period.kind} <{self.period.kind}.papertrend.{self.sender.domain}>"
+        msg["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in self._unsubscribe(sub.token))
+        if context["unsubscribe_url"]:
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(self._text.render(context), cte="quoted-printable")
+        msg.add_alternative(html, subtype="html", cte="quoted-printable")
+        if self._images:
+            html_part = msg.get_payload()[1]  # type: ignore[index]
+            assert isinstance(html_part, EmailMessage)
+            html_part.make_related()
+            for image in self._images:
+                html_part.attach(image)
+        return msg, mid
+
+    def _context(self, digest: Digest) -> dict:
+        sub = digest.subscriber
+        mailto, https = (
+            self._unsubscribe(sub.token)[0],
+            links.unsubscribe_link(self.sender.unsubscribe_url or "", sub.token),
+        )
+        words = (
+            f"the week {self.period.label}" if self.period.kind == "weekly" else f"the papers of {self.period.label}"
+        )
+        return {
+            "digest": digest,
+            "period": self.period,
+            "subject": self.subject,
+            "charts": self.cids,
+            "greeting": sub.name,
+            "period_words": words,
+            "period_in": "this week" if self.period.kind == "weekly" else "today",
+            "trending": self.period.trending[:3] if self.period.kind == "weekly" else [],
+            "report_url": self.report_url,
+            "unsubscribe_url": https,
+            "unsubscribe_mailto": mailto,
+            "unsubscribe_address": self._unsubscribe_address,
+        }
+
+    @property
+    def _unsubscribe_address(self) -> str:
+        return self.sender.unsubscribe_address or self.sender.from_address
+
+    def _unsubscribe(self, token: str) -> list[str]:
+        mailto = f"mailto:{self._unsubscribe_address}?subject={quote('unsubscribe ' + token)}"
+        https = links.unsubscribe_link(self.sender.unsubscribe_url or "", token)
+        return [mailto, https] if https else [mailto]
+
+
+def _image_part(png: bytes, cid: str) -> EmailMessage:
+    part = EmailMessage(policy=SMTP)
+    part.set_content(png, maintype="image", subtype="png", disposition="inline", cid=f"<{cid}>")
+    return part
+
+
+def _environment(*, html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "email_templates"),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(horizon=horizon_words, growth=_growth, oneline=_oneline, wrap=_wrap)
+    return env
+
+
+def _growth(value: float) -> str:
+    return f"{value:.1f}×"
+
+
+def _oneline(value: object) -> str:
+    # Plain text shows scraped strings as one line each: no fake headers or sections inside a title.
+    return " ".join(_UNSAFE.sub(" ", str(value)).split())
+
+
+def _wrap(value: str) -> str:
+    return "\n  ".join(textwrap.wrap(value, 76))

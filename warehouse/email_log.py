@@ -1,0 +1,81 @@
+"""The email log: one row per (period, recipient), so each summary goes out once.
+
+A message is marked `pending` (attempts + 1) before it is handed to the SMTP
+server and `sent` after the server's 250. A crash between the two leaves it
+pending, and the next run sends it again with the same Message-ID: at most
+one duplicate per crash, which mail clients that thread by Message-ID fold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from warehouse.db import transaction
+
+STATUSES = ("pending", "sent", "failed", "skipped")
+MAX_REPLY = 500  # characters of the server's reply kept
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """Where one recipient's message of a period stands."""
+
+    period: str
+    address: str
+    status: str
+    attempts: int
+    last_reply: str | None
+    message_id: str
+    updated_at: datetime
+
+
+def log_entries(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, LogEntry]:
+    """The log of `period` by address."""
+    rows = con.execute(
+        """SELECT period, address, status, attempts, last_reply, message_id, updated_at
+           FROM email_log WHERE period = ? ORDER BY address""",
+        [period],
+    ).fetchall()
+    return {row[1]: LogEntry(*row) for row in rows}
+
+
+def mark_pending(con: duckdb.DuckDBPyConnection, period: str, messages: list[tuple[str, str]]) -> None:
+    """Record that the messages (address, Message-ID) of `period` are about to be sent: one attempt more each."""
+    now = _now()
+    with transaction(con):
+        con.executemany(
+            """INSERT INTO email_log VALUES (?, ?, 'pending', 1, NULL, ?, ?, ?)
+               ON CONFLICT DO UPDATE SET status = 'pending', attempts = email_log.attempts + 1,
+                                         message_id = excluded.message_id, updated_at = excluded.updated_at""",
+            [(period, address, message_id, now, now) for address, message_id in messages],
+        )
+
+
+def mark_done(
+    con: duckdb.DuckDBPyConnection, period: str, address: str, status: str, reply: str | None, message_id: str
+) -> None:
+    """Record how a recipient's message ended: sent, failed or skipped, with the server's last reply."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+    now = _now()
+    con.execute(
+        """INSERT INTO email_log VALUES ($period, $address, $status, $attempts, $reply, $message_id, $now, $now)
+           ON CONFLICT DO UPDATE SET status = excluded.status, last_reply = excluded.last_reply,
+                                     message_id = excluded.message_id, updated_at = excluded.updated_at""",
+        {
+            "period": period,
+            "address": address,
+            "status": status,
+            "attempts": 0 if status == "skipped" else 1,
+            "reply": reply[:MAX_REPLY] if reply else None,
+            "message_id": message_id,
+            "now": now,
+        },
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
