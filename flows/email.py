@@ -136,6 +136,20 @@ def deliver(
     return outcome
 
 
+def send_summaries(settings: Settings, kind: str, label: str, report: WeekReport | None = None) -> None:
+    """Email a stored period's summaries to the subscribers still due; one line, no failure, when email is off.
+
+    A recipient refused or deferred is logged and left to the next run; an unreachable server fails the run
+    (its retry sends only to those not yet sent).
+    """
+    if not settings.email_smtp_host:
+        log.info(NOT_CONFIGURED)
+        return
+    outcome = deliver(settings, kind, label, report=report)
+    for address, reply in outcome.failed:
+        log.warning("email %s to %s not delivered: %s", label, address, reply)
+
+
 def build_period(
     con: duckdb.DuckDBPyConnection,
     kind: str,

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from extractors.sources import ARXIV, HF
 from flows import progress
+from flows.alerts import alert_ops
 from flows.archive import RawArchive
 from flows.calendar import missing_announcements
 from flows.day import DayOutcome, Validators, collect_day
@@ -138,17 +139,25 @@ def backfill(start: date, end: date, force: bool = False, only_days: list[date] 
     return run_days("backfill", items, settings, {"start": start, "end": end, "force": force}, skip_loaded=not force)
 
 
-@flow(name="ingest", validate_parameters=False, flow_run_name=run_name("ingest {day}", day="today"))
+@flow(
+    name="ingest",
+    validate_parameters=False,
+    flow_run_name=run_name("ingest {day}", day="today"),
+    on_failure=[alert_ops],
+)
 def ingest(
     day: date | None = None,
     refresh_days: int | None = None,
     as_of: datetime | None = None,
     sources: list[str] | None = None,
+    send_daily: bool = False,
 ) -> RunSummary:
     """Fetch one digest day (default: today in the configured zone) and re-fetch the days before it.
 
     Re-fetching lets upvote counts mature; unchanged pages cost a conditional GET and change nothing.
     A run for "today" is live: it checks arXiv's calendar as of `as_of` (default: the clock).
+    With `send_daily` (the hf-daily deployment), the day's summaries go to daily subscribers when
+    HF published a digest that day.
     """
     settings = run_settings()
     if sources is not None:  # a deployment for one source (hf-daily, arxiv-daily)
@@ -162,7 +171,7 @@ def ingest(
     day = day or now.astimezone(settings.zone).date()
     window = settings.refresh_days if refresh_days is None else refresh_days
     days = [day - timedelta(n) for n in range(window, -1, -1)]
-    return run_days(
+    summary = run_days(
         "ingest",
         work_items(settings, days),
         settings,
@@ -170,3 +179,11 @@ def ingest(
         skip_loaded=False,
         live_at=live_at,
     )
+    if send_daily:
+        with connect(settings.warehouse_path) as con:
+            had_digest = queries.hf_digest_loaded(con, day)
+        if had_digest:
+            from flows.email import send_summaries  # composing mail loads the report code: only when needed
+
+            send_summaries(settings, "daily", day.isoformat())
+    return summary

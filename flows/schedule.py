@@ -33,7 +33,7 @@ class Deployment:
 def deployments(settings: Settings) -> list[Deployment]:
     """Every scheduled job with its cron and zone (arXiv's in US Eastern: it announces at 20:00 there)."""
     return [
-        Deployment("hf-daily", "ingest", settings.hf_cron, settings.timezone, {"sources": [HF]}),
+        Deployment("hf-daily", "ingest", settings.hf_cron, settings.timezone, {"sources": [HF], "send_daily": True}),
         Deployment("arxiv-daily", "ingest", settings.schedule_arxiv, settings.arxiv_timezone, {"sources": [ARXIV]}),
         Deployment("weekly-report", "weekly-report", settings.schedule_weekly_report, settings.timezone),
     ]

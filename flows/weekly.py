@@ -7,6 +7,8 @@ from pathlib import Path
 
 from prefect import flow
 
+from flows.alerts import alert_ops
+from flows.email import send_summaries
 from flows.files import write_atomically
 from flows.indexing import refresh_phrase_index
 from flows.run import recorded_run, run_name
@@ -29,6 +31,7 @@ STALE_CHARTS = "charts/spark-*.png"
     name="weekly-report",
     validate_parameters=False,
     flow_run_name=run_name("weekly-report {week}", week="latest complete"),
+    on_failure=[alert_ops],
 )
 def weekly_report(week: str | None = None) -> WeekReport:
     """Compute, write and store the report of `week` (default: the last complete week in the data)."""
@@ -49,6 +52,8 @@ def weekly_report(week: str | None = None) -> WeekReport:
             )
             weeks = report_weeks(con)
         write_atomically(settings.data_dir / "reports" / "index.html", render_index(weeks).encode("utf-8"))
+        if settings.email_send_with_report:
+            send_summaries(settings, "weekly", label, report)
     return report
 
 

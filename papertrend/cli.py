@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
+from papertrend import email_cli
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported, shown_once
 from papertrend.results import Format
 
 if TYPE_CHECKING:  # rich is imported only when a progress bar is shown
     from rich.progress import TaskID
 
-app = typer.Typer(
+app: typer.Typer = typer.Typer(
     help="Track trending ML papers: fetch digests, keep them, query them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -67,7 +68,9 @@ def main(
     _debug = debug
 
 
-friendly = reported(lambda: _debug, lambda exc: _print_summary(exc.summary))
+friendly: Callable[[Callable[..., Any]], Callable[..., Any]] = reported(
+    lambda: _debug, lambda exc: _print_summary(exc.summary)
+)
 
 
 def _fail(message: str, hint: str, code: int = EXIT_FAILURE) -> NoReturn:
@@ -615,6 +618,8 @@ def server_status(data_dir: DataDir = None) -> None:
         return
     _fail("no local Prefect server answers", "start one with `papertrend server start`")
 
+
+email_cli.register(app, friendly, _settings, _flows_with)
 
 if __name__ == "__main__":
     app()

@@ -25,8 +25,10 @@ from flows.http import FetchError
 from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
+from reports.mailer import SmtpUnavailable
 from warehouse.db import WarehouseError
 from warehouse.reader import QueryInvalid, StatementRefused
+from warehouse.subscribers import SubscriberInvalid
 
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
 EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
@@ -38,6 +40,8 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (SettingsInvalid, EXIT_USAGE, "fix papertrend.toml or the PAPERTREND_* variables (README: Settings)"),
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
+    (SubscriberInvalid, EXIT_USAGE, "give one plain address like ada@example.org (README: Email)"),
+    (SmtpUnavailable, EXIT_FAILURE, "nothing was marked sent; re-run `papertrend email` once the server answers"),
     (RunIncomplete, EXIT_FAILURE, "fix or wait, then re-run: loaded days are skipped, quarantined ones retried"),
     (
         ArchiveMissing,

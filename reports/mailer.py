@@ -16,12 +16,12 @@ from email.message import EmailMessage
 from types import TracebackType
 from typing import Any
 
-from extractors.errors import PapertrendError
+from reports.errors import ReportError
 
 SECURITIES = ("starttls", "tls", "none")
 
 
-class SmtpUnavailable(PapertrendError):
+class SmtpUnavailable(ReportError):
     """The SMTP server could not be reached or refused our login; nothing more can be sent now."""
 
 
@@ -153,8 +153,8 @@ class Mailer:
         self._smtp = None
 
 
-class _Transient(Exception):
-    pass
+class _Transient(ReportError):
+    """A reply that means "try later" came back without smtplib raising (a deferred recipient)."""
 
 
 class _PlainSmtp(smtplib.SMTP):

@@ -183,3 +183,23 @@ def _oneline(value: object) -> str:
 
 def _wrap(value: str) -> str:
     return "\n  ".join(textwrap.wrap(value, 76))
+
+
+def alert_message(
+    sender: Sender, to: str, flow: str, run: str, reason: str, quarantined: list[dict], host: str
+) -> EmailMessage:
+    """The operator's alert of a failed flow run: plain text, the reason and the open quarantine."""
+    text = (
+        _environment(html=False)
+        .get_template("alert.txt.j2")
+        .render(flow=flow, run=run, reason=reason, quarantined=quarantined, host=host)
+    )
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = Address(header_text(sender.from_name, 80), addr_spec=sender.from_address)
+    msg["To"] = Address(addr_spec=to)
+    msg["Subject"] = f"papertrend alert: {header_text(flow, 40)} run {header_text(run, 60)} failed"
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = message_id(f"alert-{datetime.now(UTC):%Y%m%dT%H%M%S%f}", to, sender.domain)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, cte="quoted-printable")
+    return msg

@@ -1,0 +1,56 @@
+"""The operator's alert: a failed flow run sends one email to [email] ops_address, through the same mailer.
+
+A Prefect on_failure hook. It never raises: an alert that cannot be sent is
+logged, and the run's own failure is what Prefect records.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+from flows.settings import Settings, run_settings, smtp_password
+
+log = logging.getLogger("papertrend.alerts")
+QUARANTINE_SHOWN = 20
+
+
+def alert_ops(flow: Any, flow_run: Any, state: Any) -> None:
+    """on_failure hook: mail ops_address the reason and the open quarantine, when email is configured."""
+    try:
+        settings = run_settings()
+        if not (settings.email_smtp_host and settings.email_ops_address):
+            return
+        send_alert(settings, flow.name, flow_run.name, str(state.message or state.name))
+    except Exception as exc:  # an alert must never hide the failure it reports
+        log.error("could not send the failure alert to ops: %s: %s", type(exc).__name__, exc)
+
+
+def send_alert(settings: Settings, flow: str, run: str, reason: str) -> str:
+    """Send the alert of one failed run; returns how it went ('sent' or the server's reply)."""
+    from reports.mailer import Mailer, SmtpConfig
+    from reports.message import Sender, alert_message
+    from warehouse import queries
+    from warehouse.db import connect_for_reading, snapshot_path
+
+    quarantined: list[dict] = []
+    if snapshot_path(settings.warehouse_path).exists():
+        with connect_for_reading(settings.warehouse_path) as con:
+            quarantined = queries.open_quarantine(con).head(QUARANTINE_SHOWN).to_dicts()
+    sender = Sender(settings.email_from_address, settings.email_from_name)
+    message = alert_message(sender, settings.email_ops_address, flow, run, reason, quarantined, socket.gethostname())
+    config = SmtpConfig(
+        settings.email_smtp_host,
+        settings.email_smtp_port,
+        settings.email_smtp_security,
+        settings.email_smtp_user,
+        smtp_password(settings),
+        settings.email_smtp_timeout,
+        settings.email_send_attempts,
+        settings.email_retry_backoff,
+    )
+    with Mailer(config) as mailer:
+        delivery = mailer.send(message, settings.email_from_address, settings.email_ops_address)
+    log.info("failure alert for %s to %s: %s", run, settings.email_ops_address, delivery.reply)
+    return delivery.status
