@@ -67,7 +67,7 @@ class _Handler:
         count = len(self.received)
         if self.behaviour.drop_after and count % self.behaviour.drop_after == 0:
             # After the 250 is written, as a relay with a per-connection message limit does.
-            asyncio.get_running_loop().call_soon(session.transport.close)
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return f"250 2.0.0 queued as {count}"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:

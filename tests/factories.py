@@ -211,3 +211,16 @@ def held_by_another_process(path: Path) -> Iterator[None]:
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+def add_hf_papers(root: Path, day: date, papers: list[dict[str, Any]]) -> None:
+    """Append papers to the HF API capture of `day` under `root` (a generated corpus), in HF's own schema:
+    each dict overrides fields of a copy of that day's first entry's `paper` (id, title, summary, ...)."""
+    path = root / HF_API_FOLDER / f"{day.isoformat()}.json.gz"
+    entries = json.loads(gzip.decompress(path.read_bytes()))
+    for fields in papers:
+        template = json.loads(json.dumps(entries[0]))
+        template["paper"].update(fields)
+        template["title"], template["summary"] = template["paper"]["title"], template["paper"]["summary"]
+        entries.append(template)
+    path.write_bytes(gzip.compress(json.dumps(entries, ensure_ascii=False).encode("utf-8"), mtime=0))

@@ -44,6 +44,8 @@ def log_entries(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, LogEnt
 
 def mark_pending(con: duckdb.DuckDBPyConnection, period: str, messages: list[tuple[str, str]]) -> None:
     """Record that the messages (address, Message-ID) of `period` are about to be sent: one attempt more each."""
+    if not messages:
+        return
     now = _now()
     with transaction(con):
         con.executemany(
