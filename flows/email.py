@@ -143,7 +143,7 @@ def send_summaries(settings: Settings, kind: str, label: str, report: WeekReport
     (its retry sends only to those not yet sent).
     """
     if not settings.email_smtp_host:
-        log.info(NOT_CONFIGURED)
+        log.warning(NOT_CONFIGURED)
         return
     outcome = deliver(settings, kind, label, report=report)
     for address, reply in outcome.failed:

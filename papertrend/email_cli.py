@@ -186,6 +186,12 @@ def email(
     if week and day:
         raise fail("--week and --day name two periods", "give one of them", EXIT_USAGE)
     settings = _shell.settings(data_dir)
+    if not settings.email_smtp_host and not dry_run:  # before a flow (and Prefect) starts
+        raise fail(
+            "email is not configured: [email] smtp_host is empty",
+            "set [email] smtp_host and from_address (README: Email), or use --dry-run",
+            EXIT_USAGE,
+        )
     from flows.email import email_summaries
 
     period = week or (day.date().isoformat() if day else None)
