@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo demo-real test test-fast lint format bench bench-report lock clean
+.PHONY: help install demo email-preview demo-real test test-fast lint format bench bench-report lock clean
 
 help:
 	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
 	@echo "make demo-real  the same on the real captures in ../shared/fixtures"
 	@echo "make test       the whole test suite"
 	@echo "make test-fast  everything except the tests marked slow (under a minute)"
+	@echo "make email-preview  screenshot the demo's first email at 600 px (needs chromium) into EMAIL_PREVIEW"
 	@echo "make lint       ruff (lint and format check) and mypy; CI fails on any finding"
 	@echo "make format     let ruff fix what it can and format the code"
 	@echo "make bench      benchmarks: HF ingest (api, page, naive), arXiv listing extraction/reextract,"
@@ -35,6 +36,12 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/papertrend demo
+
+# The demo's first email, rendered by headless Chromium at 600 px (Debian: apt install chromium).
+EMAIL_PREVIEW ?= /tmp/papertrend-email.png
+email-preview: $(STAMP)
+	test -e data/demo-inbox/01-ada_at_example.org.eml || $(BIN)/papertrend demo
+	$(BIN)/python scripts/email_preview.py data/demo-inbox/01-ada_at_example.org.eml --out $(EMAIL_PREVIEW)
 
 demo-real: $(STAMP)
 	$(BIN)/papertrend demo --corpus ../shared/fixtures --data-dir data/real
@@ -57,6 +64,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/email_bench.py
 	$(BIN)/python bench/listing_bench.py
 	$(BIN)/python bench/oneshot_bench.py
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.corpus import Corpus
+from digest_replay.mailbox import LocalSmtpServer
 from digest_replay.server import ReplayServer
 from digest_replay.synthetic.hf import generate_corpus
 from extractors.errors import PapertrendError
@@ -18,9 +19,15 @@ from flows.run import RunIncomplete, RunSummary
 from flows.settings import Settings, settings_in_use
 from reports.weeks import last_complete_week_in_data
 from warehouse import queries
-from warehouse.db import connect_for_reading
+from warehouse.db import connect, connect_for_reading
 
 DEMO_SEED = 7
+DEMO_FROM = "papertrend@example.org"
+# Two example subscribers with different interests: their "your topics" sections differ.
+DEMO_SUBSCRIBERS = (
+    ("ada@example.org", ("test-time compute", "reasoning budget")),
+    ("bob@example.org", ("diffusion models", "vision-language models")),
+)
 
 
 class CorpusEmpty(PapertrendError):
@@ -73,15 +80,39 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
     description = _describe(settings, summary, min(hf_days + arxiv_days), end, time.monotonic() - began, corpus)
     from flows.weekly import weekly_report  # topics and charts (sklearn, matplotlib): only when reporting
 
-    with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"))):
-        report = weekly_report(last_complete_week_in_data(end))
+    _subscribe_examples(settings)
+    # The week's emails go to a local SMTP server of the demo's own; what it receives is saved as .eml.
+    with LocalSmtpServer() as smtp:
+        email: dict[str, Any] = {
+            "email_smtp_host": "127.0.0.1",
+            "email_smtp_port": smtp.port,
+            "email_smtp_security": "none",
+            "email_from_address": DEMO_FROM,
+        }
+        with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"), **email)):
+            report = weekly_report(last_complete_week_in_data(end))
+    inbox = (settings.data_dir / "demo-inbox").resolve()
+    saved = smtp.save(inbox)
     out = (settings.data_dir / "reports" / report.week).resolve()
     description += (
         f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "
         f"{', '.join(t.term for t in report.rising_terms[:5]) or 'none'}"
         f"\n  {out / 'report.html'}  (Markdown: report.md; all weeks: {out.parent / 'index.html'})"
+        f"\nemail: {len(saved)} message(s) to {', '.join(a for a, _ in DEMO_SUBSCRIBERS)} received by a local SMTP "
+        f"server, saved in {inbox}"
+        + ("" if saved else " (already sent for this week: each subscriber gets a week's email once)")
     )
     return description, summary
+
+
+def _subscribe_examples(settings: Settings) -> None:
+    from warehouse.subscribers import Subscriber, add_subscribers, subscribers, valid_subscriber
+
+    with connect(settings.warehouse_path) as con:
+        known = {s.address for s in subscribers(con, active_only=False)}
+        fresh = [Subscriber(a, keywords=k) for a, k in DEMO_SUBSCRIBERS if a not in known]
+        if fresh:
+            add_subscribers(con, [valid_subscriber(s) for s in fresh])
 
 
 def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] | None) -> RunSummary:

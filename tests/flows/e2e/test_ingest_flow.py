@@ -242,9 +242,14 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     assert f"{papers} papers" in report and "top papers of the week ending" in report
     with open_warehouse(tmp_path) as con:
         before, last_day = con.execute("SELECT count(*), max(digest_date) FROM raw_pages").fetchall()[0]
-    run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)  # another port
+    inbox = sorted((tmp_path / "data" / "demo-inbox").glob("*.eml"))
+    assert [p.name for p in inbox] == ["01-ada_at_example.org.eml", "02-bob_at_example.org.eml"]
+    assert "email: 2 message(s)" in report
+    again, _ = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM raw_pages") == before  # a second demo fetches nothing again
+        assert count(con, "SELECT count(*) FROM email_log WHERE status = 'sent'") == 2
+    assert "email: 0 message(s)" in again  # and emails nobody twice
     assert_status_judges_freshness(tmp_path / "data", last_day)
 
 
