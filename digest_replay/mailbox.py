@@ -119,3 +119,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def main() -> None:
+    """`python -m digest_replay.mailbox PORT`: serve until stdin closes, then print how many messages came."""
+    import sys
+
+    with LocalSmtpServer(port=int(sys.argv[1])) as server:
+        print("ready", flush=True)
+        sys.stdin.read()
+    print(len(server.received), flush=True)
+
+
+if __name__ == "__main__":
+    main()

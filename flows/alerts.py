@@ -51,6 +51,6 @@ def send_alert(settings: Settings, flow: str, run: str, reason: str) -> str:
         settings.email_retry_backoff,
     )
     with Mailer(config) as mailer:
-        delivery = mailer.send(message, settings.email_from_address, settings.email_ops_address)
+        delivery = mailer.send(message.as_bytes(), settings.email_from_address, settings.email_ops_address)
     log.info("failure alert for %s to %s: %s", run, settings.email_ops_address, delivery.reply)
     return delivery.status

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import duckdb
@@ -125,7 +124,7 @@ def deliver(
         folder = outbox or settings.data_dir / "outbox"
         for sub, msg, _ in messages:
             if msg is not None:
-                outcome.written.append(write_atomically(folder / label / _file_name(sub.address), msg.as_bytes()))
+                outcome.written.append(write_atomically(folder / label / _file_name(sub.address), msg))
             else:
                 outcome.skipped += 1
         log.info("email %s (dry run): %d message(s) written to %s", label, len(outcome.written), folder / label)
@@ -208,9 +207,9 @@ def _due(
 
 def _composed(
     composer: Composer, period: Period, due: list[Subscriber]
-) -> Iterator[tuple[Subscriber, EmailMessage | None, str]]:
-    """(subscriber, message or None when skipped, Message-ID), composed in a thread up to AHEAD in advance."""
-    ready: queue.Queue[tuple[Subscriber, EmailMessage | None, str] | BaseException | None] = queue.Queue(AHEAD)
+) -> Iterator[tuple[Subscriber, bytes | None, str]]:
+    """(subscriber, the message's bytes or None when skipped, Message-ID), composed in a thread up to AHEAD in advance."""
+    ready: queue.Queue[tuple[Subscriber, bytes | None, str] | BaseException | None] = queue.Queue(AHEAD)
 
     def work() -> None:
         try:
@@ -219,7 +218,7 @@ def _composed(
                 if sub.only_matches and not digest.has_match:
                     ready.put((sub, None, composer.message_id(sub)))
                 else:
-                    ready.put((sub, *composer.compose(digest)))
+                    ready.put((sub, *composer.compose(digest)))  # serialised here, ahead of the sender
             ready.put(None)
         except BaseException as exc:  # handed to the sender's thread
             ready.put(exc)
@@ -234,7 +233,7 @@ def _composed(
 def _send_all(
     settings: Settings,
     label: str,
-    messages: Iterator[tuple[Subscriber, EmailMessage | None, str]],
+    messages: Iterator[tuple[Subscriber, bytes | None, str]],
     outcome: EmailOutcome,
 ) -> None:
     config = SmtpConfig(

@@ -26,6 +26,7 @@ MIN_SIMILARITY = 0.1  # cosine of TF-IDF phrase vectors; below it a paper is not
 SIMILAR_PER_SEED = 3
 TOP_TOPICS, TOP_TERMS = 5, 8
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_NON_WORD = re.compile(r"[^\w+#]+")  # "C++", "C#" keep their signs
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class EmailPaper:
     hf_url: str | None
     arxiv_url: str | None
     github_url: str | None
-    text: str = field(repr=False)  # title, summary, abstract and keywords: what filters match
+    text: str = field(repr=False)  # title, summary, abstract and keywords, as `words` spells them: what filters match
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def email_papers(frame: pl.DataFrame) -> list[EmailPaper]:
                 links.hf_link(row["arxiv_id"]),
                 links.arxiv_link(row["arxiv_id"]),
                 links.github_link(row["github_repo"]),
-                f"{row['title']} {row['ai_summary'] or ''} {row['abstract'] or ''} {keywords}",
+                words(f"{row['title']} {row['ai_summary'] or ''} {row['abstract'] or ''} {keywords}"),
             )
         )
     return papers
@@ -165,11 +166,11 @@ def tfidf_rows(
 def personal_digest(period: Period, sub: Subscriber) -> Digest:
     """`sub`'s message of `period`: papers matching their keywords, topics and seeds first, then the top papers,
     max_papers in all."""
-    filters = [(k, _pattern(k)) for k in (*sub.keywords, *sub.topics)]
+    filters = [(k, words(k)) for k in (*sub.keywords, *sub.topics)]
     matched: list[tuple[EmailPaper, str]] = []
     shown: set[str] = set()
     for paper in period.papers:
-        why = next((name for name, pattern in filters if pattern.search(paper.text)), None)
+        why = next((name for name, spelled in filters if spelled in paper.text), None)
         if why:
             matched.append((paper, why))
             shown.add(paper.arxiv_id)
@@ -201,10 +202,10 @@ def _similar(period: Period, seeds: tuple[str, ...]) -> list[tuple[str, EmailPap
     return [(seed, paper) for _, seed, paper in found]
 
 
-def _pattern(text: str) -> re.Pattern[str]:
-    # A whole word or phrase, any case, hyphen or space alike: "test-time scaling" finds "Test-Time Scaling".
-    words = [re.escape(w) for w in re.split(r"[\s-]+", text.strip()) if w]
-    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])", re.I)
+def words(text: str) -> str:
+    """Text as filters compare it: lower case, words between single spaces and one at each end, so a phrase
+    matches as whole words with a plain substring test ("test-time scaling" finds "Test-Time Scaling")."""
+    return " " + " ".join(_NON_WORD.split(text.lower())).strip() + " "
 
 
 def _topic_matches(topic: EmailTopic, wanted: str) -> bool:

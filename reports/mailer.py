@@ -12,7 +12,6 @@ import smtplib
 import ssl
 import time
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from types import TracebackType
 from typing import Any
 
@@ -71,8 +70,9 @@ class Mailer:
                 self._smtp.close()
             self._smtp = None
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> Delivery:
-        """Send `message` to exactly `recipient` (the envelope names only them, whatever the headers say)."""
+    def send(self, message: bytes, sender: str, recipient: str) -> Delivery:
+        """Send `message` (serialised, CRLF) to exactly `recipient`: the envelope names only them, whatever
+        the headers say."""
         wait = self.config.backoff
         reply = ""
         for attempt in range(1, self.config.attempts + 1):
@@ -80,7 +80,7 @@ class Mailer:
                 if self._smtp is None:
                     self._connect()
                 assert self._smtp is not None
-                refused = self._smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+                refused = self._smtp.sendmail(sender, [recipient], message)
                 if refused:  # accepted for nobody we asked: it is this recipient's refusal
                     code, text = refused[recipient]
                     reply = _reply(code, text)
