@@ -114,7 +114,9 @@ def main() -> None:
         subs = subscribers(args.subscribers, ids)
         with connect(path) as con:
             add_subscribers(con, subs)
-        print(f"warehouse of {len(ids)} papers, {len(subs)} subscribers, week {week}: {time.perf_counter() - began:.0f} s")
+        print(
+            f"warehouse of {len(ids)} papers, {len(subs)} subscribers, week {week}: {time.perf_counter() - began:.0f} s"
+        )
         # The relay runs in a process of its own, as a real one does: it must not share our interpreter.
         port = free_port()
         relay = subprocess.Popen(

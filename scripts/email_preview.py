@@ -46,10 +46,18 @@ def main() -> None:
         page.write_text(inline_html(args.eml), encoding="utf-8")
         subprocess.run(
             [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={tmp}/profile", f"--window-size={args.width},{args.height}",
-                f"--screenshot={args.out.resolve()}", page.as_uri(),
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp}/profile",
+                f"--window-size={args.width},{args.height}",
+                f"--screenshot={args.out.resolve()}",
+                page.as_uri(),
             ],
             check=True,
             capture_output=True,
