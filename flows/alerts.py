@@ -10,7 +10,7 @@ import logging
 import socket
 from typing import Any
 
-from flows.settings import Settings, run_settings, smtp_password
+from flows.settings import Settings, run_settings, smtp_config
 
 log = logging.getLogger("papertrend.alerts")
 QUARANTINE_SHOWN = 20
@@ -29,7 +29,7 @@ def alert_ops(flow: Any, flow_run: Any, state: Any) -> None:
 
 def send_alert(settings: Settings, flow: str, run: str, reason: str) -> str:
     """Send the alert of one failed run; returns how it went ('sent' or the server's reply)."""
-    from reports.mailer import Mailer, SmtpConfig
+    from reports.mailer import Mailer
     from reports.message import Sender, alert_message
     from warehouse import queries
     from warehouse.db import connect_for_reading, snapshot_path
@@ -40,16 +40,7 @@ def send_alert(settings: Settings, flow: str, run: str, reason: str) -> str:
             quarantined = queries.open_quarantine(con).head(QUARANTINE_SHOWN).to_dicts()
     sender = Sender(settings.email_from_address, settings.email_from_name)
     message = alert_message(sender, settings.email_ops_address, flow, run, reason, quarantined, socket.gethostname())
-    config = SmtpConfig(
-        settings.email_smtp_host,
-        settings.email_smtp_port,
-        settings.email_smtp_security,
-        settings.email_smtp_user,
-        smtp_password(settings),
-        settings.email_smtp_timeout,
-        settings.email_send_attempts,
-        settings.email_retry_backoff,
-    )
+    config = smtp_config(settings)
     with Mailer(config) as mailer:
         delivery = mailer.send(message.as_bytes(), settings.email_from_address, settings.email_ops_address)
     log.info("failure alert for %s to %s: %s", run, settings.email_ops_address, delivery.reply)

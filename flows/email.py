@@ -21,12 +21,11 @@ import duckdb
 from prefect import flow
 
 from flows.files import write_atomically
-from flows.run import publish_snapshot, run_name
-from flows.settings import Settings, SettingsInvalid, run_settings, smtp_password
+from flows.run import newest_digest_day, publish_snapshot, run_name
+from flows.settings import Settings, SettingsInvalid, run_settings, smtp_config
 from reports import charts
 from reports.digest import Period, email_papers, personal_digest, tfidf_rows, weekly_parts
-from reports.errors import NothingToReport
-from reports.mailer import Mailer, SmtpConfig
+from reports.mailer import Mailer
 from reports.message import Composer, Sender
 from reports.model import WeekReport
 from reports.render import spark_name
@@ -85,15 +84,7 @@ def resolve_period(settings: Settings, period: str | None) -> tuple[str, str]:
             raise SettingsInvalid(
                 f"period {period!r} is neither a week like 2026-W17 nor a day like 2026-04-24"
             ) from None
-    if not settings.warehouse_path.exists():
-        raise NothingToReport(
-            f"no warehouse at {settings.warehouse_path}; run `papertrend ingest` or `papertrend demo`"
-        )
-    with connect(settings.warehouse_path) as con:
-        newest = queries.newest_digest_date(con)
-    if newest is None:
-        raise NothingToReport(f"the warehouse at {settings.warehouse_path} holds no papers yet")
-    return "weekly", last_complete_week_in_data(newest)
+    return "weekly", last_complete_week_in_data(newest_digest_day(settings))
 
 
 def deliver(
@@ -236,16 +227,7 @@ def _send_all(
     messages: Iterator[tuple[Subscriber, bytes | None, str]],
     outcome: EmailOutcome,
 ) -> None:
-    config = SmtpConfig(
-        settings.email_smtp_host,
-        settings.email_smtp_port,
-        settings.email_smtp_security,
-        settings.email_smtp_user,
-        smtp_password(settings),
-        settings.email_smtp_timeout,
-        settings.email_send_attempts,
-        settings.email_retry_backoff,
-    )
+    config = smtp_config(settings)
     with connect(settings.warehouse_path) as con, Mailer(config) as mailer:
         for batch in _batches(messages, PENDING_BATCH):
             email_log.mark_pending(con, label, [(sub.address, mid) for sub, msg, mid in batch if msg is not None])

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from extractors.errors import PapertrendError
 from flows.files import copy_atomically
 from flows.indexing import refresh_phrase_index
 from flows.settings import Settings
+from reports.errors import NothingToReport
+from warehouse import queries
 from warehouse.db import checkpointed, connect, snapshot_path
 from warehouse.load import LoadCounts
 from warehouse.runs import finish_run, start_run
@@ -145,3 +148,16 @@ def run_name(template: str, **defaults: str) -> Callable[[], str]:
         return template.format(**(defaults | given))
 
     return name
+
+
+def newest_digest_day(settings: Settings) -> date:
+    """The newest digest date loaded; raises NothingToReport when there is no warehouse or no paper yet."""
+    if not settings.warehouse_path.exists():
+        raise NothingToReport(
+            f"no warehouse at {settings.warehouse_path}; run `papertrend ingest` or `papertrend demo`"
+        )
+    with connect(settings.warehouse_path) as con:
+        newest = queries.newest_digest_date(con)
+    if newest is None:
+        raise NothingToReport(f"the warehouse at {settings.warehouse_path} holds no papers yet")
+    return newest

@@ -14,13 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extractors.errors import PapertrendError
 from extractors.ids import CATEGORY
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
+
+if TYPE_CHECKING:  # the mailer is imported only by what sends mail
+    from reports.mailer import SmtpConfig
 
 ENV_PREFIX = "PAPERTREND_"
 ARXIV_MIN_INTERVAL = 3.0
@@ -312,6 +315,22 @@ def smtp_password(settings: Settings) -> str:
                 f"create it or set {PASSWORD_VARIABLE}"
             ) from None
     return ""
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    """How to reach the SMTP server of `settings`, the password read now (smtp_password)."""
+    from reports.mailer import SmtpConfig
+
+    return SmtpConfig(
+        settings.email_smtp_host,
+        settings.email_smtp_port,
+        settings.email_smtp_security,
+        settings.email_smtp_user,
+        smtp_password(settings),
+        settings.email_smtp_timeout,
+        settings.email_send_attempts,
+        settings.email_retry_backoff,
+    )
 
 
 def _problems(settings: Settings) -> list[str]:

@@ -11,7 +11,7 @@ from flows.alerts import alert_ops
 from flows.email import send_summaries
 from flows.files import write_atomically
 from flows.indexing import refresh_phrase_index
-from flows.run import recorded_run, run_name
+from flows.run import newest_digest_day, recorded_run, run_name
 from flows.settings import Settings, run_settings
 from reports.errors import NothingToReport
 from reports.model import WeekReport
@@ -63,16 +63,10 @@ def _week_with_data(settings: Settings, week: str | None) -> tuple[str, date]:
     Raises NothingToReport rather than writing an empty report into the archive index.
     """
     monday = week_start(week) if week else None  # a bad label fails before anything is opened
-    if not settings.warehouse_path.exists():
-        raise NothingToReport(
-            f"no warehouse at {settings.warehouse_path}; run `papertrend ingest` or `papertrend demo`"
-        )
+    newest = newest_digest_day(settings)
+    label = week or last_complete_week_in_data(newest)
+    monday = monday or week_start(label)
     with connect(settings.warehouse_path) as con:
-        newest = queries.newest_digest_date(con)
-        if newest is None:
-            raise NothingToReport(f"the warehouse at {settings.warehouse_path} holds no papers yet")
-        label = week or last_complete_week_in_data(newest)
-        monday = monday or week_start(label)
         if queries.week_paper_count(con, monday) == 0:
             raise NothingToReport(f"no paper was first listed in {label} (the data ends on {newest})")
     return label, monday

@@ -25,6 +25,7 @@ SUMMARY_CHARS = 300
 MIN_SIMILARITY = 0.1  # cosine of TF-IDF phrase vectors; below it a paper is not "like" a seed
 SIMILAR_PER_SEED = 3
 TOP_TOPICS, TOP_TERMS = 5, 8
+TOP_KEPT = 3  # places kept for the period's top papers however many papers match
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _NON_WORD = re.compile(r"[^\w+#]+")  # "C++", "C#" keep their signs
 
@@ -178,7 +179,8 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
         if paper.arxiv_id not in shown:
             matched.append((paper, f"like {seed}"))
             shown.add(paper.arxiv_id)
-    matched = matched[: sub.max_papers]
+    # Matches come first but leave the period's top papers a third of the room (at most 3 places).
+    matched = matched[: sub.max_papers - min(TOP_KEPT, sub.max_papers // 3)]
     wanted = [*sub.topics, *sub.keywords]
     topics = [t for t in period.topics if any(_topic_matches(t, w) for w in wanted)]
     room = sub.max_papers - len(matched)

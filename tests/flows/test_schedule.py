@@ -14,9 +14,9 @@ def test_three_deployments_with_their_crons_zones_and_a_concurrency_limit_of_one
         "arxiv-daily": ("ingest", "30 20 * * 0-4", "America/New_York", 1),
         "weekly-report": ("weekly-report", "0 7 * * 1", "Europe/Berlin", 1),
     }
-    assert jobs["hf-daily"].parameters == {"sources": ["hf"], "send_daily": True} and jobs["arxiv-daily"].parameters == {
-        "sources": ["arxiv"]
-    }
+    assert jobs["hf-daily"].parameters == {"sources": ["hf"], "send_daily": True} and jobs[
+        "arxiv-daily"
+    ].parameters == {"sources": ["arxiv"]}
 
 
 def test_the_old_schedule_cron_still_sets_the_hf_schedule():

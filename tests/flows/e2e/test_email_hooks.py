@@ -53,11 +53,8 @@ def test_hf_daily_emails_the_days_summary_to_daily_subscribers_once(site, tmp_pa
 def test_a_failed_run_alerts_ops_with_the_reason_and_the_quarantined_page(site, tmp_path):
     arm(site, "malformed@2026-04-07*1")
     overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False)
-    with LocalSmtpServer() as smtp:
-        with pytest.raises(RunIncomplete):
-            run_flow(
-                overrides | email_overrides(smtp, email_ops_address="ops@example.org"), ingest, date(2026, 4, 8), 2
-            )
+    with LocalSmtpServer() as smtp, pytest.raises(RunIncomplete):
+        run_flow(overrides | email_overrides(smtp, email_ops_address="ops@example.org"), ingest, date(2026, 4, 8), 2)
     assert [r.recipients for r in smtp.received] == [("ops@example.org",)]
     alert = smtp.received[0].message
     assert alert["Subject"].startswith("papertrend alert: ingest run ") and alert["Subject"].endswith(" failed")
