@@ -161,7 +161,7 @@ def build_period(
         topics, rising, new = weekly_parts(report)
         trending_ids = [p.arxiv_id for p in report.trending_papers]
         recent = {p.arxiv_id: p for p in email_papers(queries.email_papers(con, monday - timedelta(days=28), sunday))}
-        pngs = {"topics": charts.topic_share_chart(report)} if report.topics else {}
+        pngs = {"topics": charts.topic_share_chart(report, narrow=True)} if report.topics else {}
         for t in report.topics:
             if spark_name(t) in {x.spark for x in topics}:
                 pngs[spark_name(t)] = charts.sparkline(t.series)

@@ -22,6 +22,7 @@ from reports.terms import horizon_words
 DPI = 100
 CHART_SIZE = (8.0, 4.0)  # inches: 800x400 px
 SPARK_SIZE = (1.6, 0.4)  # inches: 160x40 px
+NARROW_SIZE = (6.0, 4.4)  # inches: the email's 600 px column, legend below
 NO_DATA_SIZE = (3.0, 1.0)
 MAX_TOPICS = 5
 MAX_LABEL = 40
@@ -32,13 +33,16 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 PNG_METADATA = {"Software": None}
 
 
-def topic_share_chart(report: WeekReport) -> bytes:
-    """Line chart of weekly share (%) of the top rising topics (momentum horizon preferred, else week)."""
+def topic_share_chart(report: WeekReport, *, narrow: bool = False) -> bytes:
+    """Line chart of weekly share (%) of the top rising topics (momentum horizon preferred, else week).
+
+    `narrow` (email, 600 px): a smaller figure with the legend below the plot, so labels are not cut.
+    """
     topics = rising_topics(report.topics)
     if not topics:
         return no_data_png()
     weeks = sorted({week for topic in topics for week, _ in topic.series})
-    fig, ax = _figure(CHART_SIZE)
+    fig, ax = _figure(NARROW_SIZE if narrow else CHART_SIZE)
     for colour, topic in zip(PALETTE, topics, strict=False):
         shares = dict(topic.series)
         points = [(i, shares[w] * 100) for i, w in enumerate(weeks) if w in shares]
@@ -55,7 +59,10 @@ def topic_share_chart(report: WeekReport) -> bytes:
     ax.set_ylabel("share of papers (%)", fontsize=9)
     ax.set_ylim(bottom=0)
     ax.set_title(f"Rising topics ({horizon_words(topics[0].horizon)}), share per week", fontsize=11)
-    _legend(ax)
+    if narrow:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), fontsize=9, frameon=False)
+    else:
+        _legend(ax)
     return _png(fig)
 
 

@@ -24,6 +24,7 @@ AUTHORS_SHOWN = 3
 SUMMARY_CHARS = 300
 MIN_SIMILARITY = 0.1  # cosine of TF-IDF phrase vectors; below it a paper is not "like" a seed
 SIMILAR_PER_SEED = 3
+MAX_SHARED = 0.5  # a phrase in more than this share of the period's papers is no evidence of likeness
 TOP_TOPICS, TOP_TERMS = 5, 8
 TOP_KEPT = 3  # places kept for the period's top papers however many papers match
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -151,7 +152,8 @@ def tfidf_rows(
     papers: list[EmailPaper], term_ids: dict[str, list[int]], seeds: list[str]
 ) -> tuple[sp.csr_matrix, dict[str, sp.csr_matrix]]:
     """TF-IDF rows (binary phrases, IDF over the period's papers, L2-normalised) of the papers and the seeds."""
-    ids = [p.arxiv_id for p in papers] + [s for s in seeds if s in term_ids]
+    ids = [p.arxiv_id for p in papers]
+    ids += [s for s in seeds if s in term_ids and s not in ids]  # a seed of the period is counted once
     columns: dict[int, int] = {}
     rows, cols = [], []
     for r, arxiv_id in enumerate(ids):
@@ -159,9 +161,15 @@ def tfidf_rows(
             rows.append(r)
             cols.append(columns.setdefault(term, len(columns)))
     binary = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(ids), len(columns) or 1))
+    # Only phrases two papers share can make them alike; the rest (most of a paper's phrases) only
+    # dilute its vector: keeping them, a paper's nearest neighbour scored 0.02, without them 0.37.
+    # Phrases in over half the papers say nothing about any one.
+    held = np.asarray(binary.getnnz(axis=0))
+    binary = binary[:, np.flatnonzero((held >= 2) & (held <= max(2, MAX_SHARED * len(papers))))]
     model = TfidfTransformer().fit(binary[: len(papers)] if papers else binary)
     vectors = model.transform(binary).tocsr()  # rows come out L2-normalised
-    return vectors[: len(papers)], {s: vectors[len(papers) + i] for i, s in enumerate(ids[len(papers) :])}
+    row = {arxiv_id: r for r, arxiv_id in enumerate(ids)}
+    return vectors[: len(papers)], {s: vectors[row[s]] for s in seeds if s in row}
 
 
 def personal_digest(period: Period, sub: Subscriber) -> Digest:
@@ -169,15 +177,16 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
     max_papers in all."""
     filters = [(k, words(k)) for k in (*sub.keywords, *sub.topics)]
     matched: list[tuple[EmailPaper, str]] = []
-    shown: set[str] = set()
-    for paper in period.papers:
-        why = next((name for name, spelled in filters if spelled in paper.text), None)
-        if why:
-            matched.append((paper, why))
-            shown.add(paper.arxiv_id)
+    shown: set[str] = set(sub.seeds)  # a reader's own seed papers are not news to them
+    # Papers like a seed first: no digest bot offers them, and a keyword finds many papers.
     for seed, paper in _similar(period, sub.seeds):
         if paper.arxiv_id not in shown:
-            matched.append((paper, f"like {seed}"))
+            matched.append((paper, f"similar to your paper {seed}"))
+            shown.add(paper.arxiv_id)
+    for paper in period.papers:
+        why = next((name for name, spelled in filters if spelled in paper.text), None)
+        if why and paper.arxiv_id not in shown:
+            matched.append((paper, why))
             shown.add(paper.arxiv_id)
     # Matches come first but leave the period's top papers a third of the room (at most 3 places).
     matched = matched[: sub.max_papers - min(TOP_KEPT, sub.max_papers // 3)]

@@ -69,10 +69,11 @@ def message_id(period: str, address: str, domain: str) -> str:
     return f"<{period}.{digest}@{header_text(domain, 200)}>"
 
 
-def subject(period: Period) -> str:
-    """'papertrend weekly, 2026-W17: rising — <top topic>' (the topic label sanitised and capped)."""
+def subject(period: Period, digest: Digest | None = None) -> str:
+    """'papertrend weekly, 2026-W17: rising — <topic>': the reader's own rising topic when one matched, else
+    the week's top one (the label sanitised and capped)."""
     if period.kind == "weekly":
-        top = period.top_label
+        top = digest.matched_topics[0].label if digest and digest.matched_topics else period.top_label
         return f"papertrend weekly, {period.label}: " + (f"rising — {header_text(top)}" if top else "no rising topic")
     count = len(period.papers)
     return f"papertrend daily, {period.label}: {count} paper{'s' if count != 1 else ''} on HF"
@@ -87,7 +88,6 @@ class Composer:
         self._html = _environment(html=True).get_template("digest.html.j2")
         self.cids = {name: f"{name}.{period.label}@{sender.domain}" for name in period.charts}
         self._images = [_image_part(png, self.cids[name]) for name, png in period.charts.items()]  # bytes, once
-        self.subject = subject(period)
         self.report_url = links.report_link(sender.report_url or "", period.label) if period.kind == "weekly" else None
 
     def message_id(self, sub: Subscriber) -> str:
@@ -112,7 +112,7 @@ class Composer:
         head = EmailMessage(policy=HEADERS)
         head["From"] = Address(header_text(self.sender.from_name, 80), addr_spec=self.sender.from_address)
         head["To"] = Address(header_text(sub.name or "", 80), addr_spec=sub.address)
-        head["Subject"] = self.subject
+        head["Subject"] = subject(self.period, digest)
         head["Date"] = format_datetime(datetime.now(UTC))
         head["Message-ID"] = mid
         if self.sender.reply_to:
@@ -146,7 +146,7 @@ class Composer:
         return {
             "digest": digest,
             "period": self.period,
-            "subject": self.subject,
+            "subject": subject(self.period, digest),
             "charts": self.cids,
             "greeting": sub.name,
             "period_words": words,

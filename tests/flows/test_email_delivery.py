@@ -146,6 +146,16 @@ def test_seed_papers_rank_their_planted_twin_first(data_dir, corpus_warehouse):
         deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
     first = your_topics(smtp.received[0].message).strip().splitlines()[0]
     assert first == "* Faster Quokka Memory Kernels"
+    assert "[similar to your paper 2501.00001]" in your_topics(smtp.received[0].message)
+
+
+def test_a_seed_paper_of_the_week_is_not_sent_back_to_its_reader(data_dir, corpus_warehouse):
+    week = corpus_warehouse[1]
+    subscribe(data_dir, Subscriber("ada@example.org", seeds=(TWIN,)))
+    with LocalSmtpServer() as smtp:
+        deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
+    text = smtp.received[0].message.get_body(preferencelist=("plain",)).get_content()
+    assert "Faster Quokka Memory Kernels" not in text
 
 
 def test_only_matches_with_no_match_sends_nothing_and_is_recorded_skipped(data_dir, corpus_warehouse):
