@@ -276,3 +276,39 @@ def test_daily_subscribers_get_the_days_papers_in_hf_order(data_dir, corpus_ware
     assert re.findall(r"^\* (.+?)\r?$", text, re.M) == expected
     html = BeautifulSoup(msg.get_body(preferencelist=("html",)).get_content(), "html.parser")
     assert [a.get_text() for a in html.select("div > a") if a.get_text() not in ("HF", "arXiv", "GitHub")] == expected
+
+
+def test_an_https_unsubscribe_endpoint_adds_one_click_unsubscribe(data_dir, corpus_warehouse):
+    week = corpus_warehouse[1]
+    subscribe(data_dir, Subscriber("ada@example.org"))
+    with connect(data_dir / "warehouse.duckdb") as con:
+        token = con.execute("SELECT token FROM subscribers").fetchall()[0][0]
+    extra = {"email_unsubscribe_url": "https://papers.example.org/unsubscribe"}
+    with LocalSmtpServer() as smtp:
+        deliver(settings_for(data_dir, smtp, **extra), "weekly", week, report=corpus_warehouse[2])
+    msg = smtp.received[0].message
+    assert msg["List-Unsubscribe"].endswith(f", <https://papers.example.org/unsubscribe?token={token}>")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    html = BeautifulSoup(msg.get_body(preferencelist=("html",)).get_content(), "html.parser")
+    assert f"https://papers.example.org/unsubscribe?token={token}" in [a["href"] for a in html.find_all("a")]
+
+
+@pytest.mark.slow
+def test_the_email_command_exits_1_listing_the_recipients_not_delivered(data_dir, corpus_warehouse):
+    from typer.testing import CliRunner
+
+    from papertrend.cli import app
+
+    week = corpus_warehouse[1]
+    subscribe(data_dir, Subscriber("ada@example.org"), Subscriber("bob@example.org"))
+    with LocalSmtpServer(Behaviour(refuse={"bob@example.org"})) as smtp:
+        env = {
+            "PAPERTREND_EMAIL_SMTP_HOST": "127.0.0.1",
+            "PAPERTREND_EMAIL_SMTP_PORT": str(smtp.port),
+            "PAPERTREND_EMAIL_SMTP_SECURITY": "none",
+            "PAPERTREND_EMAIL_FROM_ADDRESS": FROM,
+        }
+        result = CliRunner().invoke(app, ["email", "--week", week, "--data-dir", str(data_dir)], env=env)
+    assert result.exit_code == 1, result.output
+    assert f"{week}: sent=1 skipped=0 already_sent=0 failed=1" in result.stdout
+    assert "bob@example.org: 550" in result.stderr and "not delivered" in result.stderr
