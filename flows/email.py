@@ -175,6 +175,7 @@ def build_period(
         ids = [p.arxiv_id for p in period.papers]
         terms = phrase_index.paper_term_ids(con, ids + list(seeds))
         period.vectors, period.seed_vectors = tfidf_rows(period.papers, terms, list(dict.fromkeys(seeds)))
+        period.seed_titles = queries.paper_titles(con, list(dict.fromkeys(seeds)))
     return period
 
 

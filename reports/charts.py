@@ -26,6 +26,7 @@ NARROW_SIZE = (6.0, 4.4)  # inches: the email's 600 px column, legend below
 NO_DATA_SIZE = (3.0, 1.0)
 MAX_TOPICS = 5
 MAX_LABEL = 40
+NARROW_LABEL = 90  # a legend below the plot has the figure's width
 HORIZON_PREFERENCE = ("momentum", "week")
 # Colour-blind-safe (Okabe-Ito); fixed so a topic does not change colour with matplotlib's defaults.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -53,13 +54,14 @@ def topic_share_chart(report: WeekReport, *, narrow: bool = False) -> bytes:
             marker="o",
             markersize=3,
             linewidth=1.8,
-            label=_chart_text(topic.label),
+            label=_chart_text(topic.label, NARROW_LABEL if narrow else MAX_LABEL),
         )
     _week_axis(ax, weeks)
     ax.set_ylabel("share of papers (%)", fontsize=9)
     ax.set_ylim(bottom=0)
     ax.set_title(f"Rising topics ({horizon_words(topics[0].horizon)}), share per week", fontsize=11)
     if narrow:
+        ax.set_title(f"Share of papers per week, topics rising ({horizon_words(topics[0].horizon)})", fontsize=11)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), fontsize=9, frameon=False)
     else:
         _legend(ax)
@@ -158,9 +160,9 @@ def _cycle(colours: Sequence[str], n: int) -> list[str]:
     return [colours[i % len(colours)] for i in range(n)]
 
 
-def _chart_text(text: str) -> str:
+def _chart_text(text: str, limit: int = MAX_LABEL) -> str:
     """`text` made safe for a chart: no mathtext, no glyphs the font lacks (they warn), not too long."""
-    short = text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+    short = text if len(text) <= limit else text[: limit - 1] + "…"
     covered = _font_charmap()
     return "".join(c if ord(c) in covered else "?" for c in short).replace("$", r"\$")
 

@@ -73,6 +73,7 @@ class Period:
     report_url: str | None = None
     vectors: sp.csr_matrix | None = None  # L2-normalised TF-IDF row per paper of `papers`
     seed_vectors: dict[str, sp.csr_matrix] = field(default_factory=dict)  # seed id -> its row, same columns
+    seed_titles: dict[str, str] = field(default_factory=dict)  # seed id -> title, to say what a paper is like
 
     @property
     def top_label(self) -> str | None:
@@ -181,7 +182,7 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
     # Papers like a seed first: no digest bot offers them, and a keyword finds many papers.
     for seed, paper in _similar(period, sub.seeds):
         if paper.arxiv_id not in shown:
-            matched.append((paper, f"similar to your paper {seed}"))
+            matched.append((paper, f"similar to {_seed_name(period, seed)}"))
             shown.add(paper.arxiv_id)
     for paper in period.papers:
         why = next((name for name, spelled in filters if spelled in paper.text), None)
@@ -211,6 +212,13 @@ def _similar(period: Period, seeds: tuple[str, ...]) -> list[tuple[str, EmailPap
                 found.append((float(scores[i]), seed, period.papers[i]))
     found.sort(key=lambda f: -f[0])
     return [(seed, paper) for _, seed, paper in found]
+
+
+def _seed_name(period: Period, seed: str) -> str:
+    title = period.seed_titles.get(seed)
+    if not title:
+        return f"your paper {seed}"
+    return f"“{title if len(title) <= 50 else title[:49].rsplit(' ', 1)[0] + '…'}”"
 
 
 def words(text: str) -> str:

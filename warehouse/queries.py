@@ -249,3 +249,13 @@ def hf_digest_loaded(con: duckdb.DuckDBPyConnection, day: date) -> bool:
     """Did HF publish a digest of `day` that is loaded (a day worth a daily email)?"""
     found = con.execute("SELECT 1 FROM sightings WHERE source = 'hf' AND digest_date = ? LIMIT 1", [day]).fetchall()
     return bool(found)
+
+
+def paper_titles(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
+    """arXiv id -> title of the papers `ids` that the warehouse holds."""
+    frame = pl.DataFrame({"arxiv_id": ids}, schema={"arxiv_id": pl.String})
+    with registered(con, wanted=frame):
+        rows = con.execute(
+            "SELECT arxiv_id, title FROM papers WHERE arxiv_id IN (SELECT arxiv_id FROM wanted)"
+        ).fetchall()
+    return dict(rows)

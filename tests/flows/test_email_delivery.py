@@ -146,7 +146,7 @@ def test_seed_papers_rank_their_planted_twin_first(data_dir, corpus_warehouse):
         deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
     first = your_topics(smtp.received[0].message).strip().splitlines()[0]
     assert first == "* Faster Quokka Memory Kernels"
-    assert "[similar to your paper 2501.00001]" in your_topics(smtp.received[0].message)
+    assert "[similar to “Zorblax Lattice Routing”]" in your_topics(smtp.received[0].message)
 
 
 def test_a_seed_paper_of_the_week_is_not_sent_back_to_its_reader(data_dir, corpus_warehouse):
