@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -42,6 +43,8 @@ class Behaviour:
     defer_first: int = 0  # the first N messages get 451 at DATA
     drop_after: int = 0  # close the connection after every N accepted messages (0: never)
     login: tuple[str, str] | None = None  # (user, password) AUTH must give
+    tls: tuple[Path, Path] | None = None  # (certificate, key) PEM files: STARTTLS is offered and required
+    implicit_tls: bool = False  # with `tls`: TLS from the first byte (port 465 style) instead
 
 
 class _Handler:
@@ -89,7 +92,14 @@ class LocalSmtpServer:
         self.port = port or free_port()
         options: dict[str, Any] = {}
         if self.behaviour.login:
-            options = {"authenticator": self.handler.authenticate, "auth_require_tls": False}
+            # aiosmtpd sees STARTTLS as TLS but not an implicit-TLS socket; both are encrypted.
+            require_tls = bool(self.behaviour.tls) and not self.behaviour.implicit_tls
+            options = {"authenticator": self.handler.authenticate, "auth_require_tls": require_tls}
+        if self.behaviour.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.behaviour.tls)
+            key = "ssl_context" if self.behaviour.implicit_tls else "tls_context"
+            options |= {key: context} | ({} if self.behaviour.implicit_tls else {"require_starttls": True})
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     @property

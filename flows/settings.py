@@ -80,6 +80,7 @@ class Settings:
     email_smtp_user: str = ""
     email_smtp_password_secret: str = ""  # a Prefect Secret block holding the password
     email_smtp_timeout: float = 30.0  # seconds for connecting and for each SMTP command
+    email_smtp_ca_file: Path | None = None  # CA bundle for a relay with a private CA (default: the system's)
     email_send_attempts: int = 3  # per message, for 4xx replies and dropped connections
     email_retry_backoff: float = 2.0  # seconds before the first retry, doubling
     email_from_address: str = ""
@@ -287,6 +288,8 @@ def _email_problems(settings: Settings) -> list[str]:
                 valid_address(address)
         except SubscriberInvalid as exc:
             problems.append(f"{name}: {exc}")
+    if settings.email_smtp_ca_file and not settings.email_smtp_ca_file.is_file():
+        problems.append(f"email_smtp_ca_file {settings.email_smtp_ca_file} is not a file")
     if settings.email_smtp_host and not settings.email_from_address:
         problems.append("email_from_address is empty; set [email] from_address to the address messages come from")
     for name in ("email_report_url", "email_unsubscribe_url"):
@@ -330,6 +333,7 @@ def smtp_config(settings: Settings) -> SmtpConfig:
         settings.email_smtp_timeout,
         settings.email_send_attempts,
         settings.email_retry_backoff,
+        settings.email_smtp_ca_file,
     )
 
 

@@ -19,7 +19,7 @@ from reports.mailer import SmtpUnavailable
 from reports.message import HTML_BUDGET, MESSAGE_BUDGET, message_id
 from reports.trends import build_week_report
 from reports.weeks import iso_week, week_start
-from tests.factories import add_hf_papers, load_corpus
+from tests.factories import add_hf_papers, load_corpus, self_signed_certificate
 from warehouse import email_log
 from warehouse.db import connect
 from warehouse.subscribers import Subscriber, add_subscribers, valid_subscriber
@@ -67,14 +67,13 @@ def subscribe(data_dir: Path, *subs: Subscriber) -> None:
 
 
 def settings_for(data_dir: Path, smtp: LocalSmtpServer, **extra) -> Settings:
+    defaults = {"email_smtp_security": "none", "email_retry_backoff": 0.01}
     return Settings(
         data_dir=data_dir,
         email_smtp_host="127.0.0.1",
         email_smtp_port=smtp.port,
-        email_smtp_security="none",
         email_from_address=FROM,
-        email_retry_backoff=0.01,
-        **extra,
+        **(defaults | extra),
     )
 
 
@@ -312,3 +311,26 @@ def test_the_email_command_exits_1_listing_the_recipients_not_delivered(data_dir
     assert result.exit_code == 1, result.output
     assert f"{week}: sent=1 skipped=0 already_sent=0 failed=1" in result.stdout
     assert "bob@example.org: 550" in result.stderr and "not delivered" in result.stderr
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_relays_get_the_login_only_over_a_verified_connection(data_dir, corpus_warehouse, tmp_path, security):
+    week = corpus_warehouse[1]
+    subscribe(data_dir, Subscriber("ada@example.org"))
+    cert, key = self_signed_certificate(tmp_path)
+    behaviour = Behaviour(login=("papertrend", SENTINEL), tls=(cert, key), implicit_tls=security == "tls")
+    with LocalSmtpServer(behaviour) as smtp:
+        base = {"email_smtp_security": security, "email_smtp_user": "papertrend", "email_smtp_timeout": 5.0}
+        untrusted = settings_for(data_dir, smtp, **base)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("PAPERTREND_EMAIL_SMTP_PASSWORD", SENTINEL)
+            with pytest.raises(SmtpUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+                deliver(untrusted, "weekly", week, report=corpus_warehouse[2])
+            assert smtp.handler.logins == []  # no password went to a relay we could not verify
+            outcome = deliver(
+                settings_for(data_dir, smtp, **base, email_smtp_ca_file=cert),
+                "weekly",
+                week,
+                report=corpus_warehouse[2],
+            )
+    assert outcome.sent == 1 and smtp.handler.logins == ["papertrend"] and len(smtp.received) == 1
