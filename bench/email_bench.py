@@ -91,7 +91,7 @@ def run_naive(settings, week: str, subs: list) -> tuple[float, int]:
             report = build_week_report(con, week_start(week))[0]
             period = build_period(con, "weekly", week, report, seeds=list(sub.seeds))
             message, mid = Composer(period, sender).compose(personal_digest(period, sub))
-            email_log.mark_pending(con, week + "-naive", [(sub.address, mid)])
+            email_log.claim(con, week + "-naive", [(sub.address, mid)])
             with smtplib.SMTP(settings.email_smtp_host, settings.email_smtp_port, timeout=30) as smtp:
                 smtp.sendmail(settings.email_from_address, [sub.address], message)
             email_log.mark_done(con, week + "-naive", sub.address, "sent", "250", mid)

@@ -45,6 +45,8 @@ class Behaviour:
     login: tuple[str, str] | None = None  # (user, password) AUTH must give
     tls: tuple[Path, Path] | None = None  # (certificate, key) PEM files: STARTTLS is offered and required
     implicit_tls: bool = False  # with `tls`: TLS from the first byte (port 465 style) instead
+    refuse_sender: bool = False  # answer MAIL FROM with 553 (a relay that will not take our sender)
+    slow_data: float = 0.0  # seconds to wait before answering the end of DATA (the message is kept first)
 
 
 class _Handler:
@@ -54,6 +56,13 @@ class _Handler:
         self.rcpt_commands = 0  # every RCPT TO the server saw, accepted or not
         self.deferred = 0
         self.logins: list[str] = []
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if self.behaviour.refuse_sender:
+            return "553 5.7.1 sender address rejected: not owned by user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         self.rcpt_commands += 1
@@ -68,6 +77,8 @@ class _Handler:
             return "451 4.3.0 try again later"
         self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(envelope.original_content)))
         count = len(self.received)
+        if self.behaviour.slow_data:  # queued already, as a relay that scans content before it answers
+            await asyncio.sleep(self.behaviour.slow_data)
         if self.behaviour.drop_after and count % self.behaviour.drop_after == 0:
             # After the 250 is written, as a relay with a per-connection message limit does.
             asyncio.get_running_loop().call_soon(server.transport.close)

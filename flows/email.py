@@ -25,7 +25,7 @@ from flows.run import newest_digest_day, publish_snapshot, run_name
 from flows.settings import Settings, SettingsInvalid, run_settings, smtp_config
 from reports import charts
 from reports.digest import Period, email_papers, personal_digest, tfidf_rows, weekly_parts
-from reports.mailer import Mailer
+from reports.mailer import Mailer, SmtpUnavailable
 from reports.message import Composer, Sender
 from reports.model import WeekReport
 from reports.render import spark_name
@@ -36,8 +36,13 @@ from warehouse.subscribers import Subscriber, SubscriberInvalid, subscribers, va
 
 log = logging.getLogger("papertrend.email")
 NOT_CONFIGURED = "email not configured ([email] smtp_host is empty): no summaries sent"
-PENDING_BATCH = 50  # messages marked pending in one transaction before they are sent
+PENDING_BATCH = 50  # messages claimed (marked pending) in one transaction before they are sent
+MAX_DEFERRED_IN_A_ROW = 5  # a relay deferring this many in a row is down for now: stop, keep the rest due
 AHEAD = 64  # messages composed ahead of the sender
+
+
+class EmailDeferred(SmtpUnavailable):
+    """Some messages of a period were deferred (4xx) until the attempts ran out: they are due again."""
 
 
 @dataclass
@@ -49,6 +54,7 @@ class EmailOutcome:
     skipped: int = 0
     already_sent: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (address, last reply), permanent or deferred
+    deferred: int = 0  # of `failed`, those still pending: a rerun sends them
     written: list[Path] = field(default_factory=list)  # dry run: the .eml files
 
     @property
@@ -113,14 +119,16 @@ def deliver(
     messages = _composed(composer, period, due)
     if dry_run:
         folder = outbox or settings.data_dir / "outbox"
-        for sub, msg, _ in messages:
-            if msg is not None:
-                outcome.written.append(write_atomically(folder / label / _file_name(sub.address), msg))
-            else:
+        for sub, data, _ in messages:
+            if isinstance(data, bytes):
+                outcome.written.append(write_atomically(folder / label / _file_name(sub.address), data))
+            elif data is None:
                 outcome.skipped += 1
+            else:
+                outcome.failed.append((sub.address, f"composing failed ({type(data).__name__})"))
         log.info("email %s (dry run): %d message(s) written to %s", label, len(outcome.written), folder / label)
         return outcome
-    _send_all(settings, label, messages, outcome)
+    _send_all(settings, label, messages, outcome, resend=resend)
     publish_snapshot(settings)
     log.info("email %s: %d sent, %d skipped, %d failed", label, outcome.sent, outcome.skipped, len(outcome.failed))
     return outcome
@@ -129,8 +137,8 @@ def deliver(
 def send_summaries(settings: Settings, kind: str, label: str, report: WeekReport | None = None) -> None:
     """Email a stored period's summaries to the subscribers still due; one line, no failure, when email is off.
 
-    A recipient refused or deferred is logged and left to the next run; an unreachable server fails the run
-    (its retry sends only to those not yet sent).
+    A refused recipient is logged and stays failed; a deferred one, or an unreachable server, fails the
+    run, and its retry sends only to those not yet sent.
     """
     if not settings.email_smtp_host:
         log.warning(NOT_CONFIGURED)
@@ -138,6 +146,11 @@ def send_summaries(settings: Settings, kind: str, label: str, report: WeekReport
     outcome = deliver(settings, kind, label, report=report)
     for address, reply in outcome.failed:
         log.warning("email %s to %s not delivered: %s", label, address, reply)
+    if outcome.deferred:
+        # Fail the run: Prefect's retry sends them (only them), and ops_address hears of it.
+        raise EmailDeferred(
+            f"{outcome.deferred} message(s) of {label} were deferred by the SMTP server; a rerun sends them"
+        )
 
 
 def build_period(
@@ -199,52 +212,93 @@ def _due(
 
 def _composed(
     composer: Composer, period: Period, due: list[Subscriber]
-) -> Iterator[tuple[Subscriber, bytes | None, str]]:
-    """(subscriber, the message's bytes or None when skipped, Message-ID), composed in a thread up to AHEAD in advance."""
-    ready: queue.Queue[tuple[Subscriber, bytes | None, str] | BaseException | None] = queue.Queue(AHEAD)
+) -> Iterator[tuple[Subscriber, bytes | Exception | None, str]]:
+    """(subscriber, the message's bytes, or None when skipped, or the error composing it, Message-ID),
+    composed in a thread up to AHEAD in advance. Stopping the iteration stops the thread."""
+    ready: queue.Queue[tuple[Subscriber, bytes | Exception | None, str] | BaseException | None] = queue.Queue(AHEAD)
+    stop = threading.Event()
+
+    def put(item: tuple[Subscriber, bytes | Exception | None, str] | BaseException | None) -> bool:
+        while not stop.is_set():  # the sender may have stopped listening: never block for good
+            try:
+                ready.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def work() -> None:
         try:
             for sub in due:
-                digest = personal_digest(period, sub)
-                if sub.only_matches and not digest.has_match:
-                    ready.put((sub, None, composer.message_id(sub)))
-                else:
-                    ready.put((sub, *composer.compose(digest)))  # serialised here, ahead of the sender
-            ready.put(None)
+                mid = composer.message_id(sub)
+                try:
+                    digest = personal_digest(period, sub)
+                    if sub.only_matches and not digest.has_match:
+                        item: tuple[Subscriber, bytes | Exception | None, str] = (sub, None, mid)
+                    else:
+                        item = (sub, composer.compose(digest)[0], mid)  # serialised here, ahead of the sender
+                except Exception as exc:  # one subscriber's message, not everyone's after them
+                    log.exception("email %s: could not compose the message to %s", period.label, sub.address)
+                    item = (sub, exc, mid)
+                if not put(item):
+                    return
+            put(None)
         except BaseException as exc:  # handed to the sender's thread
-            ready.put(exc)
+            put(exc)
 
     threading.Thread(target=work, name="compose", daemon=True).start()
-    while (item := ready.get()) is not None:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 def _send_all(
     settings: Settings,
     label: str,
-    messages: Iterator[tuple[Subscriber, bytes | None, str]],
+    messages: Iterator[tuple[Subscriber, bytes | Exception | None, str]],
     outcome: EmailOutcome,
+    *,
+    resend: bool = False,
 ) -> None:
-    config = smtp_config(settings)
-    with connect(settings.warehouse_path) as con, Mailer(config) as mailer:
+    """Send batch by batch. Each batch claims its rows (pending, one attempt more) in a short write of its
+    own and records each outcome before the next message goes out; the warehouse is not held between
+    batches, so an unsubscribe or an ingest waits at most one batch."""
+    deferred_in_a_row = 0
+    with Mailer(smtp_config(settings)) as mailer:
         for batch in _batches(messages, PENDING_BATCH):
-            email_log.mark_pending(con, label, [(sub.address, mid) for sub, msg, mid in batch if msg is not None])
-            for sub, msg, mid in batch:
-                if msg is None:
-                    email_log.mark_done(con, label, sub.address, "skipped", "nothing matched its filters", mid)
-                    outcome.skipped += 1
-                    continue
-                delivery = mailer.send(msg, settings.email_from_address, sub.address)
-                # A deferred message stays pending: the next run tries it again.
-                status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
-                email_log.mark_done(con, label, sub.address, status, delivery.reply, mid)
-                if status == "sent":
-                    outcome.sent += 1
-                else:
-                    outcome.failed.append((sub.address, delivery.reply))
+            with connect(settings.warehouse_path) as con:
+                claimed = email_log.claim(
+                    con, label, [(sub.address, mid) for sub, data, mid in batch if isinstance(data, bytes)], resend
+                )
+                for sub, data, mid in batch:
+                    if data is None:
+                        email_log.mark_done(con, label, sub.address, "skipped", "nothing matched its filters", mid)
+                        outcome.skipped += 1
+                    elif isinstance(data, Exception):
+                        reply = f"not sent: composing failed ({type(data).__name__})"
+                        email_log.mark_done(con, label, sub.address, "failed", reply, mid)
+                        outcome.failed.append((sub.address, reply))
+                    elif sub.address in claimed:  # else another run has it, or sent it meanwhile
+                        delivery = mailer.send(data, settings.email_from_address, sub.address)
+                        # A deferred message stays pending: a rerun (the flow's retry) tries it again.
+                        status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
+                        email_log.mark_done(con, label, sub.address, status, delivery.reply, mid)
+                        if status == "sent":
+                            outcome.sent += 1
+                            deferred_in_a_row = 0
+                            continue
+                        outcome.failed.append((sub.address, delivery.reply))
+                        outcome.deferred += status == "pending"
+                        deferred_in_a_row = deferred_in_a_row + 1 if status == "pending" else 0
+                        if deferred_in_a_row == MAX_DEFERRED_IN_A_ROW:
+                            raise SmtpUnavailable(
+                                f"SMTP server {settings.email_smtp_host} deferred {deferred_in_a_row} messages in a "
+                                f"row (last: {delivery.reply}); the rest of {label} stays due for the next run"
+                            )
 
 
 def _batches(items: Iterator[tuple], size: int) -> Iterator[list[tuple]]:

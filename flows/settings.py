@@ -288,6 +288,15 @@ def _email_problems(settings: Settings) -> list[str]:
                 valid_address(address)
         except SubscriberInvalid as exc:
             problems.append(f"{name}: {exc}")
+    if (
+        settings.email_smtp_user
+        and settings.email_smtp_security == "none"
+        and settings.email_smtp_host not in _LOOPBACK
+    ):
+        problems.append(
+            f"email_smtp_security 'none' would send the SMTP password to {settings.email_smtp_host} unencrypted; "
+            "use starttls or tls (none is for a relay on this machine)"
+        )
     if settings.email_smtp_ca_file and not settings.email_smtp_ca_file.is_file():
         problems.append(f"email_smtp_ca_file {settings.email_smtp_ca_file} is not a file")
     if settings.email_smtp_host and not settings.email_from_address:

@@ -41,7 +41,11 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
     (SubscriberInvalid, EXIT_USAGE, "give one plain address like ada@example.org (README: Email)"),
-    (SmtpUnavailable, EXIT_FAILURE, "nothing was marked sent; re-run `papertrend email` once the server answers"),
+    (
+        SmtpUnavailable,
+        EXIT_FAILURE,
+        "messages not sent stay due: re-run `papertrend email` once the server answers (sent ones are not repeated)",
+    ),
     (RunIncomplete, EXIT_FAILURE, "fix or wait, then re-run: loaded days are skipped, quarantined ones retried"),
     (
         ArchiveMissing,

@@ -36,8 +36,11 @@ def github_link(repo: str | None) -> str | None:
     """https://github.com/<owner>/<name> from a stored repo ('owner/name' or a github.com URL), else None."""
     repo = (repo or "").strip()
     if re.match(r"^https?://", repo, re.I):
-        parts = urlsplit(repo)
-        if (parts.hostname or "").lower() not in ("github.com", "www.github.com") or parts.port or parts.username:
+        try:  # a scraped URL may not even parse ("https://github.com:abc/o/r", "https://[github.com/o/r")
+            parts = urlsplit(repo)
+            if (parts.hostname or "").lower() not in ("github.com", "www.github.com") or parts.port or parts.username:
+                return None
+        except ValueError:
             return None
         repo = "/".join(parts.path.strip("/").split("/")[:2])  # a link into the repo names the repo
     owner, _, name = repo.partition("/")
@@ -49,10 +52,17 @@ def github_link(repo: str | None) -> str | None:
 
 def site_base(url: str) -> str | None:
     """An operator's base URL (report_url, unsubscribe_url) if it is https with a host, without a trailing slash."""
-    parts = urlsplit(url.strip())
-    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or parts.username:
+    url = url.strip()
+    if re.search(r"[\s\x00-\x1f\x7f<>\"']", url):  # it goes into headers and hrefs as it is
         return None
-    return url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or parts.username:
+            return None
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        return None
+    return url.rstrip("/")
 
 
 def report_link(base_url: str, week: str) -> str | None:

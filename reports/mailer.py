@@ -19,10 +19,15 @@ from typing import Any
 from reports.errors import ReportError
 
 SECURITIES = ("starttls", "tls", "none")
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # where a password may travel unencrypted
 
 
 class SmtpUnavailable(ReportError):
-    """The SMTP server could not be reached or refused our login; nothing more can be sent now."""
+    """The SMTP server could not be reached, refused our login or our sender; nothing more can be sent now."""
+
+    def __init__(self, message: str, *, login_refused: bool = False) -> None:
+        super().__init__(message)
+        self.login_refused = login_refused  # retrying cannot help (and must not hammer a login)
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Mailer:
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _PlainSmtp | _TlsSmtp | None = None
         self.connections = 0  # how many times it connected (a dropped connection adds one)
 
     def __enter__(self) -> Mailer:
@@ -74,68 +79,102 @@ class Mailer:
 
     def send(self, message: bytes, sender: str, recipient: str) -> Delivery:
         """Send `message` (serialised, CRLF) to exactly `recipient`: the envelope names only them, whatever
-        the headers say."""
+        the headers say.
+
+        Outcomes: `sent` (250), `failed` (the recipient or the message refused, 5xx), `deferred` (4xx or
+        connection trouble until the attempts ran out, or no answer after the message was handed over:
+        it may have been queued, so it is not sent again in this run). A session problem (the sender
+        refused, a login refused, no server at all) raises SmtpUnavailable: it is nobody's fault in
+        particular, and every message of the batch stays due.
+        """
         wait = self.config.backoff
         reply = ""
         for attempt in range(1, self.config.attempts + 1):
             try:
-                if self._smtp is None:
-                    self._connect()
-                assert self._smtp is not None
-                refused = self._smtp.sendmail(sender, [recipient], message)
-                if refused:  # accepted for nobody we asked: it is this recipient's refusal
-                    code, text = refused[recipient]
-                    reply = _reply(code, text)
-                    if 400 <= code < 500:
-                        raise _Transient(reply)
-                    return Delivery("failed", reply, attempt)
-                return Delivery("sent", self._last_reply(), attempt)
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, text = exc.recipients.get(recipient, (550, b"refused"))
+                smtp = self._smtp or self._connect()
+                refused = smtp.sendmail(sender, [recipient], message)
+                if not refused:
+                    return Delivery("sent", self._last_reply(), attempt)
+                code, text = refused[recipient]  # accepted for nobody we asked: this recipient's refusal
                 reply = _reply(code, text)
                 if not 400 <= code < 500:
                     return Delivery("failed", reply, attempt)
-            except smtplib.SMTPResponseException as exc:
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, text = exc.recipients.get(recipient, (550, b"refused"))
+                reply = _reply(code, text)
+                self._reset()
+                if not 400 <= code < 500:
+                    return Delivery("failed", reply, attempt)
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPHeloError) as exc:
                 reply = _reply(exc.smtp_code, exc.smtp_error)
                 if not 400 <= exc.smtp_code < 500:
-                    self._reset()
-                    return Delivery("failed", reply, attempt)
+                    self._drop()
+                    raise SmtpUnavailable(
+                        f"SMTP server {self.config.host} refuses our messages ({reply}); "
+                        "check [email] from_address, smtp_user and the relay's rules"
+                    ) from None
                 self._reset()
-            except _Transient as exc:
+            except smtplib.SMTPResponseException as exc:  # an answer to DATA: about the message itself
+                reply = _reply(exc.smtp_code, exc.smtp_error)
+                self._reset()
+                if not 400 <= exc.smtp_code < 500:
+                    return Delivery("failed", reply, attempt)
+            except SmtpUnavailable as exc:  # a reconnect failed: one more transient attempt, unless a login
+                if exc.login_refused or attempt == self.config.attempts:
+                    raise
                 reply = str(exc)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                reply = f"connection lost: {type(exc).__name__}"
+                handed_over = self._smtp is not None and self._smtp.handed_over
                 self._drop()
+                if handed_over:
+                    return Delivery(
+                        "deferred", f"no answer after the message was handed over ({type(exc).__name__})", attempt
+                    )
+                reply = f"connection lost: {type(exc).__name__}"
             if attempt < self.config.attempts:
                 time.sleep(wait)
                 wait *= 2
         return Delivery("deferred", reply, self.config.attempts)
 
-    def _connect(self) -> None:
+    def _connect(self) -> _PlainSmtp | _TlsSmtp:
         cfg = self.config
         # Certificates are verified, host name included: a relay we cannot verify gets no password.
         context = ssl.create_default_context(cafile=cfg.ca_file)
+        smtp: _PlainSmtp | _TlsSmtp | None = None
         try:
             if cfg.security == "tls":
-                smtp: smtplib.SMTP = _TlsSmtp(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+                smtp = _TlsSmtp(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
             else:
                 smtp = _PlainSmtp(cfg.host, cfg.port, timeout=cfg.timeout)
                 if cfg.security == "starttls":
                     smtp.starttls(context=context)
             if cfg.user:
+                if cfg.security == "none" and cfg.host not in LOOPBACK:
+                    raise SmtpUnavailable(
+                        f"refusing to send the SMTP password to {cfg.host} unencrypted; "
+                        "set [email] smtp_security to starttls or tls",
+                        login_refused=True,
+                    )
                 smtp.login(cfg.user, cfg.password)
         except smtplib.SMTPAuthenticationError as exc:
+            _close(smtp)
             raise SmtpUnavailable(
                 f"SMTP server {cfg.host}:{cfg.port} refused the login of {cfg.user!r} ({exc.smtp_code}); "
-                "check [email] smtp_user and PAPERTREND_EMAIL_SMTP_PASSWORD"
+                "check [email] smtp_user and PAPERTREND_EMAIL_SMTP_PASSWORD",
+                login_refused=True,
             ) from None
+        except SmtpUnavailable:
+            _close(smtp)
+            raise
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            _close(smtp)
             raise SmtpUnavailable(
                 f"cannot reach SMTP server {cfg.host}:{cfg.port} ({cfg.security}): {type(exc).__name__}: {exc}; "
                 "check [email] smtp_host, smtp_port and smtp_security"
             ) from None
         self._smtp = smtp
         self.connections += 1
+        return smtp
 
     def _last_reply(self) -> str:
         code, text = getattr(self._smtp, "data_reply", (250, b"ok"))
@@ -143,9 +182,12 @@ class Mailer:
 
     def _reset(self) -> None:
         # After a refused transaction the server expects a new MAIL FROM: RSET clears the old one.
+        # smtplib closes the socket itself on a 421; then there is nothing to reset.
+        if self._smtp is None or self._smtp.sock is None:
+            self._drop()
+            return
         try:
-            if self._smtp is not None:
-                self._smtp.rset()
+            self._smtp.rset()
         except (smtplib.SMTPException, OSError):
             self._drop()
 
@@ -155,28 +197,31 @@ class Mailer:
         self._smtp = None
 
 
-class _Transient(ReportError):
-    """A reply that means "try later" came back without smtplib raising (a deferred recipient)."""
-
-
-class _PlainSmtp(smtplib.SMTP):
-    """Keeps the server's answer to DATA (its queue id), which smtplib's send_message drops."""
+class _HandOver:
+    """Knows whether the message went past the end of DATA: after that, no answer is no proof of no delivery.
+    Also keeps the server's answer to DATA (its queue id), which smtplib's sendmail drops."""
 
     data_reply: tuple[int, bytes] = (0, b"")
+    handed_over = False
 
     def data(self, msg: Any) -> tuple[int, bytes]:
-        self.data_reply = super().data(msg)
+        self.handed_over = True  # from here a silence may hide a queued message
+        self.data_reply = super().data(msg)  # type: ignore[misc]
+        self.handed_over = False
         return self.data_reply
 
 
-class _TlsSmtp(smtplib.SMTP_SSL):
-    """SMTP over implicit TLS, keeping the answer to DATA as _PlainSmtp does."""
+class _PlainSmtp(_HandOver, smtplib.SMTP):
+    pass
 
-    data_reply: tuple[int, bytes] = (0, b"")
 
-    def data(self, msg: Any) -> tuple[int, bytes]:
-        self.data_reply = super().data(msg)
-        return self.data_reply
+class _TlsSmtp(_HandOver, smtplib.SMTP_SSL):
+    pass
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        smtp.close()
 
 
 def _reply(code: int, text: bytes | str) -> str:

@@ -32,9 +32,7 @@ MESSAGE_BUDGET = 1_000_000  # bytes of the whole message
 SUBJECT_CHARS = 60  # of the scraped part of a subject
 # Multipart boundaries: '=_' never occurs in quoted-printable or base64 text, so no part can hold them.
 ALTERNATIVE, RELATED = "=_papertrend_alternative", "=_papertrend_related"
-# Headers are folded at whitespace up to RFC 5322's hard limit, never turned into encoded words to fit
-# 78 columns: a List-Unsubscribe URL folded into =?utf-8?q?...?= is a link no client can follow.
-HEADERS = SMTP.clone(max_line_length=998)
+TEXT_ALLOWANCE = 100_000  # bytes kept for the headers and the text part within MESSAGE_BUDGET
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -88,6 +86,7 @@ class Composer:
         self._html = _environment(html=True).get_template("digest.html.j2")
         self.cids = {name: f"{name}.{period.label}@{sender.domain}" for name in period.charts}
         self._images = [_image_part(png, self.cids[name]) for name, png in period.charts.items()]  # bytes, once
+        self._images_size = sum(len(image) for image in self._images)
         self.report_url = links.report_link(sender.report_url or "", period.label) if period.kind == "weekly" else None
 
     def message_id(self, sub: Subscriber) -> str:
@@ -105,11 +104,14 @@ class Composer:
         sub = digest.subscriber
         mid = self.message_id(sub)
         context = self._context(digest)
-        html = self._html.render(context)
-        while len(html.encode()) > HTML_BUDGET and (digest.top or digest.matched):
+        # The budgets are measured as sent: quoted-printable makes 100 KB of HTML 140 KB.
+        html_part = _text_part(self._html.render(context), "html")
+        while len(html_part) + self._images_size > MESSAGE_BUDGET - TEXT_ALLOWANCE or len(html_part) > HTML_BUDGET:
+            if not (digest.top or digest.matched):
+                break
             (digest.top or digest.matched).pop()
-            html = self._html.render(context)
-        head = EmailMessage(policy=HEADERS)
+            html_part = _text_part(self._html.render(context), "html")
+        head = EmailMessage(policy=SMTP)
         head["From"] = Address(header_text(self.sender.from_name, 80), addr_spec=self.sender.from_address)
         head["To"] = Address(header_text(sub.name or "", 80), addr_spec=sub.address)
         head["Subject"] = subject(self.period, digest)
@@ -118,21 +120,27 @@ class Composer:
         if self.sender.reply_to:
             head["Reply-To"] = self.sender.reply_to
         head["List-Id"] = f"papertrend {self.period.kind} <{self.period.kind}.papertrend.{self.sender.domain}>"
-        head["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in self._unsubscribe(sub.token))
-        if context["unsubscribe_url"]:
-            head["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
         head["Auto-Submitted"] = "auto-generated"
         head["MIME-Version"] = "1.0"
         head["Content-Type"] = f'multipart/alternative; boundary="{ALTERNATIVE}"'
         text = _text_part(self._text.render(context), "plain")
-        html_part = _text_part(html, "html")
         if self._images:
             html_part = (
                 f'Content-Type: multipart/related; type="text/html"; boundary="{RELATED}"\r\n\r\n'.encode()
                 + _multipart(RELATED, [html_part, *self._images])
             )
-        headers = b"".join(HEADERS.fold_binary(name, value) for name, value in head.items())
+        headers = b"".join(SMTP.fold_binary(name, value) for name, value in head.items())
+        headers += self._list_unsubscribe(sub.token, bool(context["unsubscribe_url"]))
         return headers + b"\r\n" + _multipart(ALTERNATIVE, [text, html_part]), mid
+
+    def _list_unsubscribe(self, token: str, one_click: bool) -> bytes:
+        # Written by hand: the email package would fold these long URLs into encoded words (no client
+        # follows a =?utf-8?q?...?= link). Every part is ASCII we built from validated pieces; one URI a line.
+        uris = ",\r\n ".join(f"<{u}>" for u in self._unsubscribe(token))
+        lines = f"List-Unsubscribe: {uris}\r\n"
+        if one_click:
+            lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"  # RFC 8058
+        return lines.encode("ascii")
 
     def _context(self, digest: Digest) -> dict:
         sub = digest.subscriber
@@ -178,7 +186,8 @@ def _image_part(png: bytes, cid: str) -> bytes:
 def _text_part(text: str, subtype: str) -> bytes:
     # binascii's quoted-printable (C) rather than the email package's (Python): a third of the cost of
     # a message. Lines end CRLF, trailing spaces and '=' are encoded, no line is over 76 characters.
-    body = binascii.b2a_qp(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"), istext=True)
+    # Every line break becomes CRLF (a bare CR in DATA is invalid, and so in quoted-printable).
+    body = binascii.b2a_qp(re.sub(r"\r\n?|\n", "\r\n", text).encode("utf-8"), istext=True)
     head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
     return head.encode() + body
 

@@ -43,22 +43,28 @@ def log_entries(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, LogEnt
     return {row[1]: LogEntry(*row) for row in rows}
 
 
-def mark_pending(con: duckdb.DuckDBPyConnection, period: str, messages: list[tuple[str, str]]) -> None:
-    """Record that the messages (address, Message-ID) of `period` are about to be sent: one attempt more each."""
+def claim(
+    con: duckdb.DuckDBPyConnection, period: str, messages: list[tuple[str, str]], resend: bool = False
+) -> set[str]:
+    """Mark the messages (address, Message-ID) of `period` pending, one attempt more each, and return the
+    addresses this call claimed: not those another run sent, refused or skipped meanwhile (unless `resend`)."""
     if not messages:
-        return
+        return set()
     now = _now()
     frame = pl.DataFrame(
         {"address": [a for a, _ in messages], "message_id": [m for _, m in messages]},
         schema={"address": pl.String, "message_id": pl.String},
     )
     with transaction(con), registered(con, due=frame):
-        con.execute(
+        rows = con.execute(
             """INSERT INTO email_log SELECT $period, address, 'pending', 1, NULL, message_id, $now, $now FROM due
                ON CONFLICT DO UPDATE SET status = 'pending', attempts = email_log.attempts + 1,
-                                         message_id = excluded.message_id, updated_at = excluded.updated_at""",
-            {"period": period, "now": now},
-        )
+                                         message_id = excluded.message_id, updated_at = excluded.updated_at
+               WHERE email_log.status = 'pending' OR $resend
+               RETURNING address""",
+            {"period": period, "now": now, "resend": resend},
+        ).fetchall()
+    return {address for (address,) in rows}
 
 
 def mark_done(

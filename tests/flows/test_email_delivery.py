@@ -203,7 +203,7 @@ def test_a_message_left_pending_by_a_crash_is_sent_again_with_its_message_id(dat
     subscribe(data_dir, Subscriber("ada@example.org"), Subscriber("bob@example.org"))
     mid = message_id(week, "ada@example.org", "example.org")
     with connect(data_dir / "warehouse.duckdb") as con:
-        email_log.mark_pending(con, week, [("ada@example.org", mid)])
+        email_log.claim(con, week, [("ada@example.org", mid)])
         email_log.mark_done(con, week, "bob@example.org", "sent", "250 ok", message_id(week, "bob@example.org", "x"))
     with LocalSmtpServer() as smtp:
         outcome = deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
@@ -334,3 +334,34 @@ def test_tls_relays_get_the_login_only_over_a_verified_connection(data_dir, corp
                 report=corpus_warehouse[2],
             )
     assert outcome.sent == 1 and smtp.handler.logins == ["papertrend"] and len(smtp.received) == 1
+
+
+def test_a_relay_that_answers_data_too_late_gets_the_message_once_and_it_stays_due(data_dir, corpus_warehouse):
+    week = corpus_warehouse[1]
+    subscribe(data_dir, Subscriber("ada@example.org"))
+    with LocalSmtpServer(Behaviour(slow_data=2.0)) as smtp:
+        outcome = deliver(
+            settings_for(data_dir, smtp, email_smtp_timeout=0.5), "weekly", week, report=corpus_warehouse[2]
+        )
+    assert len(smtp.received) == 1  # not sent again in the run: the relay may have queued it
+    assert outcome.deferred == 1 and "handed over" in outcome.failed[0][1]
+    assert log_rows(data_dir, week)["ada@example.org"].status == "pending"  # the documented one duplicate
+
+
+def test_a_relay_refusing_our_sender_stops_the_batch_and_leaves_everyone_due(data_dir, corpus_warehouse):
+    week = corpus_warehouse[1]
+    subscribe(data_dir, Subscriber("ada@example.org"), Subscriber("bob@example.org"))
+    with LocalSmtpServer(Behaviour(refuse_sender=True)) as smtp:
+        with pytest.raises(SmtpUnavailable, match="553"):
+            deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
+    assert {e.status for e in log_rows(data_dir, week).values()} <= {"pending"}  # never marked failed
+
+
+def test_a_relay_deferring_everyone_stops_after_five_and_keeps_the_rest_due(data_dir, corpus_warehouse):
+    week = corpus_warehouse[1]
+    subscribe(data_dir, *[Subscriber(f"user{n}@example.org") for n in range(8)])
+    with LocalSmtpServer(Behaviour(defer_first=100)) as smtp:
+        with pytest.raises(SmtpUnavailable, match="deferred 5 messages in a row"):
+            deliver(settings_for(data_dir, smtp, email_send_attempts=1), "weekly", week, report=corpus_warehouse[2])
+    assert smtp.handler.deferred == 5
+    assert {e.status for e in log_rows(data_dir, week).values()} == {"pending"}

@@ -149,3 +149,24 @@ def test_subscribers_are_removed_by_address_or_token_and_purged_on_request(tmp_p
 def test_email_without_smtp_host_is_a_settings_error_unless_dry_run(tmp_path):
     result = CliRunner().invoke(app, ["email", "--week", "2026-W17", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "smtp_host" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "repo", ["https://github.com:abc/o/r", "https://github.com:99999/o/r", "https://[github.com/o/r"]
+)
+def test_a_github_url_that_does_not_parse_is_dropped_not_an_error(repo):
+    assert github_link(repo) is None
+
+
+def test_an_operator_url_with_spaces_or_line_breaks_is_refused():
+    assert report_link("https://papers.example.org/a b", "2026-W17") is None
+    assert unsubscribe_link("https://papers.example.org/u\r\nX: y", "t" * 24) is None
+
+
+def test_a_password_is_never_sent_unencrypted_to_another_host():
+    from flows.settings import Settings, SettingsInvalid
+
+    base = {"email_smtp_host": "smtp.example.org", "email_from_address": "p@example.org", "email_smtp_user": "me"}
+    with pytest.raises(SettingsInvalid, match="unencrypted"):
+        Settings.load(env={}, **base, email_smtp_security="none")
+    assert Settings.load(env={}, **base | {"email_smtp_host": "127.0.0.1"}, email_smtp_security="none")
