@@ -351,9 +351,8 @@ def test_a_relay_that_answers_data_too_late_gets_the_message_once_and_it_stays_d
 def test_a_relay_refusing_our_sender_stops_the_batch_and_leaves_everyone_due(data_dir, corpus_warehouse):
     week = corpus_warehouse[1]
     subscribe(data_dir, Subscriber("ada@example.org"), Subscriber("bob@example.org"))
-    with LocalSmtpServer(Behaviour(refuse_sender=True)) as smtp:
-        with pytest.raises(SmtpUnavailable, match="553"):
-            deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
+    with LocalSmtpServer(Behaviour(refuse_sender=True)) as smtp, pytest.raises(SmtpUnavailable, match="553"):
+        deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
     assert {e.status for e in log_rows(data_dir, week).values()} <= {"pending"}  # never marked failed
 
 
