@@ -359,8 +359,9 @@ def test_a_relay_refusing_our_sender_stops_the_batch_and_leaves_everyone_due(dat
 def test_a_relay_deferring_everyone_stops_after_five_and_keeps_the_rest_due(data_dir, corpus_warehouse):
     week = corpus_warehouse[1]
     subscribe(data_dir, *[Subscriber(f"user{n}@example.org") for n in range(8)])
-    with LocalSmtpServer(Behaviour(defer_first=100)) as smtp:
-        with pytest.raises(SmtpUnavailable, match="deferred 5 messages in a row"):
-            deliver(settings_for(data_dir, smtp, email_send_attempts=1), "weekly", week, report=corpus_warehouse[2])
+    settings = {"email_send_attempts": 1}
+    stopped = pytest.raises(SmtpUnavailable, match="deferred 5 messages in a row")
+    with LocalSmtpServer(Behaviour(defer_first=100)) as smtp, stopped:
+        deliver(settings_for(data_dir, smtp, **settings), "weekly", week, report=corpus_warehouse[2])
     assert smtp.handler.deferred == 5
     assert {e.status for e in log_rows(data_dir, week).values()} == {"pending"}
