@@ -76,7 +76,7 @@ def run_fast(settings, week: str) -> tuple[float, int]:
 
 def run_naive(settings, week: str, subs: list) -> tuple[float, int]:
     """Per subscriber: the report, the period and its charts again, then a connection of its own."""
-    from flows.email import build_period
+    from flows.email import build_period, sender_of
     from reports.digest import personal_digest
     from reports.message import Composer
     from reports.trends import build_week_report
@@ -84,7 +84,7 @@ def run_naive(settings, week: str, subs: list) -> tuple[float, int]:
     from warehouse import email_log
     from warehouse.db import connect
 
-    sender = __import__("flows.email", fromlist=["_sender"])._sender(settings)
+    sender = sender_of(settings)
     began = time.perf_counter()
     with connect(settings.warehouse_path) as con:
         for sub in subs:

@@ -27,10 +27,11 @@ def alert_ops(flow: Any, flow_run: Any, state: Any) -> None:
         log.error("could not send the failure alert to ops: %s: %s", type(exc).__name__, exc)
 
 
-def send_alert(settings: Settings, flow: str, run: str, reason: str) -> str:
-    """Send the alert of one failed run; returns how it went ('sent' or the server's reply)."""
+def send_alert(settings: Settings, flow: str, run: str, reason: str) -> None:
+    """Send the alert of one failed run (how it went is logged)."""
+    from flows.email import sender_of
     from reports.mailer import Mailer
-    from reports.message import Sender, alert_message
+    from reports.message import alert_message
     from warehouse import queries
     from warehouse.db import connect_for_reading, snapshot_path
 
@@ -38,10 +39,9 @@ def send_alert(settings: Settings, flow: str, run: str, reason: str) -> str:
     if snapshot_path(settings.warehouse_path).exists():
         with connect_for_reading(settings.warehouse_path) as con:
             quarantined = queries.open_quarantine(con).head(QUARANTINE_SHOWN).to_dicts()
-    sender = Sender(settings.email_from_address, settings.email_from_name)
+    sender = sender_of(settings)
     message = alert_message(sender, settings.email_ops_address, flow, run, reason, quarantined, socket.gethostname())
     config = smtp_config(settings)
     with Mailer(config) as mailer:
         delivery = mailer.send(message.as_bytes(), settings.email_from_address, settings.email_ops_address)
     log.info("failure alert for %s to %s: %s", run, settings.email_ops_address, delivery.reply)
-    return delivery.status

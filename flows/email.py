@@ -12,12 +12,13 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 from prefect import flow
 
 from flows.files import write_atomically
@@ -39,6 +40,7 @@ NOT_CONFIGURED = "email not configured ([email] smtp_host is empty): no summarie
 PENDING_BATCH = 50  # messages claimed (marked pending) in one transaction before they are sent
 MAX_DEFERRED_IN_A_ROW = 5  # a relay deferring this many in a row is down for now: stop, keep the rest due
 AHEAD = 64  # messages composed ahead of the sender
+TRENDING_DAYS = 28  # papers gaining upvotes this week were first listed at most this long before it
 
 
 class EmailDeferred(SmtpUnavailable):
@@ -56,10 +58,6 @@ class EmailOutcome:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (address, last reply), permanent or deferred
     deferred: int = 0  # of `failed`, those still pending: a rerun sends them
     written: list[Path] = field(default_factory=list)  # dry run: the .eml files
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 @flow(name="email", validate_parameters=False, flow_run_name=run_name("email {period}", period="latest week"))
@@ -105,16 +103,15 @@ def deliver(
     report: WeekReport | None = None,
 ) -> EmailOutcome:
     """Compose and send `label`'s messages to the active `kind` subscribers still due (all with `resend`)."""
-    if not settings.email_smtp_host and not dry_run:
-        raise SettingsInvalid("email is not configured: set [email] smtp_host and from_address (or use --dry-run)")
-    sender = _sender(settings)
+    check_configured(settings, dry_run=dry_run)
+    sender = sender_of(settings)
     outcome = EmailOutcome(label)
     with connect(settings.warehouse_path) as con:
         due = _due(con, kind, label, resend=resend or dry_run, to=to, outcome=outcome)
         if not due:
             log.info("email %s: nobody due (%d already sent)", label, outcome.already_sent)
             return outcome
-        period = build_period(con, kind, label, report, seeds=[s for sub in due for s in sub.seeds], settings=settings)
+        period = build_period(con, kind, label, report, seeds=[s for sub in due for s in sub.seeds])
     composer = Composer(period, sender)
     messages = _composed(composer, period, due)
     if dry_run:
@@ -132,6 +129,15 @@ def deliver(
     publish_snapshot(settings)
     log.info("email %s: %d sent, %d skipped, %d failed", label, outcome.sent, outcome.skipped, len(outcome.failed))
     return outcome
+
+
+def check_configured(settings: Settings, *, dry_run: bool = False) -> None:
+    """Raise SettingsInvalid unless there is an SMTP server to send through (a dry run needs none)."""
+    if not settings.email_smtp_host and not dry_run:
+        raise SettingsInvalid(
+            "email is not configured: [email] smtp_host is empty; set it and from_address (README: Email), "
+            "or use --dry-run"
+        )
 
 
 def send_summaries(settings: Settings, kind: str, label: str, report: WeekReport | None = None) -> None:
@@ -159,8 +165,7 @@ def build_period(
     label: str,
     report: WeekReport | None = None,
     *,
-    seeds: list[str] = (),  # type: ignore[assignment]
-    settings: Settings | None = None,
+    seeds: Sequence[str] = (),
 ) -> Period:
     """Everything every message of the period shares, computed once: papers, trends, charts, TF-IDF rows."""
     if kind == "weekly":
@@ -170,17 +175,16 @@ def build_period(
             from reports.trends import build_week_report
 
             report = build_week_report(con, monday)[0]
-        papers = email_papers(queries.email_papers(con, monday, sunday))
+        # One read for the week's papers and the trending ones, which may be up to TRENDING_DAYS older.
+        frame = queries.email_papers(con, monday - timedelta(days=TRENDING_DAYS), sunday)
+        papers = email_papers(frame.filter(pl.col("first_digest_date") >= monday))
+        recent = {p.arxiv_id: p for p in email_papers(frame)}
         topics, rising, new = weekly_parts(report)
-        trending_ids = [p.arxiv_id for p in report.trending_papers]
-        recent = {p.arxiv_id: p for p in email_papers(queries.email_papers(con, monday - timedelta(days=28), sunday))}
+        shown = {t.spark for t in topics}
         pngs = {"topics": charts.topic_share_chart(report, narrow=True)} if report.topics else {}
-        for t in report.topics:
-            if spark_name(t) in {x.spark for x in topics}:
-                pngs[spark_name(t)] = charts.sparkline(t.series)
-        period = Period(
-            kind, label, papers, topics, rising, new, [recent[i] for i in trending_ids if i in recent], pngs
-        )
+        pngs |= {spark_name(t): charts.sparkline(t.series) for t in report.topics if spark_name(t) in shown}
+        trending = [recent[p.arxiv_id] for p in report.trending_papers if p.arxiv_id in recent]
+        period = Period(kind, label, papers, topics, rising, new, trending, pngs)
     else:
         day = date.fromisoformat(label)
         period = Period(kind, label, email_papers(queries.email_papers(con, day, day, hf_day=True)))
@@ -312,7 +316,8 @@ def _batches(items: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
-def _sender(settings: Settings) -> Sender:
+def sender_of(settings: Settings) -> Sender:
+    """Who messages are from and where unsubscribes go, from the [email] settings."""
     return Sender(
         settings.email_from_address or "papertrend@localhost.localdomain",
         settings.email_from_name,

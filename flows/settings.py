@@ -267,11 +267,14 @@ def _kernel_filesystem(path: Path) -> bool:
 
 def _email_problems(settings: Settings) -> list[str]:
     from reports.links import site_base
+    from reports.mailer import SECURITIES
     from warehouse.subscribers import SubscriberInvalid, valid_address
 
     problems = []
-    if settings.email_smtp_security not in ("starttls", "tls", "none"):
-        problems.append(f"email_smtp_security must be starttls, tls or none, not {settings.email_smtp_security!r}")
+    if settings.email_smtp_security not in SECURITIES:
+        problems.append(
+            f"email_smtp_security must be one of {', '.join(SECURITIES)}, not {settings.email_smtp_security!r}"
+        )
     if not 0 < settings.email_smtp_port < 65536:
         problems.append(f"email_smtp_port must be a TCP port, not {settings.email_smtp_port}")
     if settings.email_smtp_timeout <= 0 or settings.email_send_attempts < 1 or settings.email_retry_backoff < 0:

@@ -23,6 +23,7 @@ import typer
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend import email_cli
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported, shown_once
+from papertrend.options import DataDir
 from papertrend.results import Format
 
 if TYPE_CHECKING:  # rich is imported only when a progress bar is shown
@@ -46,12 +47,6 @@ app.add_typer(server_app, name="server")
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
-
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR", help="Raw archive, warehouse and reports live here."),
-]
 
 
 _debug = False

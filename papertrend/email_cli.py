@@ -21,11 +21,8 @@ import typer
 
 from flows.settings import Settings
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail
+from papertrend.options import DataDir
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar="PAPERTREND_DATA_DIR", help="Raw archive, warehouse and reports live here."),
-]
 LIST_SEPARATOR = ";"  # between keywords, topics or seeds in one CSV cell
 CSV_FIELDS = ("address", "name", "cadence", "keywords", "topics", "seeds", "max_papers", "only_matches")
 
@@ -186,13 +183,9 @@ def email(
     if week and day:
         raise fail("--week and --day name two periods", "give one of them", EXIT_USAGE)
     settings = _shell.settings(data_dir)
-    if not settings.email_smtp_host and not dry_run:  # before a flow (and Prefect) starts
-        raise fail(
-            "email is not configured: [email] smtp_host is empty",
-            "set [email] smtp_host and from_address (README: Email), or use --dry-run",
-            EXIT_USAGE,
-        )
-    from flows.email import email_summaries
+    from flows.email import check_configured, email_summaries
+
+    check_configured(settings, dry_run=dry_run)  # before a flow (and Prefect) starts
 
     period = week or (day.date().isoformat() if day else None)
     with _shell.flows_with(settings):

@@ -18,10 +18,12 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from extractors.phrases import same_idea, term_key
 from reports import links
 from reports.model import TermTrend, TopicTrend, WeekReport
+from reports.render import spark_name
 from warehouse.subscribers import Subscriber
 
 AUTHORS_SHOWN = 3
 SUMMARY_CHARS = 300
+SEED_TITLE_CHARS = 50  # of a seed paper's title in the 'similar to' tag
 MIN_SIMILARITY = 0.1  # cosine of TF-IDF phrase vectors; below it a paper is not "like" a seed
 SIMILAR_PER_SEED = 3
 MAX_SHARED = 0.5  # a phrase in more than this share of the period's papers is no evidence of likeness
@@ -94,10 +96,6 @@ class Digest:
     def has_match(self) -> bool:
         return bool(self.matched or self.matched_topics)
 
-    @property
-    def paper_count(self) -> int:
-        return len(self.matched) + len(self.top)
-
 
 def email_papers(frame: pl.DataFrame) -> list[EmailPaper]:
     """Papers from warehouse.queries.email_papers, with summaries cut and links built."""
@@ -127,9 +125,14 @@ def summary_of(ai_summary: str | None, abstract: str | None) -> str:
     text = " ".join((ai_summary or "").split())
     if not text and abstract:
         text = _SENTENCE.split(" ".join(abstract.split()), maxsplit=1)[0]
-    if len(text) > SUMMARY_CHARS:
-        text = text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return text
+    return shorten(text, SUMMARY_CHARS)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` at most `limit` characters: cut at a word, an ellipsis added."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:/-") + "…"
 
 
 def weekly_parts(report: WeekReport) -> tuple[list[EmailTopic], list[TermTrend], list[TermTrend]]:
@@ -144,8 +147,6 @@ def weekly_parts(report: WeekReport) -> tuple[list[EmailTopic], list[TermTrend],
 
 
 def _topic(t: TopicTrend) -> EmailTopic:
-    from reports.render import spark_name
-
     return EmailTopic(t.label, t.terms, t.horizon, t.papers, t.growth, spark_name(t))
 
 
@@ -218,7 +219,7 @@ def _seed_name(period: Period, seed: str) -> str:
     title = period.seed_titles.get(seed)
     if not title:
         return f"your paper {seed}"
-    return f"“{title if len(title) <= 50 else title[:49].rsplit(' ', 1)[0] + '…'}”"
+    return f"“{shorten(title, SEED_TITLE_CHARS)}”"
 
 
 def words(text: str) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import jinja2
 
 from reports import links
-from reports.digest import Digest, Period
+from reports.digest import Digest, Period, shorten
 from reports.terms import horizon_words
 from warehouse.subscribers import Subscriber
 
@@ -55,10 +55,7 @@ class Sender:
 def header_text(value: str, limit: int = SUBJECT_CHARS) -> str:
     """`value` fit for a header: control and invisible characters gone, encoded-word openers broken, one line,
     at most `limit` characters (cut at a word, with an ellipsis)."""
-    text = " ".join(_UNSAFE.sub(" ", value).split()).replace("=?", "= ?").replace("?=", "? =")
-    if len(text) > limit:
-        text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:/-") + "…"
-    return text
+    return shorten(" ".join(_UNSAFE.sub(" ", value).split()).replace("=?", "= ?").replace("?=", "? ="), limit)
 
 
 def message_id(period: str, address: str, domain: str) -> str:
@@ -103,7 +100,9 @@ class Composer:
         """
         sub = digest.subscriber
         mid = self.message_id(sub)
-        context = self._context(digest)
+        title = subject(self.period, digest)
+        unsubscribe = self._unsubscribe(sub.token)
+        context = self._context(digest, title, unsubscribe)
         # The budgets are measured as sent: quoted-printable makes 100 KB of HTML 140 KB.
         html_part = _text_part(self._html.render(context), "html")
         while len(html_part) + self._images_size > MESSAGE_BUDGET - TEXT_ALLOWANCE or len(html_part) > HTML_BUDGET:
@@ -114,7 +113,7 @@ class Composer:
         head = EmailMessage(policy=SMTP)
         head["From"] = Address(header_text(self.sender.from_name, 80), addr_spec=self.sender.from_address)
         head["To"] = Address(header_text(sub.name or "", 80), addr_spec=sub.address)
-        head["Subject"] = subject(self.period, digest)
+        head["Subject"] = title
         head["Date"] = format_datetime(datetime.now(UTC))
         head["Message-ID"] = mid
         if self.sender.reply_to:
@@ -130,31 +129,19 @@ class Composer:
                 + _multipart(RELATED, [html_part, *self._images])
             )
         headers = b"".join(SMTP.fold_binary(name, value) for name, value in head.items())
-        headers += self._list_unsubscribe(sub.token, bool(context["unsubscribe_url"]))
+        headers += _list_unsubscribe(unsubscribe)
         return headers + b"\r\n" + _multipart(ALTERNATIVE, [text, html_part]), mid
 
-    def _list_unsubscribe(self, token: str, one_click: bool) -> bytes:
-        # Written by hand: the email package would fold these long URLs into encoded words (no client
-        # follows a =?utf-8?q?...?= link). Every part is ASCII we built from validated pieces; one URI a line.
-        uris = ",\r\n ".join(f"<{u}>" for u in self._unsubscribe(token))
-        lines = f"List-Unsubscribe: {uris}\r\n"
-        if one_click:
-            lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"  # RFC 8058
-        return lines.encode("ascii")
-
-    def _context(self, digest: Digest) -> dict:
+    def _context(self, digest: Digest, title: str, unsubscribe: list[str]) -> dict:
         sub = digest.subscriber
-        mailto, https = (
-            self._unsubscribe(sub.token)[0],
-            links.unsubscribe_link(self.sender.unsubscribe_url or "", sub.token),
-        )
+        mailto, https = unsubscribe[0], (unsubscribe[1] if len(unsubscribe) > 1 else None)
         words = (
             f"the week {self.period.label}" if self.period.kind == "weekly" else f"the papers of {self.period.label}"
         )
         return {
             "digest": digest,
             "period": self.period,
-            "subject": subject(self.period, digest),
+            "subject": title,
             "charts": self.cids,
             "greeting": sub.name,
             "period_words": words,
@@ -171,9 +158,19 @@ class Composer:
         return self.sender.unsubscribe_address or self.sender.from_address
 
     def _unsubscribe(self, token: str) -> list[str]:
+        """The mailto URI, then the one-click https one when the operator runs an endpoint."""
         mailto = f"mailto:{self._unsubscribe_address}?subject={quote('unsubscribe ' + token)}"
         https = links.unsubscribe_link(self.sender.unsubscribe_url or "", token)
         return [mailto, https] if https else [mailto]
+
+
+def _list_unsubscribe(uris: list[str]) -> bytes:
+    # Written by hand: the email package would fold these long URLs into encoded words (no client
+    # follows a =?utf-8?q?...?= link). Every part is ASCII we built from validated pieces; one URI a line.
+    lines = "List-Unsubscribe: " + ",\r\n ".join(f"<{u}>" for u in uris) + "\r\n"
+    if len(uris) > 1:  # an https endpoint: one-click unsubscribe, RFC 8058
+        lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    return lines.encode("ascii")
 
 
 def _image_part(png: bytes, cid: str) -> bytes:

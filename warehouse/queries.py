@@ -230,11 +230,11 @@ def window_keywords(con: duckdb.DuckDBPyConnection, since: date, until: date) ->
 
 def email_papers(con: duckdb.DuckDBPyConnection, since: date, until: date, *, hf_day: bool = False) -> pl.DataFrame:
     """What an email shows of each paper first listed in [since, until], best first: title, authors,
-    ai_summary, abstract, upvotes, github_repo, ai_keywords, hf_rank. With `hf_day` (since == until), the
+    ai_summary, abstract, upvotes, github_repo, ai_keywords, hf_rank, first_digest_date. With `hf_day` (since == until), the
     papers of that day's HF digest instead, in HF's order."""
     return con.sql(
         """SELECT p.arxiv_id, p.title, p.authors, p.ai_summary, p.abstract, p.github_repo, p.ai_keywords,
-                  s.upvotes, s.hf_rank
+                  s.upvotes, s.hf_rank, p.first_digest_date
            FROM papers p JOIN (SELECT arxiv_id, max(upvotes) AS upvotes,
                                       min(rank) FILTER (WHERE source = 'hf' AND digest_date = $until) AS hf_rank
                                FROM sightings WHERE digest_date BETWEEN $since AND $until GROUP BY arxiv_id) s
