@@ -26,6 +26,7 @@ from flows.run import newest_digest_day, publish_snapshot, run_name
 from flows.settings import Settings, SettingsInvalid, run_settings, smtp_config
 from reports import charts
 from reports.digest import Period, email_papers, personal_digest, tfidf_rows, weekly_parts
+from reports.errors import InvalidWeek
 from reports.mailer import Mailer, SmtpUnavailable
 from reports.message import Composer, Sender
 from reports.model import WeekReport
@@ -85,9 +86,7 @@ def resolve_period(settings: Settings, period: str | None) -> tuple[str, str]:
         try:
             return "daily", date.fromisoformat(period).isoformat()
         except ValueError:
-            raise SettingsInvalid(
-                f"period {period!r} is neither a week like 2026-W17 nor a day like 2026-04-24"
-            ) from None
+            raise InvalidWeek(f"period {period!r} is neither a week like 2026-W17 nor a day like 2026-04-24") from None
     return "weekly", last_complete_week_in_data(newest_digest_day(settings))
 
 

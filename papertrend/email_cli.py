@@ -190,6 +190,11 @@ def email(
     period = week or (day.date().isoformat() if day else None)
     with _shell.flows_with(settings):
         outcome = email_summaries(period, dry_run, str(outbox) if outbox else None, resend, to)
+    if not (outcome.written or outcome.sent or outcome.skipped or outcome.failed):
+        typer.echo(
+            f"{outcome.period}: nobody is due (already sent: {outcome.already_sent}; no other active subscriber of that cadence)"
+        )
+        return
     if dry_run:
         folder = outcome.written[0].parent if outcome.written else (outbox or settings.data_dir / "outbox")
         typer.echo(f"{outcome.period}: wrote {len(outcome.written)} message(s) to {folder}, skipped {outcome.skipped}")

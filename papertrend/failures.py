@@ -40,7 +40,11 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (SettingsInvalid, EXIT_USAGE, "fix papertrend.toml or the PAPERTREND_* variables (README: Settings)"),
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
-    (SubscriberInvalid, EXIT_USAGE, "give one plain address like ada@example.org (README: Email)"),
+    (
+        SubscriberInvalid,
+        EXIT_USAGE,
+        "fix the subscriber's address or options: one plain address like ada@example.org (README: Email)",
+    ),
     (
         SmtpUnavailable,
         EXIT_FAILURE,

@@ -170,3 +170,15 @@ def test_a_password_is_never_sent_unencrypted_to_another_host():
     with pytest.raises(SettingsInvalid, match="unencrypted"):
         Settings.load(env={}, **base, email_smtp_security="none")
     assert Settings.load(env={}, **base | {"email_smtp_host": "127.0.0.1"}, email_smtp_security="none")
+
+
+def test_unsubscribe_tokens_can_be_given_on_a_command_line(tmp_path):
+    # A token starting with "-" is read as an option by `papertrend unsubscribe TOKEN`.
+    from warehouse.db import connect
+    from warehouse.subscribers import Subscriber, add_subscribers
+
+    with connect(tmp_path / "warehouse.duckdb") as con:
+        stored = add_subscribers(con, [Subscriber(f"reader{n}@example.org") for n in range(200)])
+    assert [s.address for s in stored if s.token.startswith("-")] == []
+    result = CliRunner().invoke(app, ["unsubscribe", stored[0].token, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0 and result.stdout == "unsubscribed reader0@example.org\n"
