@@ -127,7 +127,8 @@ def add_subscribers(con: duckdb.DuckDBPyConnection, subs: list[Subscriber]) -> l
                     "max_papers": sub.max_papers,
                     "only_matches": sub.only_matches,
                     "now": now,
-                    "token": secrets.token_hex(20),  # hex: a token never starts with "-", which a command line reads as an option
+                    # Hex: a token never starts with "-", which a command line would read as an option.
+                    "token": secrets.token_hex(20),
                 },
             )
     stored = {s.address: s for s in subscribers(con, active_only=False)}
