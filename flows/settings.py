@@ -140,7 +140,7 @@ class Settings:
         """Build settings from file, environment and overrides; raises SettingsInvalid."""
         env = os.environ if env is None else env
         named = config or env.get(f"{ENV_PREFIX}CONFIG")
-        path = Path(named) if named else Path(DEFAULT_CONFIG_FILE)
+        path = config_file(config, env)
         if named and not path.is_file():
             # A file asked for by name must be there; only the default may be absent.
             raise SettingsInvalid(f"config file {path} {'is a directory' if path.is_dir() else 'does not exist'}")
@@ -160,6 +160,19 @@ class Settings:
         if problems:  # every problem at once, from the file, the environment and the flags
             raise SettingsInvalid("; ".join(problems) + " (see the settings table in README.md)")
         return settings
+
+
+def config_file(config: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """The config file settings are read from: `config`, else PAPERTREND_CONFIG, else papertrend.toml."""
+    env = os.environ if env is None else env
+    named = config or env.get(f"{ENV_PREFIX}CONFIG")
+    return Path(named) if named else Path(DEFAULT_CONFIG_FILE)
+
+
+def prefect_home() -> Path | None:
+    """Prefect's home folder (its database, its logs) when PREFECT_HOME names one."""
+    home = os.environ.get("PREFECT_HOME")
+    return Path(home) if home else None
 
 
 def _read_config(path: Path) -> dict[str, Any]:

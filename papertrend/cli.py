@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import re
 import signal
@@ -16,7 +17,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 
@@ -39,6 +40,8 @@ DayArgument = Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])]
 Force = Annotated[bool, typer.Option(help="Re-fetch days already loaded")]
 DEFAULT_MAX_ROWS = 1000
 DEFAULT_TIMEOUT = 60.0
+MAX_TIMEOUT = 86_400.0  # a day; also keeps the deadline arithmetic finite
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 SERVER_RECORD = "server.json"  # <data_dir>/prefect/server.json: url and pid of `papertrend server start`
 server_app = typer.Typer(help="The local Prefect server (UI, run history, schedules).", no_args_is_help=True)
 app.add_typer(server_app, name="server")
@@ -284,36 +287,47 @@ def status(
         raise typer.Exit(EXIT_FAILURE)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})
 @friendly
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run (read-only)")],
+    query: Annotated[str, typer.Argument(help="One SQL statement (read-only); it may start with a -- comment")],
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout (never onto papertrend's files)")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Let -o replace an existing file")] = False,
     max_rows: Annotated[int, typer.Option(help="Table format: rows shown at most")] = DEFAULT_MAX_ROWS,
     timeout: Annotated[float, typer.Option(help="Seconds before the query is stopped")] = DEFAULT_TIMEOUT,
     data_dir: DataDir = None,
 ) -> None:
     """Run read-only SQL on the published snapshot of the warehouse (every flow run republishes it)."""
+    # ignore_unknown_options: a query such as "-- top papers\nSELECT ..." is the argument, not an unknown option.
     if format is Format.parquet and output is None:
         _fail("--format parquet needs --output FILE", "e.g. -f parquet -o papers.parquet", EXIT_USAGE)
-    if max_rows < 0 or timeout <= 0:
-        _fail("--max-rows must be >= 0 and --timeout > 0", "e.g. --max-rows 50 --timeout 30", EXIT_USAGE)
+    if max_rows < 0 or not 0 < timeout < MAX_TIMEOUT:
+        _fail(
+            f"--max-rows must be >= 0 and --timeout between 0 and {MAX_TIMEOUT:g} s",
+            "e.g. --max-rows 50 --timeout 30",
+            EXIT_USAGE,
+        )
+    from flows.exports import check_target, managed_paths
     from warehouse.db import connect_for_reading
     from warehouse.reader import check_reading
 
     settings = _settings(data_dir)
+    if output is not None:
+        check_target(output, managed_paths(settings), overwrite=overwrite)
     with connect_for_reading(settings.warehouse_path) as con:
         check_reading(con, query)
         _run_query(con, query, format, output, max_rows=max_rows, timeout=timeout)
 
 
 def _run_query(con: Any, query: str, format: Format, output: Path | None, *, max_rows: int, timeout: float) -> None:
-    """Run `query` and write its result in a worker thread, interrupting it on timeout or Ctrl-C.
+    """Run `query` and write its result in a worker thread, interrupting it on timeout, Ctrl-C or SIGTERM.
 
     DuckDB holds the main thread inside C code while it works, where neither a
-    timer nor SIGINT gets through; waiting on a worker keeps this thread free to
-    notice both and interrupt the query.
+    timer nor a signal gets through; waiting on a worker keeps this thread free
+    to notice them and interrupt the query, so an export is never left half-written.
     """
     import duckdb
 
@@ -331,21 +345,26 @@ def _run_query(con: Any, query: str, format: Format, output: Path | None, *, max
             cursor.close()
 
     worker = threading.Thread(target=work, name="papertrend-sql", daemon=True)
-    stop = threading.Event()  # set by Ctrl-C: our handler, so SIGINT never lands inside DuckDB's call
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    caught: list[int] = []  # the signal that stopped us: our handlers, so none lands inside DuckDB's call
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in STOP_SIGNALS}
     deadline = time.monotonic() + timeout
     try:
         worker.start()
-        while worker.is_alive() and time.monotonic() < deadline and not stop.is_set():
+        while worker.is_alive() and time.monotonic() < deadline and not caught:
             worker.join(0.05)
+        timed_out = worker.is_alive() and not caught
         if worker.is_alive():
             cursor.interrupt()
             worker.join()
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if stop.is_set():
-        raise KeyboardInterrupt
-    if failure and isinstance(failure[0], duckdb.InterruptException):
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if caught:
+        # The export is cleaned up; now the signal does what it does everywhere else.
+        if caught[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        signal.raise_signal(caught[0])
+    if timed_out or (failure and isinstance(failure[0], duckdb.InterruptException)):
         _fail(f"the query ran longer than {timeout:g} s and was stopped", "narrow it, or raise --timeout")
     if failure and isinstance(failure[0], duckdb.Error):
         _fail(str(failure[0]).splitlines()[0], 'check the query; `papertrend sql "SHOW TABLES"` lists tables')
@@ -354,23 +373,37 @@ def _run_query(con: Any, query: str, format: Format, output: Path | None, *, max
 
 
 def _write_result(relation: Any, format: Format, output: Path | None, max_rows: int) -> None:
+    from flows.exports import exported
     from papertrend import results
 
-    if format is Format.parquet:
-        assert output is not None  # checked before connecting
-        rows = results.write_parquet(relation, output)
-        typer.echo(f"{rows} row(s) written to {output}", err=True)
+    if output is None:
+        _write_text(relation, format, sys.stdout, max_rows)
         return
-    with open(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
-        frames = results.batches(relation)
-        if format is Format.table:
-            left_out = results.write_table(frames, out, max_rows=max_rows)
-            if left_out:
-                typer.echo(f"({left_out} more row(s) not shown; raise --max-rows or use -f csv)", err=True)
+    with exported(output) as handle:
+        if format is Format.parquet:
+            rows = results.write_parquet(relation, handle)
         else:
-            {Format.csv: results.write_csv, Format.json: results.write_json, Format.jsonl: results.write_jsonl}[format](
-                frames, out
-            )
+            out = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+            _write_text(relation, format, out, max_rows)
+            out.flush()
+            out.detach()  # exported() closes the file itself, then renames it
+            rows = None
+    if rows is not None:
+        typer.echo(f"{rows} row(s) written to {output}", err=True)
+
+
+def _write_text(relation: Any, format: Format, out: TextIO, max_rows: int) -> None:
+    from papertrend import results
+
+    frames = results.batches(relation)
+    if format is Format.table:
+        left_out = results.write_table(frames, out, max_rows=max_rows)
+        if left_out:
+            typer.echo(f"({left_out} more row(s) not shown; raise --max-rows or use -f csv)", err=True)
+    else:
+        {Format.csv: results.write_csv, Format.json: results.write_json, Format.jsonl: results.write_jsonl}[format](
+            frames, out
+        )
 
 
 @app.command()

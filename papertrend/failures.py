@@ -21,6 +21,7 @@ import typer
 from extractors.errors import ExtractError, PapertrendError
 from extractors.ids import InvalidArxivId
 from flows.archive import ArchiveMissing
+from flows.exports import OutputRefused, OutputUnwritable
 from flows.http import FetchError
 from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
@@ -61,6 +62,8 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         EXIT_FAILURE,
         "query with SELECT; to export, use -f csv|json|jsonl|parquet -o FILE (written by papertrend, not the query)",
     ),
+    (OutputRefused, EXIT_USAGE, "choose a file outside the data folder, or pass --overwrite for your own file"),
+    (OutputUnwritable, EXIT_USAGE, "check the -o path: an existing folder, a file you may write, room on the disk"),
     (QueryInvalid, EXIT_FAILURE, 'check the query; `papertrend sql "SHOW TABLES"` lists tables'),
     (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
     (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from enum import StrEnum
-from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import duckdb
 import polars as pl
@@ -81,11 +80,11 @@ def write_json(frames: Iterator[pl.DataFrame], out: TextIO) -> None:
     out.write("]\n")
 
 
-def write_parquet(relation: duckdb.DuckDBPyRelation, path: Path) -> int:
-    """Write the rows of `relation` to a Parquet file at `path` (by us, not by the query); return rows written."""
+def write_parquet(relation: duckdb.DuckDBPyRelation, out: BinaryIO) -> int:
+    """Write the rows of `relation` as Parquet to `out` (by us, not by the query); return rows written."""
     reader = relation.to_arrow_reader(BATCH_ROWS)
     rows = 0
-    with pq.ParquetWriter(str(path), reader.schema) as writer:
+    with pq.ParquetWriter(out, reader.schema) as writer:
         for batch in reader:
             writer.write_batch(batch)
             rows += batch.num_rows

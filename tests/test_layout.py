@@ -92,6 +92,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "day",
         "digests",
         "email",
+        "exports",
         "files",
         "health",
         "http",

@@ -40,7 +40,7 @@ class StatementRefused(WarehouseError):
 
 
 class QueryInvalid(WarehouseError):
-    """The query is empty or is not SQL DuckDB can parse."""
+    """The query is empty, holds more than one statement, or is not SQL DuckDB can parse."""
 
 
 def check_reading(con: duckdb.DuckDBPyConnection, query: str) -> None:
@@ -51,6 +51,9 @@ def check_reading(con: duckdb.DuckDBPyConnection, query: str) -> None:
         raise QueryInvalid(str(exc).splitlines()[0]) from None
     if not statements:
         raise QueryInvalid("the query holds no statement")
+    if len(statements) > 1:
+        # Only one result can be shown or exported; running the others unseen would mislead.
+        raise QueryInvalid(f"the query holds {len(statements)} statements; run one per `papertrend sql` call")
     for statement in statements:
         kind = statement.type
         if kind in READING_STATEMENTS:

@@ -189,7 +189,7 @@ def test_a_runaway_query_stops_at_the_timeout(tmp_path):
     assert result.exit_code == 1 and "longer than 0.5 s" in _one_error_line(result)
 
 
-def test_sql_caps_table_rows_streams_csv_with_lists_as_json_and_writes_parquet(tmp_path):
+def test_sql_caps_table_rows_streams_csv_with_lists_as_json_and_writes_parquet(tmp_path, tmp_path_factory):
     import pyarrow.parquet as pq
 
     data = str(seeded(tmp_path))
@@ -203,7 +203,7 @@ def test_sql_caps_table_rows_streams_csv_with_lists_as_json_and_writes_parquet(t
     assert [json.loads(line) for line in lines.stdout.splitlines()] == [{"n": 0}, {"n": 1}, {"n": 2}]
     refused = runner.invoke(app, ["sql", "SELECT 1", "-f", "parquet", "--data-dir", data])
     assert refused.exit_code == 2
-    out = tmp_path / "r.parquet"
+    out = tmp_path_factory.mktemp("exports") / "r.parquet"  # never inside the data folder
     written = runner.invoke(
         app, ["sql", "SELECT * FROM range(20000) t(n)", "-f", "parquet", "-o", str(out), "--data-dir", data]
     )

@@ -1,0 +1,141 @@
+"""Where people's exports may go: never onto a file papertrend keeps, never half-written.
+
+`papertrend sql -o FILE` writes whatever a query returns. A typo in FILE
+must not replace the warehouse, its snapshot, a raw page or the config with
+a CSV, so every target is checked against what papertrend manages: by
+resolved path (a symlink is followed) and by device and inode (a hard link is
+the same file under another name). A file is written beside its target and
+renamed into place when complete, so an interrupt or a timeout leaves no
+partial file; a pipe or a terminal is written directly.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from extractors.errors import PapertrendError
+from flows.files import SHARED_MODE
+from flows.settings import Settings, config_file, prefect_home
+from warehouse.db import lock_path, snapshot_path
+
+
+class OutputRefused(PapertrendError):
+    """An export would replace something papertrend manages, or an existing file without --overwrite."""
+
+
+class OutputUnwritable(PapertrendError):
+    """An export path cannot be written: a missing folder, a folder, no permission, a full disk."""
+
+
+@dataclass(frozen=True)
+class Managed:
+    """A file or folder papertrend keeps, and what a person calls it."""
+
+    path: Path
+    what: str
+
+
+def check_target(target: Path, managed: Iterable[Managed], *, overwrite: bool) -> None:
+    """Raise OutputRefused or OutputUnwritable unless `target` may receive an export."""
+    resolved = target.resolve()
+    identities = _identities(resolved)
+    for item in managed:
+        if _is_within(resolved, identities, item.path):
+            raise OutputRefused(f"{target} is {item.what}, which papertrend manages; export somewhere else")
+    if resolved.is_dir():
+        raise OutputUnwritable(f"{target} is a folder; name a file in it, e.g. {target / 'result.csv'}")
+    if not resolved.parent.is_dir():
+        raise OutputUnwritable(f"the folder {resolved.parent} does not exist; create it first")
+    if resolved.exists() and _is_regular(resolved) and not overwrite:
+        raise OutputRefused(f"{target} exists; pass --overwrite to replace it")
+
+
+@contextmanager
+def exported(target: Path) -> Iterator[BinaryIO]:
+    """A handle whose bytes become `target` when the block ends normally, and nothing otherwise.
+
+    A regular file (or a new one) is written to a temporary file beside it and
+    renamed into place; a pipe, a terminal or a device is written directly.
+    Raises OutputUnwritable for the operating system's refusals.
+    """
+    resolved = target.resolve()
+    try:
+        if resolved.exists() and not _is_regular(resolved):
+            with open(resolved, "wb") as handle:
+                yield handle
+            return
+        mode = resolved.stat().st_mode & 0o777 if resolved.exists() else SHARED_MODE
+        fd, temp = tempfile.mkstemp(dir=resolved.parent, prefix=f".{resolved.name}.", suffix=".partial")
+    except OSError as exc:
+        raise _unwritable(target, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.chmod(temp, mode)
+        os.replace(temp, resolved)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        if exc.errno is None:  # not the system's refusal (pyarrow reports an interrupted query as one)
+            raise
+        raise _unwritable(target, exc) from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _unwritable(target: Path, exc: OSError) -> OutputUnwritable:
+    return OutputUnwritable(f"cannot write {target}: {exc.strerror or exc}")
+
+
+def _is_regular(path: Path) -> bool:
+    return stat.S_ISREG(path.stat().st_mode)
+
+
+def _identities(resolved: Path) -> set[tuple[int, int]]:
+    """(device, inode) of the target and every folder above it that exists."""
+    found = set()
+    for path in (resolved, *resolved.parents):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.add((info.st_dev, info.st_ino))
+    return found
+
+
+def _is_within(resolved: Path, identities: set[tuple[int, int]], managed: Path) -> bool:
+    """Is `resolved` the managed file or folder, or inside it, by name or by device and inode?"""
+    where = managed.resolve()
+    if resolved == where or where in resolved.parents:
+        return True
+    try:
+        info = where.stat()
+    except OSError:
+        return False
+    return (info.st_dev, info.st_ino) in identities
+
+
+def managed_paths(settings: Settings) -> list[Managed]:
+    """Everything papertrend keeps for `settings`: no export may land on or inside any of it."""
+    warehouse = settings.warehouse_path
+    snapshot = snapshot_path(warehouse)
+    kept = [
+        Managed(settings.data_dir, f"inside the data folder {settings.data_dir}"),
+        Managed(warehouse, "the warehouse"),
+        Managed(warehouse.with_name(warehouse.name + ".wal"), "the warehouse's write-ahead log"),
+        Managed(lock_path(warehouse), "the warehouse's writer lock"),
+        Managed(snapshot, "the warehouse's published snapshot"),
+        Managed(snapshot.with_name(snapshot.name + ".wal"), "the snapshot's write-ahead log"),
+        Managed(config_file(), "the config file"),
+    ]
+    home = prefect_home()
+    if home is not None:
+        kept.append(Managed(home, "inside Prefect's home folder"))
+    return kept
