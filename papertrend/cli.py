@@ -13,7 +13,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -37,6 +37,7 @@ app: typer.Typer = typer.Typer(
 )
 DayArgument = Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])]
 Force = Annotated[bool, typer.Option(help="Re-fetch days already loaded")]
+Large = Annotated[bool, typer.Option(help="Allow a range or refresh window over the usual maximum (flows/bounds.py)")]
 DEFAULT_MAX_ROWS = 1000
 DEFAULT_TIMEOUT = 60.0
 SERVER_RECORD = "server.json"  # <data_dir>/prefect/server.json: url and pid of `papertrend server start`
@@ -98,11 +99,6 @@ def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
         yield
 
 
-def _check_range(start: datetime, end: datetime) -> None:
-    if end < start:
-        _fail(f"END {end:%Y-%m-%d} is before START {start:%Y-%m-%d}", "give the earlier day first", EXIT_USAGE)
-
-
 @contextlib.contextmanager
 def _flows_with(settings: Settings) -> Iterator[None]:
     """Flows started in the block run with `settings`, recorded in a running local server if there is one;
@@ -159,14 +155,20 @@ def _print_summary(summary: Any) -> None:
 def ingest(
     day: Annotated[datetime | None, typer.Argument(formats=["%Y-%m-%d"], help="Digest date (default: today)")] = None,
     refresh_days: Annotated[int | None, typer.Option(help="Days before DAY to re-fetch")] = None,
+    large: Large = False,
     data_dir: DataDir = None,
 ) -> None:
     """Fetch one digest day and re-fetch the refresh window before it."""
     settings = _settings(data_dir)
-    from flows.ingest import ingest as ingest_flow
+    from flows.bounds import check_day, check_refresh_window, latest_day
 
     if refresh_days is not None and refresh_days < 0:
         _fail(f"--refresh-days must be 0 or more, not {refresh_days}", "e.g. --refresh-days 7", EXIT_USAGE)
+    target = check_day(day.date(), settings, what="DAY") if day else latest_day(settings) - timedelta(1)
+    if refresh_days is not None:
+        check_refresh_window(target, refresh_days, settings, large=large)
+    from flows.ingest import ingest as ingest_flow
+
     _print_summary(_run_flow(settings, ingest_flow, day.date() if day else None, refresh_days))
 
 
@@ -176,13 +178,17 @@ def backfill(
     start: DayArgument,
     end: DayArgument,
     force: Force = False,
+    large: Large = False,
     data_dir: DataDir = None,
 ) -> None:
     """Load every digest day from START to END; resumable (loaded days are skipped)."""
     settings = _settings(data_dir)
+    from flows.bounds import backfill_cost, check_range
+
+    requests, interval = backfill_cost(start.date(), end.date(), settings)
+    check_range(start.date(), end.date(), settings, large=large, requests=requests, interval=interval)
     from flows.ingest import backfill as backfill_flow
 
-    _check_range(start, end)
     _print_summary(_run_flow(settings, backfill_flow, start.date(), end.date(), force))
 
 
@@ -193,13 +199,20 @@ def arxiv_history(
     start: DayArgument,
     end: DayArgument,
     force: Force = False,
+    large: Large = False,
     data_dir: DataDir = None,
 ) -> None:
     """Load a category's papers submitted from START to END through the arXiv API (3 s per request)."""
+    from extractors.ids import check_category
+
+    check_category(category)  # before settings: a typo is named even with a broken config
     settings = _settings(data_dir)
+    from flows.bounds import check_range
+
+    days, interval = (end - start).days + 1, settings.fetch_policy("arxiv-api").min_interval
+    check_range(start.date(), end.date(), settings, large=large, requests=max(days, 0), interval=interval)
     from flows.arxiv_history import arxiv_history as history_flow
 
-    _check_range(start, end)
     _print_summary(_run_flow(settings, history_flow, category, start.date(), end.date(), force))
 
 
@@ -268,10 +281,12 @@ def status(
     data_dir: DataDir = None,
 ) -> None:
     """Is it healthy? Freshness per source, the last run of each flow, open quarantine. Exit 1 when not."""
+    from flows.bounds import check_day
     from flows.health import check_health, end_of_day
 
     settings = _settings(data_dir)
-    health = check_health(settings, end_of_day(as_of.date(), settings) if as_of else None)
+    judged = end_of_day(check_day(as_of.date(), settings, what="--as-of"), settings) if as_of else None
+    health = check_health(settings, judged)
     if format is ListFormat.json:
         sys.stdout.write(json.dumps(health.as_json(), indent=2, default=str) + "\n")
     else:
