@@ -6,6 +6,7 @@ is one line, not hours of polite fetching or a date overflow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from extractors.errors import PapertrendError
@@ -44,11 +45,11 @@ def check_day(day: date, settings: Settings, *, what: str, now: datetime | None 
 
 
 def check_range(
-    start: date, end: date, settings: Settings, *, large: bool, requests: int, interval: float, what: str = ""
+    start: date, end: date, settings: Settings, *, large: bool, cost: Callable[[], tuple[int, float]], what: str = ""
 ) -> None:
     """Refuse [start, end] when it is backwards, out of range, or over MAX_RANGE_DAYS days without `large`.
 
-    `requests` and `interval` (seconds each) estimate what the range costs, for the refusal to say.
+    `cost()` estimates what the range costs, (requests, seconds each), for the refusal to say.
     """
     check_day(start, settings, what=f"{what}START".strip())
     check_day(end, settings, what=f"{what}END".strip())
@@ -57,8 +58,7 @@ def check_range(
     days = (end - start).days + 1
     if days > MAX_RANGE_DAYS and not large:
         raise RangeTooLarge(
-            f"{start}..{end} is {days} days (over {MAX_RANGE_DAYS}): {_cost(requests, interval)}; "
-            f"add {LARGE_FLAG} to go ahead"
+            f"{start}..{end} is {days} days (over {MAX_RANGE_DAYS}): {_cost(*cost())}; add {LARGE_FLAG} to go ahead"
         )
 
 
@@ -88,6 +88,11 @@ def backfill_cost(start: date, end: date, settings: Settings) -> tuple[int, floa
     return len(items), fetch_seconds(settings, items) / max(len(items), 1)
 
 
+def history_cost(start: date, end: date, settings: Settings) -> tuple[int, float]:
+    """(requests, seconds each) of arxiv-history over [start, end]: one API query per submission day at least."""
+    return max(0, (end - start).days + 1), settings.fetch_policy("arxiv-api").min_interval
+
+
 def fetch_seconds(settings: Settings, items: list) -> float:
     """The least time fetching `items` takes at the configured intervals (first kind of each)."""
     return sum(settings.fetch_policy(item.kinds[0].kind).min_interval for item in items)
@@ -96,4 +101,4 @@ def fetch_seconds(settings: Settings, items: list) -> float:
 def _cost(requests: int, interval: float) -> str:
     seconds = requests * interval
     took = f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
-    return f"at least {requests} request(s), about {took} at {interval:g} s each"
+    return f"at least {requests} request(s), about {took} at {interval:.2g} s each"

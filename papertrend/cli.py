@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import re
 import signal
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -185,8 +184,8 @@ def backfill(
     settings = _settings(data_dir)
     from flows.bounds import backfill_cost, check_range
 
-    requests, interval = backfill_cost(start.date(), end.date(), settings)
-    check_range(start.date(), end.date(), settings, large=large, requests=requests, interval=interval)
+    cost = partial(backfill_cost, start.date(), end.date(), settings)  # only worked out for a refusal
+    check_range(start.date(), end.date(), settings, large=large, cost=cost)
     from flows.ingest import backfill as backfill_flow
 
     _print_summary(_run_flow(settings, backfill_flow, start.date(), end.date(), force))
@@ -207,10 +206,10 @@ def arxiv_history(
 
     check_category(category)  # before settings: a typo is named even with a broken config
     settings = _settings(data_dir)
-    from flows.bounds import check_range
+    from flows.bounds import check_range, history_cost
 
-    days, interval = (end - start).days + 1, settings.fetch_policy("arxiv-api").min_interval
-    check_range(start.date(), end.date(), settings, large=large, requests=max(days, 0), interval=interval)
+    cost = partial(history_cost, start.date(), end.date(), settings)
+    check_range(start.date(), end.date(), settings, large=large, cost=cost)
     from flows.arxiv_history import arxiv_history as history_flow
 
     _print_summary(_run_flow(settings, history_flow, category, start.date(), end.date(), force))
@@ -408,12 +407,9 @@ def extract(
     from extractors import EXTRACTORS, guess_source
     from extractors import extract as run_extract
     from extractors.errors import ExtractError
+    from flows.files import read_capped
 
-    body = path.read_bytes()
-    try:
-        body = gzip.decompress(body) if path.suffix == ".gz" else body
-    except (OSError, EOFError, zlib.error) as exc:
-        _fail(f"{path} is not a readable gzip file ({exc})", "pass the file as saved, or gunzip it first")
+    body = read_capped(path, Settings.load().fetch_max_bytes)
     source = source or guess_source(body)
     if source not in EXTRACTORS:
         _fail(f"unknown source {source!r}", f"use one of: {', '.join(EXTRACTORS)}", EXIT_USAGE)

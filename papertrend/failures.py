@@ -22,6 +22,7 @@ from extractors.errors import ExtractError, PapertrendError
 from extractors.ids import InvalidArxivId, UnknownCategory
 from flows.archive import ArchiveMissing
 from flows.bounds import DateOutOfRange, RangeTooLarge
+from flows.files import GzipUnreadable, InputTooLarge, NotARegularFile
 from flows.http import FetchError
 from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
@@ -40,7 +41,14 @@ EXIT_BROKEN_PIPE = 141  # the reader of our output closed it, as shells report S
 ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (SettingsInvalid, EXIT_USAGE, "fix papertrend.toml or the PAPERTREND_* variables (README: Settings)"),
     (DateOutOfRange, EXIT_USAGE, "dates are YYYY-MM-DD, from arXiv's first day (1991-08-14) to tomorrow"),
-    (RangeTooLarge, EXIT_USAGE, "or split it into smaller runs: a stopped backfill resumes where it left off"),
+    (
+        RangeTooLarge,
+        EXIT_USAGE,
+        "or ask for less: backfill and arxiv-history resume where they stopped, so a range can go in parts",
+    ),
+    (NotARegularFile, EXIT_USAGE, "pass a saved page or API response (a regular file)"),
+    (InputTooLarge, EXIT_FAILURE, "no digest page is that large; raise [fetch] max_bytes only if this one is real"),
+    (GzipUnreadable, EXIT_FAILURE, "pass the file as saved, or gunzip it first"),
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
     (UnknownCategory, EXIT_USAGE, "use a code of arXiv's taxonomy (extractors/arxiv_taxonomy.txt), e.g. cs.LG"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),

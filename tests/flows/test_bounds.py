@@ -1,5 +1,7 @@
 """Every input bounded: days, ranges, refresh windows, numeric settings and categories are refused in one line."""
 
+import gzip
+import zlib
 from datetime import date
 
 import pytest
@@ -14,6 +16,7 @@ from flows.bounds import (
     check_range,
     refresh_window,
 )
+from flows.files import InputTooLarge, gunzip_capped
 from flows.run import publish_snapshot
 from flows.settings import Settings, SettingsInvalid
 from papertrend.cli import app
@@ -65,10 +68,9 @@ def test_a_large_range_asks_for_large_and_says_what_it_costs(tmp_path, args):
 def test_the_cost_of_a_range_follows_the_rate_limit_settings():
     settings = Settings.load(env={}, hf_api_interval=2.0, arxiv_enabled=False)
     start, end = date(2020, 1, 1), date(2023, 12, 31)
-    requests, interval = backfill_cost(start, end, settings)
     with pytest.raises(RangeTooLarge, match=r"at least 1461 request\(s\), about 49 min at 2 s each"):
-        check_range(start, end, settings, large=False, requests=requests, interval=interval)
-    check_range(start, end, settings, large=True, requests=requests, interval=interval)
+        check_range(start, end, settings, large=False, cost=lambda: backfill_cost(start, end, settings))
+    check_range(start, end, settings, large=True, cost=lambda: backfill_cost(start, end, settings))
 
 
 def test_a_day_is_judged_against_tomorrow_in_the_configured_zone():
@@ -128,3 +130,38 @@ def test_status_reports_a_digest_dated_in_the_future(tmp_path):
     # Freshness is judged on the real days: the 2099 digest does not make HF look fresh.
     later = runner.invoke(app, ["status", "--as-of", "2026-05-01", "--data-dir", str(tmp_path)], env=env)
     assert later.exit_code == 1 and "stale: newest digest 2026-04-10" in later.stdout
+
+
+def _bomb(path, inflated_mb: int) -> None:
+    deflater = zlib.compressobj(9, zlib.DEFLATED, 31)
+    path.write_bytes(b"".join(deflater.compress(bytes(1 << 20)) for _ in range(inflated_mb)) + deflater.flush())
+
+
+def test_extract_refuses_a_gzip_bomb_after_inflating_at_most_max_bytes(tmp_path):
+    bomb = tmp_path / "2024-06-03.json.gz"
+    _bomb(bomb, 64)  # 64 MB of zeros in ~64 KB
+    result = runner.invoke(app, ["extract", str(bomb)], env={"PAPERTREND_FETCH_MAX_BYTES": "1000000"})
+    assert result.exit_code == 1 and "inflates to more than 1000000 bytes" in _one_error_line(result)
+    with pytest.raises(InputTooLarge):
+        gunzip_capped(bomb.read_bytes(), 1000, where="bomb")
+
+
+def test_extract_refuses_a_device_and_a_file_over_max_bytes_without_reading_it_all(tmp_path):
+    zero = runner.invoke(app, ["extract", "/dev/zero", "--source", "hf-api", "--date", "2024-06-03"])
+    assert zero.exit_code == 2 and "/dev/zero is not a regular file" in _one_error_line(zero)
+    big = tmp_path / "2024-06-03.json"
+    big.write_bytes(b"[" + b" " * 5000 + b"]")
+    result = runner.invoke(app, ["extract", str(big)], env={"PAPERTREND_FETCH_MAX_BYTES": "1000"})
+    assert result.exit_code == 1 and "larger than 1000 bytes" in _one_error_line(result)
+
+
+def test_extract_names_a_truncated_or_false_gzip_file(tmp_path):
+    truncated = tmp_path / "2024-06-03.json.gz"
+    truncated.write_bytes(gzip.compress(b"[]" * 1000)[:40])
+    false = tmp_path / "2024-06-04.json.gz"
+    false.write_bytes(b"not gzip at all")
+    for path, says in ((truncated, "truncated"), (false, "not a readable gzip file")):
+        result = runner.invoke(app, ["extract", str(path)])
+        assert result.exit_code == 1 and says in _one_error_line(result)
+    multi = gzip.compress(b'{"a": ') + gzip.compress(b"1}")
+    assert gunzip_capped(multi, 100, where="two members") == b'{"a": 1}'
