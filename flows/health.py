@@ -18,7 +18,7 @@ from flows.bounds import latest_day
 from flows.calendar import expected_listing, is_listing_day
 from flows.settings import Settings
 from warehouse import queries
-from warehouse.db import connect_for_reading, snapshot_path
+from warehouse.db import connect_for_reading, corrupt, damage, snapshot_path
 
 # HF builds a day's digest through that day; hf-daily fetches it in the morning
 # (06:30 by default), so by noon in `timezone` today's digest is due.
@@ -124,6 +124,9 @@ def check_health(settings: Settings, as_of: datetime | None = None) -> Health:
         snapshot_age_seconds=_age(snapshot_path(settings.warehouse_path)),
     )
     health.problems = _problems(health)
+    damaged = damage(settings.warehouse_path)  # readers see the snapshot: say when the file behind it is broken
+    if damaged is not None:
+        health.problems.insert(0, str(corrupt(settings.warehouse_path, damaged)))
     return health
 
 

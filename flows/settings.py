@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from extractors.errors import PapertrendError
 from extractors.ids import UnknownCategory, check_category
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
+from warehouse.db import damage
 
 if TYPE_CHECKING:  # the mailer is imported only by what sends mail
     from reports.mailer import SmtpConfig
@@ -254,9 +255,13 @@ def _warehouse_problems(settings: Settings) -> list[str]:
             header = file.read(12)
     except OSError as exc:
         return [f"warehouse {path} cannot be read: {exc.strerror}"]
-    # Every DuckDB file says so at byte 8; anything else must never be opened (or written) as one.
-    if header and header[8:12] != b"DUCK":
-        return [f"warehouse {path} is not a DuckDB file; point warehouse at a new path or at papertrend's own file"]
+    # A `warehouse` set to some other file (a typo, the config): a settings problem. Damage to
+    # papertrend's own file at the default path is WarehouseCorrupt when it is opened.
+    if settings.warehouse is not None and header and damage(path):
+        return [
+            f"warehouse {path} is not a DuckDB file; point warehouse at a new path or at papertrend's own file "
+            "(if it is that file, it is damaged: docs/operations.md, A damaged warehouse)"
+        ]
     return []
 
 

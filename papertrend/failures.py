@@ -28,7 +28,7 @@ from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from reports.mailer import SmtpUnavailable
-from warehouse.db import WarehouseError
+from warehouse.db import WarehouseCorrupt, WarehouseError
 from warehouse.reader import QueryInvalid, StatementRefused
 from warehouse.subscribers import SubscriberInvalid
 
@@ -74,6 +74,7 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         "query with SELECT; to export, use -f csv|json|jsonl|parquet -o FILE (written by papertrend, not the query)",
     ),
     (QueryInvalid, EXIT_FAILURE, 'check the query; `papertrend sql "SHOW TABLES"` lists tables'),
+    (WarehouseCorrupt, EXIT_FAILURE, "nothing was written to it; docs/operations.md: A damaged warehouse"),
     (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
     (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),
     (

@@ -6,6 +6,7 @@ import fcntl
 import logging
 import os
 import random
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -47,6 +48,85 @@ class WarehouseLocked(WarehouseError):
 
 class WarehouseMissing(WarehouseError, FileNotFoundError):
     """A read-only connection was asked for a warehouse that does not exist yet."""
+
+
+class WarehouseCorrupt(WarehouseError):
+    """The warehouse or its snapshot is damaged: truncated, overwritten, or not a DuckDB file at all."""
+
+
+DUCKDB_MAGIC = b"DUCK"  # every DuckDB file says so at byte 8
+# What DuckDB says of a damaged file, when it is opened or when a damaged block is read.
+DAMAGE_SIGNS = (
+    "not a valid duckdb database file",
+    "could not read enough bytes",
+    "corrupt database file",
+    "checksum",
+    "failure while replaying wal",
+)
+
+
+HEADERS_SIZE = 3 * 4096  # the main header, then two database headers (the newer one is current)
+_MAX_BLOCK = 1 << 30
+
+
+def damage(path: Path | str) -> str | None:
+    """Why the existing file at `path` cannot be a whole DuckDB database, or None when it may be one.
+
+    Reads only the headers, so it is safe on a file another process writes: the
+    magic bytes, and that the file is as long as its current header's blocks (truncation).
+    """
+    try:
+        with open(path, "rb") as file:
+            headers = file.read(HEADERS_SIZE)
+            size = os.fstat(file.fileno()).st_size
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if size == 0:
+        return "empty: 0 bytes"
+    if headers[8:12] != DUCKDB_MAGIC:
+        return "its header is not DuckDB's"
+    if size < HEADERS_SIZE:
+        return f"truncated: {size} bytes, shorter than DuckDB's headers"
+    # Each database header: checksum, iteration, meta block, free list, block count, block size (u64 each).
+    current = max((struct.unpack_from("<6Q", headers, offset) for offset in (4096, 8192)), key=lambda h: h[1])
+    blocks, block_size = current[4], current[5]
+    expected = HEADERS_SIZE + blocks * block_size
+    if 0 < block_size <= _MAX_BLOCK and size < expected:
+        return f"truncated: {size} bytes where its header counts {expected}"
+    return None
+
+
+def check_intact(path: Path | str) -> None:
+    """Raise WarehouseCorrupt when the file at `path` exists but cannot be a whole DuckDB database."""
+    why = damage(path)
+    if why is not None:
+        raise corrupt(path, why)
+
+
+def corrupt(path: Path | str, why: str) -> WarehouseCorrupt:
+    """The error for a damaged warehouse or snapshot at `path`, saying how to get it back."""
+    path = Path(path)
+    if path.stem.endswith(".snapshot"):
+        return WarehouseCorrupt(
+            f"the snapshot {path} is damaged ({why}); publish it again from the warehouse with "
+            "`papertrend index-terms` (every flow run does too)"
+        )
+    snapshot = snapshot_path(path)
+    wal = path.with_name(path.name + ".wal")
+    restore = (
+        f"restore the snapshot (`cp {snapshot} {path} && rm -f {wal}`), then `papertrend reextract` rebuilds "
+        "what it extracts from the raw archive and `papertrend ingest`/`backfill` fetch what came since"
+        if snapshot.exists() and damage(snapshot) is None
+        else "restore it from a backup (docs/operations.md: A damaged warehouse)"
+    )
+    return WarehouseCorrupt(f"warehouse {path} is damaged ({why}); {restore}")
+
+
+def _damage_in(exc: duckdb.Error) -> str | None:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if any(sign in text.lower() for sign in DAMAGE_SIGNS) else None
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -103,7 +183,15 @@ def connect(
 
 @contextmanager
 def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = _open_with_retry(path, read_only=read_only, lock_wait=lock_wait)
+    """Open, set up and close the file; a damaged one (here or on a later read) is WarehouseCorrupt."""
+    check_intact(path)  # never hand DuckDB a file that is not its own: it would write to it
+    try:
+        con = _open_with_retry(path, read_only=read_only, lock_wait=lock_wait)
+    except duckdb.Error as exc:
+        why = _damage_in(exc)
+        if why is None:
+            raise
+        raise corrupt(path, why) from exc
     try:
         # now() and TIMESTAMPTZ casts follow the session zone: make it UTC, as everything we store.
         con.execute("SET TimeZone = 'UTC'")
@@ -112,6 +200,11 @@ def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb
         else:
             migrate(con)
         yield con
+    except duckdb.Error as exc:
+        why = _damage_in(exc)
+        if why is None:
+            raise
+        raise corrupt(path, why) from exc
     finally:
         con.close()
 
