@@ -247,6 +247,12 @@ def reextract(data_dir: DataDir = None) -> None:
         f"pages={counts.pages_loaded + counts.pages_quarantined} failed_extraction={counts.pages_quarantined} "
         f"open_quarantine={result.open_quarantine} papers={counts.new_papers} sightings={counts.new_sightings}"
     )
+    if result.damaged:
+        _fail(
+            f"{len(result.damaged)} damaged raw page(s) quarantined and set aside in "
+            f"{settings.raw_dir / 'corrupt'}; everything else was rebuilt",
+            "re-fetch their days with `papertrend backfill DAY DAY --force` (`papertrend status` lists them)",
+        )
     if result.open_quarantine:
         _fail(
             f"{result.open_quarantine} day(s) have only pages that do not extract",

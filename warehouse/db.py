@@ -6,7 +6,6 @@ import fcntl
 import logging
 import os
 import random
-import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -65,37 +64,40 @@ DAMAGE_SIGNS = (
 )
 
 
-HEADERS_SIZE = 3 * 4096  # the main header, then two database headers (the newer one is current)
-_MAX_BLOCK = 1 << 30
+HEADERS_SIZE = 3 * 4096  # DuckDB's main header, then two database headers
 
 
 def damage(path: Path | str) -> str | None:
-    """Why the existing file at `path` cannot be a whole DuckDB database, or None when it may be one.
+    """Why the existing file at `path` cannot be a DuckDB database, or None when it may be one.
 
-    Reads only the headers, so it is safe on a file another process writes: the
-    magic bytes, and that the file is as long as its current header's blocks (truncation).
+    Reads only the header, so it is safe on a file another process is writing.
+    A truncated file keeps its header: `connect` finds that one (`_check_length`).
     """
     try:
         with open(path, "rb") as file:
-            headers = file.read(HEADERS_SIZE)
-            size = os.fstat(file.fileno()).st_size
+            header = file.read(HEADERS_SIZE)
     except FileNotFoundError:
         return None
     except OSError as exc:
         return f"cannot be read: {exc.strerror}"
-    if size == 0:
+    if not header:
         return "empty: 0 bytes"
-    if headers[8:12] != DUCKDB_MAGIC:
+    if header[8:12] != DUCKDB_MAGIC:
         return "its header is not DuckDB's"
-    if size < HEADERS_SIZE:
-        return f"truncated: {size} bytes, shorter than DuckDB's headers"
-    # Each database header: checksum, iteration, meta block, free list, block count, block size (u64 each).
-    current = max((struct.unpack_from("<6Q", headers, offset) for offset in (4096, 8192)), key=lambda h: h[1])
-    blocks, block_size = current[4], current[5]
-    expected = HEADERS_SIZE + blocks * block_size
-    if 0 < block_size <= _MAX_BLOCK and size < expected:
-        return f"truncated: {size} bytes where its header counts {expected}"
+    if len(header) < HEADERS_SIZE:
+        return f"truncated: {len(header)} bytes, shorter than DuckDB's headers"
     return None
+
+
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    # A file cut short still opens (its header and catalog come first) and DuckDB would write
+    # into the hole; the blocks in use must fit in the file. Asked before anything is written.
+    row = con.execute(
+        "SELECT block_size, used_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchone()
+    size = path.stat().st_size
+    if row is not None and size < HEADERS_SIZE + row[0] * row[1]:
+        raise corrupt(path, f"truncated: {size} bytes, less than its {row[1]} blocks in use take")
 
 
 def check_intact(path: Path | str) -> None:
@@ -116,8 +118,8 @@ def corrupt(path: Path | str, why: str) -> WarehouseCorrupt:
     snapshot = snapshot_path(path)
     wal = path.with_name(path.name + ".wal")
     restore = (
-        f"restore the snapshot (`cp {snapshot} {path} && rm -f {wal}`), then `papertrend reextract` rebuilds "
-        "what it extracts from the raw archive and `papertrend ingest`/`backfill` fetch what came since"
+        f"restore it from the snapshot (`cp {snapshot} {path} && rm -f {wal}`), then `papertrend backfill` the days "
+        "since, or `papertrend reextract` to rebuild its extracted tables from the raw archive"
         if snapshot.exists() and damage(snapshot) is None
         else "restore it from a backup (docs/operations.md: A damaged warehouse)"
     )
@@ -194,6 +196,7 @@ def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb
         raise corrupt(path, why) from exc
     try:
         # now() and TIMESTAMPTZ casts follow the session zone: make it UTC, as everything we store.
+        _check_length(con, path)
         con.execute("SET TimeZone = 'UTC'")
         if read_only:
             con.execute("SET lock_configuration = true")
