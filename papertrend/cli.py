@@ -453,6 +453,7 @@ def _digest_date(path: Path, body: bytes, source: str, given: date | None) -> da
 
 
 @app.command()
+@friendly
 def replay(
     corpus: Annotated[Path, typer.Option(exists=True, file_okay=False, help="Corpus directory")],
     port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,

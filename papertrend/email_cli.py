@@ -191,6 +191,12 @@ def email(
     with _shell.flows_with(settings):
         outcome = email_summaries(period, dry_run, str(outbox) if outbox else None, resend, to)
     if not (outcome.written or outcome.sent or outcome.skipped or outcome.failed):
+        if to and not outcome.already_sent:  # a typo in --to is not "nobody due": it names nobody
+            raise fail(
+                f"--to {to} names no active {'daily' if day else 'weekly'} subscriber due for {outcome.period}",
+                "check the address with `papertrend subscribers list`; --resend sends again to one already sent",
+                EXIT_FAILURE,
+            )
         typer.echo(
             f"{outcome.period}: nobody is due (already sent: {outcome.already_sent}; no other active subscriber of that cadence)"
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 import typer
 
+from digest_replay.server import PortOutOfRange, PortUnavailable
 from extractors.errors import ExtractError, PapertrendError
 from extractors.ids import InvalidArxivId, UnknownCategory
 from flows.archive import ArchiveMissing
@@ -49,6 +50,8 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (NotARegularFile, EXIT_USAGE, "pass a saved page or API response (a regular file)"),
     (InputTooLarge, EXIT_FAILURE, "no digest page is that large; raise [fetch] max_bytes only if this one is real"),
     (GzipUnreadable, EXIT_FAILURE, "pass the file as saved, or gunzip it first"),
+    (PortOutOfRange, EXIT_USAGE, "e.g. --port 8765, or --port 0 for a free one"),
+    (PortUnavailable, EXIT_FAILURE, "stop what holds it, or pick another with --port (0 picks a free one)"),
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
     (UnknownCategory, EXIT_USAGE, "use a code of arXiv's taxonomy (extractors/arxiv_taxonomy.txt), e.g. cs.LG"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
