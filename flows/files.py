@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -28,6 +29,31 @@ class InputTooLarge(PapertrendError, ValueError):
 
 class GzipUnreadable(PapertrendError, ValueError):
     """A .gz file is truncated or not gzip at all."""
+
+
+class FolderUnwritable(PapertrendError, ValueError):
+    """A folder we are to write into cannot be created or written (a file, /proc, no permission)."""
+
+
+def check_writable_folder(path: Path, *, what: str) -> None:
+    """Raise FolderUnwritable, naming `what` it is for, unless the folder `path` can be created and written.
+
+    Tried for real (the kernel's word, also under /proc or as root), then undone:
+    a folder created only to find out is removed again, so a check changes nothing.
+    """
+    if path.exists() and not path.is_dir():
+        raise FolderUnwritable(f"{what} {path} is a file, not a folder")
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".papertrend-probe-"):
+            pass  # created and removed: the folder takes files
+    except OSError as exc:
+        raise FolderUnwritable(f"{what} {path} cannot be created or written: {exc.strerror}") from None
+    finally:
+        for folder in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 # Reports and snapshots are read by other users (a web server, an analyst): not mkstemp's 0600.

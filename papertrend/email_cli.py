@@ -186,6 +186,10 @@ def email(
     from flows.email import check_configured, email_summaries
 
     check_configured(settings, dry_run=dry_run)  # before a flow (and Prefect) starts
+    if dry_run:
+        from flows.files import check_writable_folder
+
+        check_writable_folder(outbox or settings.data_dir / "outbox", what="--outbox")
 
     period = week or (day.date().isoformat() if day else None)
     with _shell.flows_with(settings):

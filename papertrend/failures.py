@@ -23,7 +23,7 @@ from extractors.errors import ExtractError, PapertrendError
 from extractors.ids import InvalidArxivId, UnknownCategory
 from flows.archive import ArchiveMissing
 from flows.bounds import DateOutOfRange, RangeTooLarge
-from flows.files import GzipUnreadable, InputTooLarge, NotARegularFile
+from flows.files import FolderUnwritable, GzipUnreadable, InputTooLarge, NotARegularFile
 from flows.http import FetchError
 from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
@@ -47,6 +47,7 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         EXIT_USAGE,
         "or ask for less: backfill and arxiv-history resume where they stopped, so a range can go in parts",
     ),
+    (FolderUnwritable, EXIT_USAGE, "name a folder you can write to (it is created if missing)"),
     (NotARegularFile, EXIT_USAGE, "pass a saved page or API response (a regular file)"),
     (InputTooLarge, EXIT_FAILURE, "no digest page is that large; raise [fetch] max_bytes only if this one is real"),
     (GzipUnreadable, EXIT_FAILURE, "pass the file as saved, or gunzip it first"),
