@@ -23,6 +23,7 @@ from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.arxiv_routes import arxiv_response
 from digest_replay.corpus import Corpus
 from digest_replay.hf_pages import render_daily_page
+from extractors.errors import PapertrendError
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FAULT_KINDS = ("status", "drip", "stall", "truncate", "disconnect", "malformed", "oversize")
@@ -69,17 +70,26 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+class PortUnavailable(PapertrendError, OSError):
+    """The replay server cannot listen on the port asked for (another process holds it)."""
+
+
+class PortOutOfRange(PortUnavailable, ValueError):
+    """The port asked for is not a TCP port number (0 to 65535)."""
+
+
 class ReplayServer:
     """Serve a corpus on 127.0.0.1 in a background thread; use as a context manager."""
 
     def __init__(self, corpus: Path, *, faults: list[Fault] | None = None, port: int = 0) -> None:
+        """Bind 127.0.0.1:`port` (0: a free one); raises PortOutOfRange or PortUnavailable."""
         self.corpus = Corpus(corpus)
         self.arxiv = ArxivCorpus(corpus)
         self.faults = list(faults or [])
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.arrivals: list[float] = []  # time.monotonic() of each request, for politeness tests
         self._lock = threading.Lock()
-        self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _listening(port, _handler_for(self))
         # A short poll keeps stop() quick: shutdown waits for the next poll.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -209,3 +219,12 @@ def _misbehave(handler: _ReplayHandler, fault: Fault, body: bytes, content_type:
     except (BrokenPipeError, ConnectionResetError):
         handler.close_connection = True  # the client gave up, as it should
     return None
+
+
+def _listening(port: int, handler: type[BaseHTTPRequestHandler]) -> _QuietServer:
+    if not 0 <= port <= 65535:
+        raise PortOutOfRange(f"port {port} is not a TCP port (0 to 65535; 0 picks a free one)")
+    try:
+        return _QuietServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise PortUnavailable(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None

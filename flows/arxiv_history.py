@@ -17,7 +17,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from extractors.arxiv_atom import error_message, feed_total
-from extractors.ids import canonical_arxiv_id
+from extractors.ids import canonical_arxiv_id, check_category
 from extractors.sources import ARXIV_API, ARXIV_ATOM, LABELS
 from flows import progress
 from flows.archive import RawArchive
@@ -158,7 +158,11 @@ def _fold(summary: RunSummary, outcome: ApiOutcome, settings: Settings, run_id: 
 
 @flow(name="arxiv-history", validate_parameters=False)
 def arxiv_history(category: str, start: date, end: date, force: bool = False) -> RunSummary:
-    """Load `category`'s papers submitted in [start, end] from the Atom API; resumable per day."""
+    """Load `category`'s papers submitted in [start, end] from the Atom API; resumable per day.
+
+    Raises UnknownCategory before any request when arXiv has no such category.
+    """
+    check_category(category)
     settings = run_settings()
     days = [start + timedelta(n) for n in range((end - start).days + 1)]
     if not force:

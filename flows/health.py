@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from extractors.sources import ARXIV, HF
+from flows.bounds import latest_day
 from flows.calendar import expected_listing, is_listing_day
 from flows.settings import Settings
 from warehouse import queries
-from warehouse.db import connect_for_reading, snapshot_path
+from warehouse.db import connect_for_reading, corrupt, damage, snapshot_path
 
 # HF builds a day's digest through that day; hf-daily fetches it in the morning
 # (06:30 by default), so by noon in `timezone` today's digest is due.
@@ -38,6 +39,7 @@ class SourceHealth:
     newest: date | None
     expected: date
     missing: list[date] = field(default_factory=list)  # due days without a digest, between loaded ones
+    future: list[date] = field(default_factory=list)  # digests dated after tomorrow: loaded by mistake, never fresh
 
     @property
     def name(self) -> str:
@@ -72,7 +74,13 @@ class Health:
             "problems": self.problems,
             "as_of": self.as_of.isoformat(),
             "sources": [
-                asdict(s) | {"name": s.name, "stale": s.behind, "missing": [d.isoformat() for d in s.missing]}
+                asdict(s)
+                | {
+                    "name": s.name,
+                    "stale": s.behind,
+                    "missing": [d.isoformat() for d in s.missing],
+                    "future": [d.isoformat() for d in s.future],
+                }
                 for s in self.sources
             ],
             "runs": self.runs,
@@ -99,13 +107,13 @@ def check_health(settings: Settings, as_of: datetime | None = None) -> Health:
         runs = queries.last_runs(con).to_dicts()
         quarantine = queries.open_quarantine(con).drop("sha256").to_dicts()
         counts = queries.table_counts(con)
-    sources = []
+    sources, last = [], latest_day(settings, now)
     if settings.hf_enabled:
-        sources.append(_judge(HF, "", loaded.get((HF, ""), set()), _hf_due(now, settings), _is_weekday))
+        sources.append(_judge(HF, "", loaded.get((HF, ""), set()), _hf_due(now, settings), _is_weekday, last))
     for category in settings.categories if settings.arxiv_enabled else []:
         due = expected_listing(now - ARXIV_GRACE, settings.holidays)
         days = loaded.get((ARXIV, category), set())
-        sources.append(_judge(ARXIV, category, days, due, lambda d: is_listing_day(d, settings.holidays)))
+        sources.append(_judge(ARXIV, category, days, due, lambda d: is_listing_day(d, settings.holidays), last))
     health = Health(
         as_of=now,
         sources=sources,
@@ -116,6 +124,9 @@ def check_health(settings: Settings, as_of: datetime | None = None) -> Health:
         snapshot_age_seconds=_age(snapshot_path(settings.warehouse_path)),
     )
     health.problems = _problems(health)
+    damaged = damage(settings.warehouse_path)  # readers see the snapshot: say when the file behind it is broken
+    if damaged is not None:
+        health.problems.insert(0, str(corrupt(settings.warehouse_path, damaged)))
     return health
 
 
@@ -130,9 +141,14 @@ def _is_weekday(day: date) -> bool:
     return day.weekday() < 5
 
 
-def _judge(source: str, listing: str, days: set[date], expected: date, due: Callable[[date], bool]) -> SourceHealth:
+def _judge(
+    source: str, listing: str, days: set[date], expected: date, due: Callable[[date], bool], last: date
+) -> SourceHealth:
+    # A digest dated after `last` (tomorrow) cannot be real: it is reported, and freshness ignores it.
+    future = sorted(d for d in days if d > last)
+    days = days - set(future)
     newest = max(days) if days else None
-    health = SourceHealth(source, listing, newest, expected)
+    health = SourceHealth(source, listing, newest, expected, future=future)
     if newest is not None:
         start = max(min(days), newest - timedelta(GAP_WINDOW_DAYS - 1))
         span = (start + timedelta(n) for n in range((newest - start).days + 1))
@@ -156,6 +172,10 @@ def _problems(health: Health) -> list[str]:
         if s.missing:
             shown = ", ".join(str(d) for d in s.missing[:5]) + (" ..." if len(s.missing) > 5 else "")
             problems.append(f"{s.name}: {len(s.missing)} day(s) missing: {shown}")
+    for s in health.sources:
+        if s.future:
+            shown = ", ".join(str(d) for d in s.future[:5]) + (" ..." if len(s.future) > 5 else "")
+            problems.append(f"{s.name}: {len(s.future)} digest(s) dated in the future ({shown}); not counted as fresh")
     for run in health.runs:
         if run["status"] in BAD_OUTCOMES:
             problems.append(f"last {run['flow']} run {run['status']} ({run['started_at'][:16]} UTC)")

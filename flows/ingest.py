@@ -19,6 +19,7 @@ from extractors.sources import ARXIV, HF
 from flows import progress
 from flows.alerts import alert_ops
 from flows.archive import RawArchive
+from flows.bounds import check_day, refresh_window
 from flows.calendar import missing_announcements
 from flows.day import DayOutcome, Validators, collect_day
 from flows.digests import WorkItem, work_items
@@ -168,9 +169,9 @@ def ingest(
         )
     now = as_of or datetime.now(UTC)
     live_at = now if day is None else None
-    day = day or now.astimezone(settings.zone).date()
+    day = check_day(day, settings, what="day") if day else now.astimezone(settings.zone).date()
     window = settings.refresh_days if refresh_days is None else refresh_days
-    days = [day - timedelta(n) for n in range(window, -1, -1)]
+    days = refresh_window(day, window)
     summary = run_days(
         "ingest",
         work_items(settings, days),

@@ -7,6 +7,7 @@ overrides (CLI flags). Every setting is listed in the README's table.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -19,8 +20,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from extractors.errors import PapertrendError
-from extractors.ids import CATEGORY
+from extractors.ids import UnknownCategory, check_category
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
+from warehouse.db import damage
 
 if TYPE_CHECKING:  # the mailer is imported only by what sends mail
     from reports.mailer import SmtpConfig
@@ -266,9 +268,13 @@ def _warehouse_problems(settings: Settings) -> list[str]:
             header = file.read(12)
     except OSError as exc:
         return [f"warehouse {path} cannot be read: {exc.strerror}"]
-    # Every DuckDB file says so at byte 8; anything else must never be opened (or written) as one.
-    if header and header[8:12] != b"DUCK":
-        return [f"warehouse {path} is not a DuckDB file; point warehouse at a new path or at papertrend's own file"]
+    # A `warehouse` set to some other file (a typo, the config): a settings problem. Damage to
+    # papertrend's own file at the default path is WarehouseCorrupt when it is opened.
+    if settings.warehouse is not None and header and damage(path):
+        return [
+            f"warehouse {path} is not a DuckDB file; point warehouse at a new path or at papertrend's own file "
+            "(if it is that file, it is damaged: docs/operations.md, A damaged warehouse)"
+        ]
     return []
 
 
@@ -288,10 +294,6 @@ def _email_problems(settings: Settings) -> list[str]:
         problems.append(
             f"email_smtp_security must be one of {', '.join(SECURITIES)}, not {settings.email_smtp_security!r}"
         )
-    if not 0 < settings.email_smtp_port < 65536:
-        problems.append(f"email_smtp_port must be a TCP port, not {settings.email_smtp_port}")
-    if settings.email_smtp_timeout <= 0 or settings.email_send_attempts < 1 or settings.email_retry_backoff < 0:
-        problems.append("email_smtp_timeout must be > 0, email_send_attempts >= 1, email_retry_backoff >= 0")
     addresses = {
         "email_from_address": settings.email_from_address,
         "email_reply_to": settings.email_reply_to,
@@ -362,8 +364,61 @@ def smtp_config(settings: Settings) -> SmtpConfig:
     )
 
 
+@dataclass(frozen=True)
+class Bound:
+    """The values a numeric setting may take: from `low` (or just above it, with `above`) to `high`."""
+
+    low: float
+    high: float
+    above: bool = False  # `low` itself is refused (a timeout of 0 s)
+
+    def refuses(self, value: float) -> bool:
+        return not math.isfinite(value) or value > self.high or value < self.low or (self.above and value == self.low)
+
+    def describe(self) -> str:
+        if self.above:
+            return f"more than {_number(self.low)} and at most {_number(self.high)}"
+        return f"from {_number(self.low)} to {_number(self.high)}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+# Every numeric setting and what it may be (the README's settings table lists them): finite,
+# and small enough that a typo cannot ask for years of requests, hours of waiting or a date overflow.
+BOUNDS: dict[str, Bound] = {
+    "refresh_days": Bound(0, 60),  # flows/bounds.py MAX_REFRESH_DAYS; more is --refresh-days N --large
+    "batch_days": Bound(1, 366),
+    "hf_api_interval": Bound(0, 60),
+    "hf_page_interval": Bound(0, 60),
+    "fetch_attempts": Bound(1, 10),
+    "fetch_backoff": Bound(0, 300),
+    "fetch_connect_timeout": Bound(0, 300, above=True),
+    "fetch_read_timeout": Bound(0, 600, above=True),
+    "fetch_deadline": Bound(0, 3600, above=True),
+    "fetch_max_bytes": Bound(0, 1_000_000_000, above=True),
+    "prefect_port": Bound(1, 65535),
+    "arxiv_interval": Bound(0, 60),
+    "arxiv_api_page_size": Bound(1, 2000),  # the API's own maximum per request
+    "email_smtp_port": Bound(1, 65535),
+    "email_smtp_timeout": Bound(0, 600, above=True),
+    "email_send_attempts": Bound(1, 10),
+    "email_retry_backoff": Bound(0, 300),
+}
+
+
+def _bound_problems(settings: Settings) -> list[str]:
+    return [
+        f"{name} must be {bound.describe()}, not {getattr(settings, name)}"
+        for name, bound in BOUNDS.items()
+        if bound.refuses(getattr(settings, name))
+    ]
+
+
 def _problems(settings: Settings) -> list[str]:
-    problems = _cron_problems(settings) + _warehouse_problems(settings) + _email_problems(settings)
+    problems = _bound_problems(settings) + _cron_problems(settings) + _warehouse_problems(settings)
+    problems += _email_problems(settings)
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
     try:
@@ -378,39 +433,19 @@ def _problems(settings: Settings) -> list[str]:
         problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is a file")
     elif _kernel_filesystem(settings.data_dir):
         problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is under /proc or /sys")
-    if not 0 < settings.prefect_port < 65536:
-        problems.append(f"prefect_port must be a TCP port, not {settings.prefect_port}")
     try:
         _ = settings.holidays
     except ValueError:
         problems.append(f"arxiv_holidays must be YYYY-MM-DD dates, not {settings.arxiv_holidays!r}")
     if "{category}" not in settings.arxiv_listing_path:
         problems.append("arxiv_listing_path must contain {category}")
-    bad = [c for c in settings.categories if not CATEGORY.match(c)]
-    if bad:
-        problems.append(f"arxiv_categories must be comma-separated arXiv categories like cs.LG, not {bad}")
+    problems += _category_problems(settings.categories)
     local = all(urlsplit(u).hostname in _LOOPBACK for u in (settings.arxiv_base_url, settings.arxiv_api_url))
     if settings.arxiv_interval < ARXIV_MIN_INTERVAL and not local:
         problems.append(
             f"arxiv_interval {settings.arxiv_interval:g}s breaks arXiv's terms (one request every "
             f"{ARXIV_MIN_INTERVAL:g}s); shorter intervals are for a local replay only"
         )
-    if settings.fetch_attempts < 1 or settings.refresh_days < 0 or settings.batch_days < 1:
-        problems.append("fetch_attempts and batch_days must be >= 1, refresh_days >= 0")
-    numbers = {
-        "fetch_max_bytes": settings.fetch_max_bytes,
-        "fetch_deadline": settings.fetch_deadline,
-        "fetch_connect_timeout": settings.fetch_connect_timeout,
-        "fetch_read_timeout": settings.fetch_read_timeout,
-    }
-    problems += [f"{name} must be more than 0, not {value:g}" for name, value in numbers.items() if value <= 0]
-    intervals = {
-        "hf_api_interval": settings.hf_api_interval,
-        "hf_page_interval": settings.hf_page_interval,
-        "arxiv_interval": settings.arxiv_interval,
-        "fetch_backoff": settings.fetch_backoff,
-    }
-    problems += [f"{name} must be 0 or more, not {value:g}" for name, value in intervals.items() if value < 0]
     urls = {
         "hf_base_url": settings.hf_base_url,
         "arxiv_base_url": settings.arxiv_base_url,
@@ -423,6 +458,16 @@ def _problems(settings: Settings) -> list[str]:
     ]
     if settings.arxiv_enabled and not settings.categories:
         problems.append("arxiv_categories is empty; name at least one (e.g. cs.LG) or set arxiv_enabled = false")
+    return problems
+
+
+def _category_problems(categories: list[str]) -> list[str]:
+    problems = []
+    for category in categories:
+        try:
+            check_category(category)
+        except UnknownCategory as exc:
+            problems.append(f"arxiv_categories: {exc}")
     return problems
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gzip
 import io
 import json
 import re
@@ -11,11 +10,11 @@ import signal
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
@@ -38,6 +37,7 @@ app: typer.Typer = typer.Typer(
 )
 DayArgument = Annotated[datetime, typer.Argument(formats=["%Y-%m-%d"])]
 Force = Annotated[bool, typer.Option(help="Re-fetch days already loaded")]
+Large = Annotated[bool, typer.Option(help="Allow a range or refresh window over the usual maximum (flows/bounds.py)")]
 DEFAULT_MAX_ROWS = 1000
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 86_400.0  # a day; also keeps the deadline arithmetic finite
@@ -101,15 +101,13 @@ def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
         yield
 
 
-def _check_range(start: datetime, end: datetime) -> None:
-    if end < start:
-        _fail(f"END {end:%Y-%m-%d} is before START {start:%Y-%m-%d}", "give the earlier day first", EXIT_USAGE)
-
-
 @contextlib.contextmanager
 def _flows_with(settings: Settings) -> Iterator[None]:
     """Flows started in the block run with `settings`, recorded in a running local server if there is one;
     an expected failure is shown once, by `friendly`, not also as Prefect's traceback."""
+    from warehouse.db import check_intact
+
+    check_intact(settings.warehouse_path)  # a damaged warehouse is named before Prefect starts
     # _recorded_server_in_use imports Prefect, which sets up the logging shown_once adjusts.
     with _recorded_server_in_use(settings), settings_in_use(settings), shown_once(_debug):
         yield
@@ -162,14 +160,20 @@ def _print_summary(summary: Any) -> None:
 def ingest(
     day: Annotated[datetime | None, typer.Argument(formats=["%Y-%m-%d"], help="Digest date (default: today)")] = None,
     refresh_days: Annotated[int | None, typer.Option(help="Days before DAY to re-fetch")] = None,
+    large: Large = False,
     data_dir: DataDir = None,
 ) -> None:
     """Fetch one digest day and re-fetch the refresh window before it."""
     settings = _settings(data_dir)
-    from flows.ingest import ingest as ingest_flow
+    from flows.bounds import check_day, check_refresh_window, latest_day
 
     if refresh_days is not None and refresh_days < 0:
         _fail(f"--refresh-days must be 0 or more, not {refresh_days}", "e.g. --refresh-days 7", EXIT_USAGE)
+    target = check_day(day.date(), settings, what="DAY") if day else latest_day(settings) - timedelta(1)
+    if refresh_days is not None:
+        check_refresh_window(target, refresh_days, settings, large=large)
+    from flows.ingest import ingest as ingest_flow
+
     _print_summary(_run_flow(settings, ingest_flow, day.date() if day else None, refresh_days))
 
 
@@ -179,13 +183,17 @@ def backfill(
     start: DayArgument,
     end: DayArgument,
     force: Force = False,
+    large: Large = False,
     data_dir: DataDir = None,
 ) -> None:
     """Load every digest day from START to END; resumable (loaded days are skipped)."""
     settings = _settings(data_dir)
+    from flows.bounds import backfill_cost, check_range
+
+    cost = partial(backfill_cost, start.date(), end.date(), settings)  # only worked out for a refusal
+    check_range(start.date(), end.date(), settings, large=large, cost=cost)
     from flows.ingest import backfill as backfill_flow
 
-    _check_range(start, end)
     _print_summary(_run_flow(settings, backfill_flow, start.date(), end.date(), force))
 
 
@@ -196,13 +204,20 @@ def arxiv_history(
     start: DayArgument,
     end: DayArgument,
     force: Force = False,
+    large: Large = False,
     data_dir: DataDir = None,
 ) -> None:
     """Load a category's papers submitted from START to END through the arXiv API (3 s per request)."""
+    from extractors.ids import check_category
+
+    check_category(category)  # before settings: a typo is named even with a broken config
     settings = _settings(data_dir)
+    from flows.bounds import check_range, history_cost
+
+    cost = partial(history_cost, start.date(), end.date(), settings)
+    check_range(start.date(), end.date(), settings, large=large, cost=cost)
     from flows.arxiv_history import arxiv_history as history_flow
 
-    _check_range(start, end)
     _print_summary(_run_flow(settings, history_flow, category, start.date(), end.date(), force))
 
 
@@ -235,6 +250,12 @@ def reextract(data_dir: DataDir = None) -> None:
         f"pages={counts.pages_loaded + counts.pages_quarantined} failed_extraction={counts.pages_quarantined} "
         f"open_quarantine={result.open_quarantine} papers={counts.new_papers} sightings={counts.new_sightings}"
     )
+    if result.damaged:
+        _fail(
+            f"{len(result.damaged)} damaged raw page(s) quarantined and set aside in "
+            f"{settings.raw_dir / 'corrupt'}; everything else was rebuilt",
+            "re-fetch their days with `papertrend backfill DAY DAY --force` (`papertrend status` lists them)",
+        )
     if result.open_quarantine:
         _fail(
             f"{result.open_quarantine} day(s) have only pages that do not extract",
@@ -271,10 +292,12 @@ def status(
     data_dir: DataDir = None,
 ) -> None:
     """Is it healthy? Freshness per source, the last run of each flow, open quarantine. Exit 1 when not."""
+    from flows.bounds import check_day
     from flows.health import check_health, end_of_day
 
     settings = _settings(data_dir)
-    health = check_health(settings, end_of_day(as_of.date(), settings) if as_of else None)
+    judged = end_of_day(check_day(as_of.date(), settings, what="--as-of"), settings) if as_of else None
+    health = check_health(settings, judged)
     if format is ListFormat.json:
         sys.stdout.write(json.dumps(health.as_json(), indent=2, default=str) + "\n")
     else:
@@ -426,12 +449,9 @@ def extract(
     from extractors import EXTRACTORS, guess_source
     from extractors import extract as run_extract
     from extractors.errors import ExtractError
+    from flows.files import read_capped
 
-    body = path.read_bytes()
-    try:
-        body = gzip.decompress(body) if path.suffix == ".gz" else body
-    except (OSError, EOFError, zlib.error) as exc:
-        _fail(f"{path} is not a readable gzip file ({exc})", "pass the file as saved, or gunzip it first")
+    body = read_capped(path, Settings.load().fetch_max_bytes)
     source = source or guess_source(body)
     if source not in EXTRACTORS:
         _fail(f"unknown source {source!r}", f"use one of: {', '.join(EXTRACTORS)}", EXIT_USAGE)
@@ -466,6 +486,7 @@ def _digest_date(path: Path, body: bytes, source: str, given: date | None) -> da
 
 
 @app.command()
+@friendly
 def replay(
     corpus: Annotated[Path, typer.Option(exists=True, file_okay=False, help="Corpus directory")],
     port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,

@@ -186,11 +186,21 @@ def email(
     from flows.email import check_configured, email_summaries
 
     check_configured(settings, dry_run=dry_run)  # before a flow (and Prefect) starts
+    if dry_run:
+        from flows.files import check_writable_folder
+
+        check_writable_folder(outbox or settings.data_dir / "outbox", what="--outbox")
 
     period = week or (day.date().isoformat() if day else None)
     with _shell.flows_with(settings):
         outcome = email_summaries(period, dry_run, str(outbox) if outbox else None, resend, to)
     if not (outcome.written or outcome.sent or outcome.skipped or outcome.failed):
+        if to and not outcome.already_sent:  # a typo in --to is not "nobody due": it names nobody
+            raise fail(
+                f"--to {to} names no active {'daily' if day else 'weekly'} subscriber due for {outcome.period}",
+                "check the address with `papertrend subscribers list`; --resend sends again to one already sent",
+                EXIT_FAILURE,
+            )
         typer.echo(
             f"{outcome.period}: nobody is due (already sent: {outcome.already_sent}; no other active subscriber of that cadence)"
         )

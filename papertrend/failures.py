@@ -18,16 +18,19 @@ from typing import Any
 
 import typer
 
+from digest_replay.server import PortOutOfRange, PortUnavailable
 from extractors.errors import ExtractError, PapertrendError
-from extractors.ids import InvalidArxivId
+from extractors.ids import InvalidArxivId, UnknownCategory
 from flows.archive import ArchiveMissing
 from flows.exports import OutputRefused, OutputUnwritable
+from flows.bounds import DateOutOfRange, RangeTooLarge
+from flows.files import FolderUnwritable, GzipUnreadable, InputTooLarge, NotARegularFile
 from flows.http import FetchError
 from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from reports.mailer import SmtpUnavailable
-from warehouse.db import WarehouseError
+from warehouse.db import WarehouseCorrupt, WarehouseError
 from warehouse.reader import QueryInvalid, StatementRefused
 from warehouse.subscribers import SubscriberInvalid
 
@@ -39,7 +42,20 @@ EXIT_BROKEN_PIPE = 141  # the reader of our output closed it, as shells report S
 # (error class, exit code, what to do), most specific first; the first match wins.
 ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (SettingsInvalid, EXIT_USAGE, "fix papertrend.toml or the PAPERTREND_* variables (README: Settings)"),
+    (DateOutOfRange, EXIT_USAGE, "dates are YYYY-MM-DD, from arXiv's first day (1991-08-14) to tomorrow"),
+    (
+        RangeTooLarge,
+        EXIT_USAGE,
+        "or ask for less: backfill and arxiv-history resume where they stopped, so a range can go in parts",
+    ),
+    (FolderUnwritable, EXIT_USAGE, "name a folder you can write to (it is created if missing)"),
+    (NotARegularFile, EXIT_USAGE, "pass a saved page or API response (a regular file)"),
+    (InputTooLarge, EXIT_FAILURE, "no digest page is that large; raise [fetch] max_bytes only if this one is real"),
+    (GzipUnreadable, EXIT_FAILURE, "pass the file as saved, or gunzip it first"),
+    (PortOutOfRange, EXIT_USAGE, "e.g. --port 8765, or --port 0 for a free one"),
+    (PortUnavailable, EXIT_FAILURE, "stop what holds it, or pick another with --port (0 picks a free one)"),
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
+    (UnknownCategory, EXIT_USAGE, "use a code of arXiv's taxonomy (extractors/arxiv_taxonomy.txt), e.g. cs.LG"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
     (
         SubscriberInvalid,
@@ -65,6 +81,7 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (OutputRefused, EXIT_USAGE, "choose a file outside the data folder, or pass --overwrite for your own file"),
     (OutputUnwritable, EXIT_USAGE, "check the -o path: an existing folder, a file you may write, room on the disk"),
     (QueryInvalid, EXIT_FAILURE, 'check the query; `papertrend sql "SHOW TABLES"` lists tables'),
+    (WarehouseCorrupt, EXIT_FAILURE, "nothing was written to it; docs/operations.md: A damaged warehouse"),
     (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
     (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),
     (

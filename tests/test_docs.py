@@ -14,6 +14,18 @@ def test_every_setting_is_in_the_readme_table():
     assert missing == []
 
 
+def test_every_numeric_setting_states_its_bounds_in_the_readme_table():
+    from flows.settings import BOUNDS
+
+    rows = {
+        line.split("|")[2].strip(" `"): line
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if "| `PAPERTREND_" in line
+    }
+    unstated = [name for name, bound in BOUNDS.items() if bound.describe() not in rows[f"PAPERTREND_{name.upper()}"]]
+    assert unstated == []
+
+
 def test_the_example_config_loads():
     settings = Settings.load(env={}, config=ROOT / "papertrend.toml.example")
     assert settings.contact.startswith("mailto:")

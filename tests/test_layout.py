@@ -87,6 +87,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "__init__",
         "alerts",
         "archive",
+        "bounds",
         "arxiv_history",
         "calendar",
         "day",

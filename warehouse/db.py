@@ -49,6 +49,88 @@ class WarehouseMissing(WarehouseError, FileNotFoundError):
     """A read-only connection was asked for a warehouse that does not exist yet."""
 
 
+class WarehouseCorrupt(WarehouseError):
+    """The warehouse or its snapshot is damaged: truncated, overwritten, or not a DuckDB file at all."""
+
+
+DUCKDB_MAGIC = b"DUCK"  # every DuckDB file says so at byte 8
+# What DuckDB says of a damaged file, when it is opened or when a damaged block is read.
+DAMAGE_SIGNS = (
+    "not a valid duckdb database file",
+    "could not read enough bytes",
+    "corrupt database file",
+    "checksum",
+    "failure while replaying wal",
+)
+
+
+HEADERS_SIZE = 3 * 4096  # DuckDB's main header, then two database headers
+
+
+def damage(path: Path | str) -> str | None:
+    """Why the existing file at `path` cannot be a DuckDB database, or None when it may be one.
+
+    Reads only the header, so it is safe on a file another process is writing.
+    A truncated file keeps its header: `connect` finds that one (`_check_length`).
+    """
+    try:
+        with open(path, "rb") as file:
+            header = file.read(HEADERS_SIZE)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if not header:
+        return "empty: 0 bytes"
+    if header[8:12] != DUCKDB_MAGIC:
+        return "its header is not DuckDB's"
+    if len(header) < HEADERS_SIZE:
+        return f"truncated: {len(header)} bytes, shorter than DuckDB's headers"
+    return None
+
+
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    # A file cut short still opens (its header and catalog come first) and DuckDB would write
+    # into the hole; the blocks in use must fit in the file. Asked before anything is written.
+    row = con.execute(
+        "SELECT block_size, used_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchone()
+    size = path.stat().st_size
+    if row is not None and size < HEADERS_SIZE + row[0] * row[1]:
+        raise corrupt(path, f"truncated: {size} bytes, less than its {row[1]} blocks in use take")
+
+
+def check_intact(path: Path | str) -> None:
+    """Raise WarehouseCorrupt when the file at `path` exists but cannot be a whole DuckDB database."""
+    why = damage(path)
+    if why is not None:
+        raise corrupt(path, why)
+
+
+def corrupt(path: Path | str, why: str) -> WarehouseCorrupt:
+    """The error for a damaged warehouse or snapshot at `path`, saying how to get it back."""
+    path = Path(path)
+    if path.stem.endswith(".snapshot"):
+        return WarehouseCorrupt(
+            f"the snapshot {path} is damaged ({why}); publish it again from the warehouse with "
+            "`papertrend index-terms` (every flow run does too)"
+        )
+    snapshot = snapshot_path(path)
+    wal = path.with_name(path.name + ".wal")
+    restore = (
+        f"restore it from the snapshot (`cp {snapshot} {path} && rm -f {wal}`), then `papertrend backfill` the days "
+        "since, or `papertrend reextract` to rebuild its extracted tables from the raw archive"
+        if snapshot.exists() and damage(snapshot) is None
+        else "restore it from a backup (docs/operations.md: A damaged warehouse)"
+    )
+    return WarehouseCorrupt(f"warehouse {path} is damaged ({why}); {restore}")
+
+
+def _damage_in(exc: duckdb.Error) -> str | None:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if any(sign in text.lower() for sign in DAMAGE_SIGNS) else None
+
+
 def migrations() -> list[tuple[int, str]]:
     """Return (version, SQL) for every migration shipped in warehouse/migrations, in order."""
     folder = resources.files("warehouse") / "migrations"
@@ -103,15 +185,29 @@ def connect(
 
 @contextmanager
 def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = _open_with_retry(path, read_only=read_only, lock_wait=lock_wait)
+    """Open, set up and close the file; a damaged one (here or on a later read) is WarehouseCorrupt."""
+    check_intact(path)  # never hand DuckDB a file that is not its own: it would write to it
+    try:
+        con = _open_with_retry(path, read_only=read_only, lock_wait=lock_wait)
+    except duckdb.Error as exc:
+        why = _damage_in(exc)
+        if why is None:
+            raise
+        raise corrupt(path, why) from exc
     try:
         # now() and TIMESTAMPTZ casts follow the session zone: make it UTC, as everything we store.
+        _check_length(con, path)
         con.execute("SET TimeZone = 'UTC'")
         if read_only:
             con.execute("SET lock_configuration = true")
         else:
             migrate(con)
         yield con
+    except duckdb.Error as exc:
+        why = _damage_in(exc)
+        if why is None:
+            raise
+        raise corrupt(path, why) from exc
     finally:
         con.close()
 

@@ -44,3 +44,22 @@ def test_fault_specs_parse(spec, expected):
 def test_an_unknown_fault_is_refused():
     with pytest.raises(ValueError, match="unknown fault 'explode'"):
         Fault.parse("explode@x")
+
+
+def test_a_port_out_of_range_or_in_use_is_one_line(tmp_path):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from papertrend.cli import app
+
+    runner = CliRunner()
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = held.getsockname()[1]
+        for port, code, says in (("70000", 2, "port 70000 is not a TCP port"), (str(taken), 1, "already in use")):
+            result = runner.invoke(app, ["replay", "--corpus", str(tmp_path), "--port", port])
+            errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+            assert result.exit_code == code and len(errors) == 1 and says in errors[0], result.stderr
+            assert "Traceback" not in result.stderr

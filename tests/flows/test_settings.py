@@ -83,7 +83,7 @@ def test_every_problem_is_listed_at_once_from_file_and_environment(tmp_path):
         "hf_mode",
         "'colour'",
         "fetch_attempts",
-        "fetch_max_bytes must be more than 0",
+        "fetch_max_bytes must be more than 0 and at most 1000000000, not -5",
         "hf_base_url",
         "arxiv_categories is empty",
         "unknown variable PAPERTREND_TIMEZON",

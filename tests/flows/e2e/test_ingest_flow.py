@@ -386,3 +386,30 @@ def test_an_hf_page_showing_another_day_is_quarantined_not_loaded_under_the_wron
     assert not wrong.records and wrong.error is not None
     assert wrong.error.startswith("PageDateMismatch: the page is the digest of 2024-08-01, not of 2024-08-02")
     assert right.error is None and len(right.records) == 13
+
+
+def test_reextract_quarantines_damaged_raw_pages_and_rebuilds_the_rest(site, tmp_path):
+    import gzip
+
+    from typer.testing import CliRunner
+
+    from papertrend.cli import app
+
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    run_flow(overrides, backfill, FIRST, LAST)
+    archive = RawArchive(tmp_path / "data" / "raw")
+    with open_warehouse(tmp_path) as con:
+        papers = count(con, "SELECT count(*) FROM papers")
+        shas = [row[0] for row in con.execute("SELECT DISTINCT sha256 FROM raw_pages ORDER BY sha256").fetchall()]
+    truncated, replaced = (archive.path_for(sha) for sha in shas[:2])  # one of the three days is left whole
+    truncated.write_bytes(truncated.read_bytes()[:20])
+    replaced.write_bytes(gzip.compress(b'{"not": "the body its name says"}'))
+    result = CliRunner().invoke(app, ["reextract", "--data-dir", str(tmp_path / "data")])
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert len(errors) == 1 and "2 damaged raw page(s) quarantined" in errors[0]
+    assert sorted(p.name for p in (archive.root / "corrupt").iterdir()) == sorted(f"{sha}.gz" for sha in shas[:2])
+    with open_warehouse(tmp_path) as con:
+        reasons = [r[0] for r in con.execute("SELECT error FROM quarantine").fetchall()]
+        assert len(reasons) == 2 and all(r.startswith("ArchiveCorrupt: raw page") for r in reasons)
+        assert 0 < count(con, "SELECT count(*) FROM papers") < papers  # the other days rebuilt
