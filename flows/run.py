@@ -20,7 +20,8 @@ from flows.indexing import refresh_phrase_index
 from flows.settings import Settings
 from reports.errors import NothingToReport
 from warehouse import queries
-from warehouse.db import checkpointed, connect, snapshot_path
+from warehouse.audience_counts import refresh_audience_counts
+from warehouse.db import WRITER_WAIT_SECONDS, checkpointed, connect, snapshot_path, writer_lock
 from warehouse.load import LoadCounts
 from warehouse.runs import finish_run, start_run
 
@@ -129,10 +130,14 @@ def recorded_run(
         raise RunIncomplete(summary)
 
 
-def publish_snapshot(settings: Settings) -> Path:
-    """Copy the warehouse to its read-only snapshot atomically, for readers while a flow writes."""
-    with checkpointed(settings.warehouse_path) as path:
-        return copy_atomically(path, snapshot_path(path))
+def publish_snapshot(settings: Settings, *, lock_wait: float | None = None) -> Path:
+    """Refresh the audience counts, then copy the warehouse to its read-only snapshot atomically, for
+    readers while a flow writes. Raises WarehouseLocked when another writer holds it over `lock_wait`."""
+    with writer_lock(settings.warehouse_path, wait=WRITER_WAIT_SECONDS if lock_wait is None else lock_wait):
+        with connect(settings.warehouse_path) as con:
+            refresh_audience_counts(con, settings.audience_path)
+        with checkpointed(settings.warehouse_path) as path:
+            return copy_atomically(path, snapshot_path(path))
 
 
 def run_name(template: str, **defaults: str) -> Callable[[], str]:

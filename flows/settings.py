@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from extractors.booleans import parse_boolean
 from extractors.errors import PapertrendError
 from extractors.ids import CATEGORY
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
@@ -91,10 +92,18 @@ class Settings:
     email_unsubscribe_url: str = ""  # https endpoint taking ?token= (one-click, RFC 8058)
     email_unsubscribe_address: str = ""  # mailto target (default: from_address)
     email_ops_address: str = ""  # a failed flow run alerts it
+    email_log_days: int = 400  # days a message's row stays in the email log (the email flow prunes older ones)
 
     @property
     def warehouse_path(self) -> Path:
         return self.warehouse or self.data_dir / "warehouse.duckdb"
+
+    @property
+    def audience_path(self) -> Path:
+        """The audience store (subscribers, email log), beside the warehouse and never inside it."""
+        from warehouse.audience import audience_path
+
+        return audience_path(self.warehouse_path)
 
     @property
     def raw_dir(self) -> Path:
@@ -204,11 +213,7 @@ def _convert(kind: str, value: Any) -> Any:
     if "Path" in kind:
         return Path(value) if value not in ("", None) else None
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            return str(value).lower() in ("1", "true", "yes", "on")
-        raise ValueError(value)
+        return parse_boolean(value)  # the same rule as the subscriber CSV's cells
     return {"int": int, "float": float, "str": str}[kind](value)
 
 
@@ -277,6 +282,8 @@ def _email_problems(settings: Settings) -> list[str]:
         )
     if not 0 < settings.email_smtp_port < 65536:
         problems.append(f"email_smtp_port must be a TCP port, not {settings.email_smtp_port}")
+    if settings.email_log_days < 1:
+        problems.append(f"email_log_days must be 1 or more, not {settings.email_log_days}")
     if settings.email_smtp_timeout <= 0 or settings.email_send_attempts < 1 or settings.email_retry_backoff < 0:
         problems.append("email_smtp_timeout must be > 0, email_send_attempts >= 1, email_retry_backoff >= 0")
     addresses = {

@@ -26,9 +26,10 @@ from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from reports.mailer import SmtpUnavailable
+from warehouse.audience import AudienceError
 from warehouse.db import WarehouseError
 from warehouse.reader import QueryInvalid, StatementRefused
-from warehouse.subscribers import SubscriberInvalid
+from warehouse.subscribers import ConsentWithdrawn, SubscriberInvalid
 
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
 EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
@@ -44,6 +45,16 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         SubscriberInvalid,
         EXIT_USAGE,
         "fix the subscriber's address or options: one plain address like ada@example.org (README: Email)",
+    ),
+    (
+        ConsentWithdrawn,
+        EXIT_FAILURE,
+        "their unsubscribe is kept; `subscribers add --resubscribe` only if they asked to come back",
+    ),
+    (
+        AudienceError,
+        EXIT_FAILURE,
+        "restore the audience store from its backup (docs/operations.md: Audience store)",
     ),
     (
         SmtpUnavailable,
