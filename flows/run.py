@@ -21,7 +21,7 @@ from flows.settings import Settings
 from reports.errors import NothingToReport
 from warehouse import queries
 from warehouse.audience_counts import refresh_audience_counts
-from warehouse.db import WRITER_WAIT_SECONDS, checkpointed, connect, snapshot_path, writer_lock
+from warehouse.db import checkpointed, connect, snapshot_path
 from warehouse.load import LoadCounts
 from warehouse.runs import finish_run, start_run
 
@@ -133,9 +133,9 @@ def recorded_run(
 def publish_snapshot(settings: Settings, *, lock_wait: float | None = None) -> Path:
     """Refresh the audience counts, then copy the warehouse to its read-only snapshot atomically, for
     readers while a flow writes. Raises WarehouseLocked when another writer holds it over `lock_wait`."""
-    with writer_lock(settings.warehouse_path, wait=WRITER_WAIT_SECONDS if lock_wait is None else lock_wait):
-        with connect(settings.warehouse_path) as con:
-            refresh_audience_counts(con, settings.audience_path)
+    with connect(settings.warehouse_path, lock_wait=lock_wait) as con:
+        refresh_audience_counts(con, settings.audience_path)
+        # The same process's second connection shares the writer lock and DuckDB's instance: no wait.
         with checkpointed(settings.warehouse_path) as path:
             return copy_atomically(path, snapshot_path(path))
 

@@ -89,7 +89,8 @@ def _rows(file: Path, reader: csv.DictReader) -> list[Subscriber]:
         except StopIteration:
             break
         except csv.Error as exc:  # e.g. a field over csv's limit (128 KiB): the rest cannot be trusted
-            bad.append(f"line {reader.line_num}: {exc}")
+            # csv counts a line once it is parsed: the one that failed is the next.
+            bad.append(f"line {reader.line_num + 1}: {exc}")
             break
         line = reader.line_num
         try:
