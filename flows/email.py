@@ -146,7 +146,7 @@ def deliver(
         log.info("email %s (dry run): %d message(s) written to %s", label, len(outcome.written), folder / label)
         return outcome
     _send_all(settings, label, messages, outcome, resend=resend)
-    publish_snapshot(settings)
+    publish_snapshot(settings, recount=True)
     log.info("email %s: %d sent, %d skipped, %d failed", label, outcome.sent, outcome.skipped, len(outcome.failed))
     return outcome
 

@@ -130,11 +130,13 @@ def recorded_run(
         raise RunIncomplete(summary)
 
 
-def publish_snapshot(settings: Settings, *, lock_wait: float | None = None) -> Path:
-    """Refresh the audience counts, then copy the warehouse to its read-only snapshot atomically, for
-    readers while a flow writes. Raises WarehouseLocked when another writer holds it over `lock_wait`."""
+def publish_snapshot(settings: Settings, *, recount: bool = False, lock_wait: float | None = None) -> Path:
+    """Copy the warehouse to its read-only snapshot atomically, for readers while a flow writes; with
+    `recount` (who changed the audience), first refresh audience_counts from the audience store, which no
+    other run opens. Raises WarehouseLocked when another writer holds the warehouse over `lock_wait`."""
     with connect(settings.warehouse_path, lock_wait=lock_wait) as con:
-        refresh_audience_counts(con, settings.audience_path)
+        if recount:
+            refresh_audience_counts(con, settings.audience_path)
         # The same process's second connection shares the writer lock and DuckDB's instance: no wait.
         with checkpointed(settings.warehouse_path) as path:
             return copy_atomically(path, snapshot_path(path))

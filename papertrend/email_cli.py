@@ -297,14 +297,14 @@ def _remove(who: str, purge: bool, data_dir: Path | None) -> str:
 
 
 def _refresh_counts(settings: Settings) -> None:
-    """Republish the warehouse with fresh audience counts, unless a flow holds it (its own publish refreshes
-    them): the audience change is already stored, and never waits on a flow's load."""
+    """Republish the warehouse with fresh audience counts, unless a flow holds it (then the next subscriber
+    command or email run refreshes them): the audience change is already stored, and never waits on a load."""
     from flows.run import publish_snapshot
     from warehouse.db import WarehouseLocked
 
     if not settings.warehouse_path.exists():
         return  # no warehouse yet: the first flow run counts
     try:
-        publish_snapshot(settings, lock_wait=COUNTS_LOCK_WAIT)
+        publish_snapshot(settings, recount=True, lock_wait=COUNTS_LOCK_WAIT)
     except WarehouseLocked:
-        typer.echo("(a flow holds the warehouse: the audience counts refresh when it publishes)", err=True)
+        typer.echo("(a flow holds the warehouse: audience_counts refresh with the next email run)", err=True)

@@ -19,6 +19,7 @@ import polars as pl
 
 from extractors.errors import PapertrendError
 from warehouse.audience import audience_path
+from warehouse.audience_counts import audience_counts, write_audience_counts
 from warehouse.audience_move import AUDIENCE_VERSION, has_personal_tables, move_to_audience
 
 SCHEMA_VERSION_TABLE = "schema_version"
@@ -75,6 +76,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     for version, sql in migrations():
         if version <= current:
             continue
+        moved = (0, 0)
         if version == AUDIENCE_VERSION and has_personal_tables(con):
             moved = move_to_audience(con, audience_path(database_path(con)))
             if any(moved):
@@ -84,6 +86,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         with transaction(con):
             con.execute(sql)
             con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} VALUES (?, now()::TIMESTAMP)", [version])
+            if any(moved):  # analysts see the moved audience as counts at once
+                write_audience_counts(con, audience_counts(audience_path(database_path(con))))
         current = version
     return current
 

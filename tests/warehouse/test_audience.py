@@ -136,7 +136,7 @@ def test_a_subscriber_command_does_not_wait_for_a_flow_holding_the_warehouse(tmp
         holder.wait()
         holder.stdout.close()
     assert added.exit_code == 0 and added.stdout == "subscribed bob@example.org (weekly)\n"
-    assert "the audience counts refresh when it publishes" in added.stderr
+    assert "audience_counts refresh with the next email run" in added.stderr
     assert removed.exit_code == 0
     assert {s["address"]: s["active"] for s in listed(data)} == {"ada@example.org": False, "bob@example.org": True}
 
@@ -159,3 +159,15 @@ def test_a_store_that_is_not_sqlite_is_one_line_and_exit_1(tmp_path):
     (tmp_path / "audience.sqlite3").write_bytes(b"not a database at all" * 100)
     result = invoke("subscribers", "list", "--data-dir", str(tmp_path))
     assert result.exit_code == 1 and "audience store" in result.stderr and "Traceback" not in result.output
+
+
+def test_email_to_nobody_or_to_someone_who_unsubscribed_is_one_line_and_exit_1(tmp_path):
+    data = str(tmp_path)
+    invoke("subscribers", "add", "ada@example.org", "--data-dir", data)
+    invoke("unsubscribe", "ada@example.org", "--data-dir", data)
+    typo = invoke("email", "--dry-run", "--to", "adda@example.org", "--data-dir", data)
+    assert typo.exit_code == 1 and "adda@example.org: no such subscriber" in typo.stderr
+    gone = invoke("email", "--dry-run", "--to", "ADA@example.org", "--data-dir", data)
+    assert gone.exit_code == 1 and "unsubscribed" in gone.stderr
+    bad = invoke("email", "--dry-run", "--to", "not an address", "--data-dir", data)
+    assert bad.exit_code == 2 and "--to" in bad.stderr
