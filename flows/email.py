@@ -39,7 +39,7 @@ from reports.model import WeekReport
 from reports.render import spark_name
 from reports.weeks import WEEK_LABEL, last_complete_week_in_data, week_start
 from warehouse import email_log, phrase_index, queries
-from warehouse.audience import connect_audience
+from warehouse.audience import connect_audience, sending_turn
 from warehouse.db import connect
 from warehouse.subscribers import Subscriber, subscribers, token_hash
 
@@ -292,46 +292,65 @@ def _send_all(
     settings: Settings, label: str, messages: Iterator[Composed], outcome: EmailOutcome, *, resend: bool = False
 ) -> None:
     """Send batch by batch. Each batch claims its rows (pending, one attempt more, the tokens' hashes kept) in a
-    short write of the audience store and records each outcome before the next message goes out; nothing is
-    held between writes, so an unsubscribe never waits on a delivery."""
+    short write of the audience store and records each outcome before the next message goes out. A batch is
+    sent in this process's sending turn, so another run cannot claim its pending rows meanwhile; the store
+    itself is not held between writes, so an unsubscribe never waits on a delivery."""
     deferred_in_a_row = 0
     with Mailer(smtp_config(settings)) as mailer, connect_audience(settings.audience_path) as store:
         for batch in _batches(messages, PENDING_BATCH):
-            claims = [
-                email_log.Claim(c.sub.id, c.message_id, c.token_hash)
-                for c in batch
-                if isinstance(c.data, bytes) and c.sub.id is not None
-            ]
-            claimed = email_log.claim(store, label, claims, resend)
-            for item in batch:
-                sub, data, mid = item.sub, item.data, item.message_id
-                if sub.id is None:  # only subscribers read from the store are sent to
-                    continue
-                if data is None:
-                    email_log.mark_done(store, label, sub.id, "skipped", "nothing matched its filters", mid)
-                    outcome.skipped += 1
-                elif isinstance(data, Exception):
-                    reply = f"not sent: composing failed ({type(data).__name__})"
-                    email_log.mark_done(store, label, sub.id, "failed", reply, mid)
-                    outcome.failed.append((sub.address, reply))
-                elif sub.id in claimed:  # else another run has it, or sent it meanwhile
-                    delivery = mailer.send(data, settings.email_from_address, sub.address)
-                    # A deferred message stays pending: a rerun (the flow's retry) tries it again.
-                    status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
-                    email_log.mark_done(store, label, sub.id, status, delivery.reply, mid, address=sub.address)
-                    if status == "sent":
-                        outcome.sent += 1
-                        deferred_in_a_row = 0
-                        continue
-                    outcome.failed.append((sub.address, delivery.reply))
-                    outcome.deferred += status == "pending"
-                    deferred_in_a_row = deferred_in_a_row + 1 if status == "pending" else 0
-                    if deferred_in_a_row == MAX_DEFERRED_IN_A_ROW:
-                        raise SmtpUnavailable(
-                            f"SMTP server {settings.email_smtp_host} deferred {deferred_in_a_row} messages in a "
-                            f"row (last: {email_log.scrubbed(delivery.reply, sub.address)}); the rest of {label} "
-                            "stays due for the next run"
-                        )
+            with sending_turn(settings.audience_path):
+                deferred_in_a_row = _send_batch(
+                    settings, label, store, mailer, batch, outcome, resend, deferred_in_a_row
+                )
+
+
+def _send_batch(
+    settings: Settings,
+    label: str,
+    store: sqlite3.Connection,
+    mailer: Mailer,
+    batch: list[Composed],
+    outcome: EmailOutcome,
+    resend: bool,
+    deferred_in_a_row: int,
+) -> int:
+    """Claim and send one batch; return how many deferrals in a row it ends with."""
+    claims = [
+        email_log.Claim(c.sub.id, c.message_id, c.token_hash)
+        for c in batch
+        if isinstance(c.data, bytes) and c.sub.id is not None
+    ]
+    claimed = email_log.claim(store, label, claims, resend)
+    for item in batch:
+        sub, data, mid = item.sub, item.data, item.message_id
+        if sub.id is None:  # only subscribers read from the store are sent to
+            continue
+        if data is None:
+            email_log.mark_done(store, label, sub.id, "skipped", "nothing matched its filters", mid)
+            outcome.skipped += 1
+        elif isinstance(data, Exception):
+            reply = f"not sent: composing failed ({type(data).__name__})"
+            email_log.mark_done(store, label, sub.id, "failed", reply, mid)
+            outcome.failed.append((sub.address, reply))
+        elif sub.id in claimed:  # else another run has it, or sent it meanwhile
+            delivery = mailer.send(data, settings.email_from_address, sub.address)
+            # A deferred message stays pending: a rerun (the flow's retry) tries it again.
+            status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
+            email_log.mark_done(store, label, sub.id, status, delivery.reply, mid, address=sub.address)
+            if status == "sent":
+                outcome.sent += 1
+                deferred_in_a_row = 0
+                continue
+            outcome.failed.append((sub.address, delivery.reply))
+            outcome.deferred += status == "pending"
+            deferred_in_a_row = deferred_in_a_row + 1 if status == "pending" else 0
+            if deferred_in_a_row == MAX_DEFERRED_IN_A_ROW:
+                raise SmtpUnavailable(
+                    f"SMTP server {settings.email_smtp_host} deferred {deferred_in_a_row} messages in a "
+                    f"row (last: {email_log.scrubbed(delivery.reply, sub.address)}); the rest of {label} "
+                    "stays due for the next run"
+                )
+    return deferred_in_a_row
 
 
 def _batches(items: Iterator[Composed], size: int) -> Iterator[list[Composed]]:

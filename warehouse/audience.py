@@ -8,7 +8,10 @@ write is one short transaction, never waiting on a flow's DuckDB load.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,6 +21,7 @@ from extractors.errors import PapertrendError
 
 AUDIENCE_FILE = "audience.sqlite3"
 BUSY_TIMEOUT_MS = 10_000  # another writer holds the store only for one short transaction
+SENDING_WAIT_SECONDS = 600.0  # another sender holds its turn for one batch (seconds, minutes on a slow relay)
 # Forward-only, like the warehouse's: the store's PRAGMA user_version counts the ones applied.
 # Statements are split at ';', so no comment may hold one.
 SCHEMA = (
@@ -127,6 +131,33 @@ def writing(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+@contextmanager
+def sending_turn(path: Path | str, *, wait: float = SENDING_WAIT_SECONDS) -> Iterator[None]:
+    """Be the only process claiming and handing over messages of the store at `path` for the block.
+
+    A pending row is claimable again (that is how a crashed run's message goes out), so two senders
+    must not both hold a batch: an flock on a file beside the store, which the kernel drops when the
+    process dies. Subscriber commands never take it. Raises AudienceError after `wait` seconds.
+    """
+    fd = os.open(Path(str(path) + ".sending"), os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise AudienceError(
+                        f"another papertrend process has been sending from {path} for over {wait:.0f} s; "
+                        "retry when it finishes"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
 
 
 def erase_freed_bytes(con: sqlite3.Connection) -> None:

@@ -23,6 +23,7 @@ from warehouse.audience_counts import audience_counts, write_audience_counts
 from warehouse.audience_move import AUDIENCE_VERSION, has_personal_tables, move_to_audience
 
 SCHEMA_VERSION_TABLE = "schema_version"
+REWRITE_PENDING = "rewrite_pending"  # present while an upgraded file still holds dropped personal data
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
 # Writers take turns: a flow holds the write connection only to load or commit
 # (seconds), so another writer waits its turn rather than failing.
@@ -73,11 +74,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(f"""CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (
         version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)""")
     current = schema_version(con)
+    upgrading = has_personal_tables(con)  # a warehouse from before the audience store, not one being created
     for version, sql in migrations():
         if version <= current:
             continue
         moved = (0, 0)
-        if version == AUDIENCE_VERSION and has_personal_tables(con):
+        if version == AUDIENCE_VERSION and upgrading:
             moved = move_to_audience(con, audience_path(database_path(con)))
             if any(moved):
                 log.warning(
@@ -86,6 +88,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         with transaction(con):
             con.execute(sql)
             con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} VALUES (?, now()::TIMESTAMP)", [version])
+            if version == AUDIENCE_VERSION and upgrading:
+                # Durable until rewrite_file succeeds: a failed rewrite is retried on the next open.
+                con.execute(f"CREATE TABLE {REWRITE_PENDING} (since TIMESTAMP)")
             if any(moved):  # analysts see the moved audience as counts at once
                 write_audience_counts(con, audience_counts(audience_path(database_path(con))))
         current = version
@@ -123,6 +128,7 @@ def rewrite_file(path: Path) -> None:
         name = con.execute("SELECT current_database()").fetchall()[0][0]
         con.execute(f"COPY FROM DATABASE old TO {_quoted(name)}")
         con.execute("DETACH old")
+        con.execute(f"DROP TABLE IF EXISTS {REWRITE_PENDING}")
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -180,10 +186,14 @@ def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb
 
 
 def _migrate_personal_data_out(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
-    """Migrate; when that took personal tables out, rewrite the file (and its snapshot) and return True."""
-    had_them = has_personal_tables(con)
+    """Migrate; when personal tables were taken out and the file not yet rewritten, rewrite it (and its
+    snapshot) and return True."""
     migrate(con)
-    if not had_them:
+    pending = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?",
+        [REWRITE_PENDING],
+    ).fetchall()[0][0]
+    if not pending:
         return False
     con.close()
     rewrite_file(path)

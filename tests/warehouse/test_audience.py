@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from papertrend.cli import app
 from tests.reports.test_email_safety import plant_token
-from warehouse.audience import connect_audience
+from warehouse.audience import AudienceError, connect_audience, sending_turn
 from warehouse.db import connect
 from warehouse.subscribers import ConsentWithdrawn, Subscriber, add_subscribers, remove_subscriber, subscribers
 
@@ -171,3 +171,32 @@ def test_email_to_nobody_or_to_someone_who_unsubscribed_is_one_line_and_exit_1(t
     assert gone.exit_code == 1 and "unsubscribed" in gone.stderr
     bad = invoke("email", "--dry-run", "--to", "not an address", "--data-dir", data)
     assert bad.exit_code == 2 and "--to" in bad.stderr
+
+
+def test_a_second_sender_waits_for_the_first_ones_turn_and_then_says_so(tmp_path):
+    store = tmp_path / "audience.sqlite3"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from warehouse.audience import sending_turn\n"
+            "with sending_turn(sys.argv[1]):\n    print('held', flush=True); time.sleep(120)",
+            str(store),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with (
+            pytest.raises(AudienceError, match="another papertrend process has been sending"),
+            sending_turn(store, wait=0.3),
+        ):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    with sending_turn(store, wait=0):  # the kernel dropped the dead holder's turn
+        pass

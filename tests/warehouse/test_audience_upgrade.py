@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from papertrend.cli import app
@@ -148,3 +149,18 @@ def test_sql_on_the_upgraded_warehouse_finds_no_subscribers_and_points_at_the_co
         "subscribers,weekly,active,2",
     ]
     assert PLANTED not in counts.stdout
+
+
+def test_a_rewrite_that_failed_is_done_on_the_next_open(tmp_path):
+    path = old_warehouse(tmp_path / "warehouse.duckdb")
+    obstacle = tmp_path / "warehouse.duckdb.rewrite"
+    obstacle.mkdir()  # the fresh copy cannot be made: the upgrade stops after moving the rows out
+    with pytest.raises(OSError), connect(path):
+        pass
+    assert occurrences(path, PLANTED) > 0
+    obstacle.rmdir()
+    with connect(path) as con:
+        assert "rewrite_pending" not in {n for (n,) in con.execute("SHOW TABLES").fetchall()}
+    assert occurrences(path, PLANTED) == 0 and occurrences(snapshot_path(path), PLANTED) == 0
+    with connect_audience(tmp_path / "audience.sqlite3") as store:  # moved once, not twice
+        assert len(subscribers(store, active_only=False)) == 3
