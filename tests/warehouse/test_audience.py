@@ -200,3 +200,18 @@ def test_a_second_sender_waits_for_the_first_ones_turn_and_then_says_so(tmp_path
         holder.stdout.close()
     with sending_turn(store, wait=0):  # the kernel dropped the dead holder's turn
         pass
+
+
+def test_the_email_log_keeps_rows_for_log_days_and_pending_ones_until_sent(tmp_path):
+    from warehouse import email_log
+
+    with connect_audience(tmp_path / "audience.sqlite3") as store:
+        add_subscribers(store, [Subscriber("ada@example.org"), Subscriber("bob@example.org")])
+        ada, bob = (s.id for s in subscribers(store))
+        email_log.mark_done(store, "2024-W01", ada, "sent", "250 ok", "<a@x>")
+        email_log.claim(store, "2024-W01", [email_log.Claim(bob, "<b@x>")])
+        email_log.mark_done(store, "2026-W17", ada, "sent", "250 ok", "<c@x>")
+        store.execute("UPDATE email_log SET updated_at = '2024-01-08T00:00:00' WHERE period = '2024-W01'")
+        assert email_log.prune(store, 400) == 1
+        left = store.execute("SELECT period, subscriber_id, status FROM email_log ORDER BY id").fetchall()
+    assert left == [("2024-W01", bob, "pending"), ("2026-W17", ada, "sent")]
