@@ -325,7 +325,7 @@ def test_the_email_command_exits_1_listing_the_recipients_not_delivered(data_dir
         }
         result = CliRunner().invoke(app, ["email", "--week", week, "--data-dir", str(data_dir)], env=env)
     assert result.exit_code == 1, result.output
-    assert f"{week}: sent=1 skipped=0 already_sent=0 failed=1" in result.stdout
+    assert f"{week}: sent=1 skipped=0 already_sent=0 failed=1" in result.stdout, result.stderr
     assert "bob@example.org: 550" in result.stderr and "not delivered" in result.stderr
 
 
