@@ -82,19 +82,24 @@ def run_naive(settings, week: str, subs: list) -> tuple[float, int]:
     from reports.trends import build_week_report
     from reports.weeks import week_start
     from warehouse import email_log
+    from warehouse.audience import connect_audience
     from warehouse.db import connect
+    from warehouse.subscribers import subscribers
 
     sender = sender_of(settings)
+    with connect_audience(settings.audience_path) as store:
+        stored = {s.address: s for s in subscribers(store, ids=None)}
+    subs = [stored[s.address] for s in subs]  # with their ids, as the flow reads them
     began = time.perf_counter()
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse_path) as con, connect_audience(settings.audience_path) as store:
         for sub in subs:
             report = build_week_report(con, week_start(week))[0]
             period = build_period(con, "weekly", week, report, seeds=list(sub.seeds))
             message, mid = Composer(period, sender).compose(personal_digest(period, sub))
-            email_log.claim(con, week + "-naive", [(sub.address, mid)])
+            email_log.claim(store, week + "-naive", [email_log.Claim(sub.id, mid)])
             with smtplib.SMTP(settings.email_smtp_host, settings.email_smtp_port, timeout=30) as smtp:
                 smtp.sendmail(settings.email_from_address, [sub.address], message)
-            email_log.mark_done(con, week + "-naive", sub.address, "sent", "250", mid)
+            email_log.mark_done(store, week + "-naive", sub.id, "sent", "250", mid)
     return time.perf_counter() - began, len(subs)
 
 
@@ -105,15 +110,15 @@ def main() -> None:
     args = parser.parse_args()
     from digest_replay.mailbox import free_port
     from flows.settings import Settings
-    from warehouse.db import connect
+    from warehouse.audience import audience_path, connect_audience
     from warehouse.subscribers import add_subscribers
 
     with tempfile.TemporaryDirectory(prefix="papertrend-email-bench-") as tmp:
         began = time.perf_counter()
         path, week, ids = build_warehouse(Path(tmp))
         subs = subscribers(args.subscribers, ids)
-        with connect(path) as con:
-            add_subscribers(con, subs)
+        with connect_audience(audience_path(path)) as store:
+            add_subscribers(store, subs)
         print(
             f"warehouse of {len(ids)} papers, {len(subs)} subscribers, week {week}: {time.perf_counter() - began:.0f} s"
         )

@@ -4,6 +4,10 @@ The weekly-report flow calls deliver() after the report is stored; the hf-daily
 deployment after its ingest, on days with an HF digest; `papertrend email` runs
 the email_summaries flow. Composition runs in a thread ahead of the sender, so
 rendering the next message overlaps waiting for the server's answer.
+
+Subscribers and the log live in the audience store; the warehouse is only read
+for the period's content. No address reaches Prefect: the flow takes a
+subscriber id, and log lines name subscribers by id.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import logging
 import queue
 import re
+import secrets
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,8 +39,9 @@ from reports.model import WeekReport
 from reports.render import spark_name
 from reports.weeks import WEEK_LABEL, last_complete_week_in_data, week_start
 from warehouse import email_log, phrase_index, queries
+from warehouse.audience import connect_audience, sending_turn
 from warehouse.db import connect
-from warehouse.subscribers import Subscriber, SubscriberInvalid, subscribers, valid_address
+from warehouse.subscribers import Subscriber, subscribers, token_hash
 
 log = logging.getLogger("papertrend.email")
 NOT_CONFIGURED = "email not configured ([email] smtp_host is empty): no summaries sent"
@@ -56,24 +63,32 @@ class EmailOutcome:
     sent: int = 0
     skipped: int = 0
     already_sent: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (address, last reply), permanent or deferred
+    # (address, last reply), permanent or deferred: for the shell to print; never logged, never stored by Prefect
+    failed: list[tuple[str, str]] = field(default_factory=list)
     deferred: int = 0  # of `failed`, those still pending: a rerun sends them
     written: list[Path] = field(default_factory=list)  # dry run: the .eml files
 
 
-@flow(name="email", validate_parameters=False, flow_run_name=run_name("email {period}", period="latest week"))
+# persist_result=False: the outcome names recipients, and Prefect must keep no copy of it.
+@flow(
+    name="email",
+    validate_parameters=False,
+    persist_result=False,
+    flow_run_name=run_name("email {period}", period="latest week"),
+)
 def email_summaries(
     period: str | None = None,
     dry_run: bool = False,
     outbox: str | None = None,
     resend: bool = False,
-    to: str | None = None,
+    subscriber: int | None = None,
 ) -> EmailOutcome:
-    """Send (or, dry, write) the summaries of `period`: an ISO week for weekly subscribers, a day for daily ones."""
+    """Send (or, dry, write) the summaries of `period`: an ISO week for weekly subscribers, a day for daily ones;
+    only to the subscriber with id `subscriber` if given (an id, never an address: Prefect stores parameters)."""
     settings = run_settings()
     kind, label = resolve_period(settings, period)
     return deliver(
-        settings, kind, label, dry_run=dry_run, outbox=Path(outbox) if outbox else None, resend=resend, to=to
+        settings, kind, label, dry_run=dry_run, outbox=Path(outbox) if outbox else None, resend=resend, to=subscriber
     )
 
 
@@ -98,34 +113,40 @@ def deliver(
     dry_run: bool = False,
     outbox: Path | None = None,
     resend: bool = False,
-    to: str | None = None,
+    to: int | None = None,
     report: WeekReport | None = None,
 ) -> EmailOutcome:
-    """Compose and send `label`'s messages to the active `kind` subscribers still due (all with `resend`)."""
+    """Compose and send `label`'s messages to the active `kind` subscribers still due (all with `resend`),
+    only to the subscriber with id `to` if given. Log rows older than [email] log_days are pruned first."""
     check_configured(settings, dry_run=dry_run)
     sender = sender_of(settings)
     outcome = EmailOutcome(label)
+    with connect_audience(settings.audience_path) as store:
+        if not dry_run:
+            pruned = email_log.prune(store, settings.email_log_days)
+            if pruned:
+                log.info("email log: %d row(s) older than %d days pruned", pruned, settings.email_log_days)
+        due = _due(store, kind, label, resend=resend or dry_run, to=to, outcome=outcome)
+    if not due:
+        log.info("email %s: nobody due (%d already sent)", label, outcome.already_sent)
+        return outcome
     with connect(settings.warehouse_path) as con:
-        due = _due(con, kind, label, resend=resend or dry_run, to=to, outcome=outcome)
-        if not due:
-            log.info("email %s: nobody due (%d already sent)", label, outcome.already_sent)
-            return outcome
         period = build_period(con, kind, label, report, seeds=[s for sub in due for s in sub.seeds])
     composer = Composer(period, sender)
     messages = _composed(composer, period, due)
     if dry_run:
         folder = outbox or settings.data_dir / "outbox"
-        for sub, data, _ in messages:
-            if isinstance(data, bytes):
-                outcome.written.append(write_atomically(folder / label / _file_name(sub.address), data))
-            elif data is None:
+        for item in messages:
+            if isinstance(item.data, bytes):
+                outcome.written.append(write_atomically(folder / label / _file_name(item.sub.address), item.data))
+            elif item.data is None:
                 outcome.skipped += 1
             else:
-                outcome.failed.append((sub.address, f"composing failed ({type(data).__name__})"))
+                outcome.failed.append((item.sub.address, f"composing failed ({type(item.data).__name__})"))
         log.info("email %s (dry run): %d message(s) written to %s", label, len(outcome.written), folder / label)
         return outcome
     _send_all(settings, label, messages, outcome, resend=resend)
-    publish_snapshot(settings)
+    publish_snapshot(settings, recount=True)
     log.info("email %s: %d sent, %d skipped, %d failed", label, outcome.sent, outcome.skipped, len(outcome.failed))
     return outcome
 
@@ -149,8 +170,8 @@ def send_summaries(settings: Settings, kind: str, label: str, report: WeekReport
         log.warning(NOT_CONFIGURED)
         return
     outcome = deliver(settings, kind, label, report=report)
-    for address, reply in outcome.failed:
-        log.warning("email %s to %s not delivered: %s", label, address, reply)
+    if outcome.failed:  # counted, not named: run logs never carry an address (`papertrend email` lists them)
+        log.warning("email %s: %d message(s) not delivered", label, len(outcome.failed))
     if outcome.deferred:
         # Fail the run: Prefect's retry sends them (only them), and ops_address hears of it.
         raise EmailDeferred(
@@ -196,16 +217,12 @@ def build_period(
 
 
 def _due(
-    con: duckdb.DuckDBPyConnection, kind: str, label: str, *, resend: bool, to: str | None, outcome: EmailOutcome
+    store: sqlite3.Connection, kind: str, label: str, *, resend: bool, to: int | None, outcome: EmailOutcome
 ) -> list[Subscriber]:
-    entries = email_log.log_entries(con, label)
-    try:
-        only = valid_address(to) if to else None
-    except SubscriberInvalid as exc:
-        raise SettingsInvalid(f"--to: {exc}") from None
+    entries = email_log.entries_by_subscriber(store, label)
     due = []
-    for sub in subscribers(con, cadence=kind, address=only):
-        entry = entries.get(sub.address)
+    for sub in subscribers(store, cadence=kind, ids=None if to is None else [to]):
+        entry = entries.get(sub.id) if sub.id is not None else None
         if entry and not resend and entry.status in ("sent", "failed", "skipped"):
             outcome.already_sent += entry.status == "sent"
             continue
@@ -213,15 +230,24 @@ def _due(
     return due
 
 
-def _composed(
-    composer: Composer, period: Period, due: list[Subscriber]
-) -> Iterator[tuple[Subscriber, bytes | Exception | None, str]]:
-    """(subscriber, the message's bytes, or None when skipped, or the error composing it, Message-ID),
-    composed in a thread up to AHEAD in advance. Stopping the iteration stops the thread."""
-    ready: queue.Queue[tuple[Subscriber, bytes | Exception | None, str] | BaseException | None] = queue.Queue(AHEAD)
+@dataclass(frozen=True)
+class Composed:
+    """One subscriber's message: its bytes, or None when skipped, or the error composing it; its
+    Message-ID and the hash of the unsubscribe token its links carry."""
+
+    sub: Subscriber
+    data: bytes | Exception | None
+    message_id: str
+    token_hash: str
+
+
+def _composed(composer: Composer, period: Period, due: list[Subscriber]) -> Iterator[Composed]:
+    """Each due subscriber's message, composed in a thread up to AHEAD in advance, each with a fresh random
+    unsubscribe token. Stopping the iteration stops the thread."""
+    ready: queue.Queue[Composed | BaseException | None] = queue.Queue(AHEAD)
     stop = threading.Event()
 
-    def put(item: tuple[Subscriber, bytes | Exception | None, str] | BaseException | None) -> bool:
+    def put(item: Composed | BaseException | None) -> bool:
         while not stop.is_set():  # the sender may have stopped listening: never block for good
             try:
                 ready.put(item, timeout=0.2)
@@ -234,16 +260,19 @@ def _composed(
         try:
             for sub in due:
                 mid = composer.message_id(sub)
+                # Hex: a token never starts with "-", which a command line would read as an option.
+                token = secrets.token_hex(20)
+                data: bytes | Exception | None
                 try:
                     digest = personal_digest(period, sub)
                     if sub.only_matches and not digest.has_match:
-                        item: tuple[Subscriber, bytes | Exception | None, str] = (sub, None, mid)
+                        data = None
                     else:
-                        item = (sub, composer.compose(digest)[0], mid)  # serialised here, ahead of the sender
+                        data = composer.compose(digest, token)[0]  # serialised here, ahead of the sender
                 except Exception as exc:  # one subscriber's message, not everyone's after them
-                    log.exception("email %s: could not compose the message to %s", period.label, sub.address)
-                    item = (sub, exc, mid)
-                if not put(item):
+                    log.exception("email %s: could not compose the message to subscriber #%s", period.label, sub.id)
+                    data = exc
+                if not put(Composed(sub, data, mid, token_hash(token))):
                     return
             put(None)
         except BaseException as exc:  # handed to the sender's thread
@@ -260,52 +289,72 @@ def _composed(
 
 
 def _send_all(
+    settings: Settings, label: str, messages: Iterator[Composed], outcome: EmailOutcome, *, resend: bool = False
+) -> None:
+    """Send batch by batch. Each batch claims its rows (pending, one attempt more, the tokens' hashes kept) in a
+    short write of the audience store and records each outcome before the next message goes out. A batch is
+    sent in this process's sending turn, so another run cannot claim its pending rows meanwhile; the store
+    itself is not held between writes, so an unsubscribe never waits on a delivery."""
+    deferred_in_a_row = 0
+    with Mailer(smtp_config(settings)) as mailer, connect_audience(settings.audience_path) as store:
+        for batch in _batches(messages, PENDING_BATCH):
+            with sending_turn(settings.audience_path):
+                deferred_in_a_row = _send_batch(
+                    settings, label, store, mailer, batch, outcome, resend, deferred_in_a_row
+                )
+
+
+def _send_batch(
     settings: Settings,
     label: str,
-    messages: Iterator[tuple[Subscriber, bytes | Exception | None, str]],
+    store: sqlite3.Connection,
+    mailer: Mailer,
+    batch: list[Composed],
     outcome: EmailOutcome,
-    *,
-    resend: bool = False,
-) -> None:
-    """Send batch by batch. Each batch claims its rows (pending, one attempt more) in a short write of its
-    own and records each outcome before the next message goes out; the warehouse is not held between
-    batches, so an unsubscribe or an ingest waits at most one batch."""
-    deferred_in_a_row = 0
-    with Mailer(smtp_config(settings)) as mailer:
-        for batch in _batches(messages, PENDING_BATCH):
-            with connect(settings.warehouse_path) as con:
-                claimed = email_log.claim(
-                    con, label, [(sub.address, mid) for sub, data, mid in batch if isinstance(data, bytes)], resend
+    resend: bool,
+    deferred_in_a_row: int,
+) -> int:
+    """Claim and send one batch; return how many deferrals in a row it ends with."""
+    claims = [
+        email_log.Claim(c.sub.id, c.message_id, c.token_hash)
+        for c in batch
+        if isinstance(c.data, bytes) and c.sub.id is not None
+    ]
+    claimed = email_log.claim(store, label, claims, resend)
+    for item in batch:
+        sub, data, mid = item.sub, item.data, item.message_id
+        if sub.id is None:  # only subscribers read from the store are sent to
+            continue
+        if data is None:
+            email_log.mark_done(store, label, sub.id, "skipped", "nothing matched its filters", mid)
+            outcome.skipped += 1
+        elif isinstance(data, Exception):
+            reply = f"not sent: composing failed ({type(data).__name__})"
+            email_log.mark_done(store, label, sub.id, "failed", reply, mid)
+            outcome.failed.append((sub.address, reply))
+        elif sub.id in claimed:  # else another run has it, or sent it meanwhile
+            delivery = mailer.send(data, settings.email_from_address, sub.address)
+            # A deferred message stays pending: a rerun (the flow's retry) tries it again.
+            status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
+            email_log.mark_done(store, label, sub.id, status, delivery.reply, mid, address=sub.address)
+            if status == "sent":
+                outcome.sent += 1
+                deferred_in_a_row = 0
+                continue
+            outcome.failed.append((sub.address, delivery.reply))
+            outcome.deferred += status == "pending"
+            deferred_in_a_row = deferred_in_a_row + 1 if status == "pending" else 0
+            if deferred_in_a_row == MAX_DEFERRED_IN_A_ROW:
+                raise SmtpUnavailable(
+                    f"SMTP server {settings.email_smtp_host} deferred {deferred_in_a_row} messages in a "
+                    f"row (last: {email_log.scrubbed(delivery.reply, sub.address)}); the rest of {label} "
+                    "stays due for the next run"
                 )
-                for sub, data, mid in batch:
-                    if data is None:
-                        email_log.mark_done(con, label, sub.address, "skipped", "nothing matched its filters", mid)
-                        outcome.skipped += 1
-                    elif isinstance(data, Exception):
-                        reply = f"not sent: composing failed ({type(data).__name__})"
-                        email_log.mark_done(con, label, sub.address, "failed", reply, mid)
-                        outcome.failed.append((sub.address, reply))
-                    elif sub.address in claimed:  # else another run has it, or sent it meanwhile
-                        delivery = mailer.send(data, settings.email_from_address, sub.address)
-                        # A deferred message stays pending: a rerun (the flow's retry) tries it again.
-                        status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
-                        email_log.mark_done(con, label, sub.address, status, delivery.reply, mid)
-                        if status == "sent":
-                            outcome.sent += 1
-                            deferred_in_a_row = 0
-                            continue
-                        outcome.failed.append((sub.address, delivery.reply))
-                        outcome.deferred += status == "pending"
-                        deferred_in_a_row = deferred_in_a_row + 1 if status == "pending" else 0
-                        if deferred_in_a_row == MAX_DEFERRED_IN_A_ROW:
-                            raise SmtpUnavailable(
-                                f"SMTP server {settings.email_smtp_host} deferred {deferred_in_a_row} messages in a "
-                                f"row (last: {delivery.reply}); the rest of {label} stays due for the next run"
-                            )
+    return deferred_in_a_row
 
 
-def _batches(items: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
-    batch: list[tuple] = []
+def _batches(items: Iterator[Composed], size: int) -> Iterator[list[Composed]]:
+    batch: list[Composed] = []
     for item in items:
         batch.append(item)
         if len(batch) == size:

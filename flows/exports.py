@@ -135,6 +135,15 @@ def managed_paths(settings: Settings) -> list[Managed]:
         Managed(snapshot.with_name(snapshot.name + ".wal"), "the snapshot's write-ahead log"),
         Managed(config_file(), "the config file"),
     ]
+    # The audience store lives beside the warehouse, so outside the data folder when the warehouse is.
+    audience = settings.audience_path
+    for suffix, what in (
+        ("", "the audience store"),
+        ("-wal", "the audience store's log"),
+        ("-shm", "the audience store's shared memory"),
+        (".sending", "the sending lock"),
+    ):
+        kept.append(Managed(audience.with_name(audience.name + suffix), what))
     home = prefect_home()
     if home is not None:
         kept.append(Managed(home, "inside Prefect's home folder"))

@@ -20,6 +20,7 @@ from flows.indexing import refresh_phrase_index
 from flows.settings import Settings
 from reports.errors import NothingToReport
 from warehouse import queries
+from warehouse.audience_counts import refresh_audience_counts
 from warehouse.db import checkpointed, connect, snapshot_path
 from warehouse.load import LoadCounts
 from warehouse.runs import finish_run, start_run
@@ -129,10 +130,16 @@ def recorded_run(
         raise RunIncomplete(summary)
 
 
-def publish_snapshot(settings: Settings) -> Path:
-    """Copy the warehouse to its read-only snapshot atomically, for readers while a flow writes."""
-    with checkpointed(settings.warehouse_path) as path:
-        return copy_atomically(path, snapshot_path(path))
+def publish_snapshot(settings: Settings, *, recount: bool = False, lock_wait: float | None = None) -> Path:
+    """Copy the warehouse to its read-only snapshot atomically, for readers while a flow writes; with
+    `recount` (who changed the audience), first refresh audience_counts from the audience store, which no
+    other run opens. Raises WarehouseLocked when another writer holds the warehouse over `lock_wait`."""
+    with connect(settings.warehouse_path, lock_wait=lock_wait) as con:
+        if recount:
+            refresh_audience_counts(con, settings.audience_path)
+        # The same process's second connection shares the writer lock and DuckDB's instance: no wait.
+        with checkpointed(settings.warehouse_path) as path:
+            return copy_atomically(path, snapshot_path(path))
 
 
 def run_name(template: str, **defaults: str) -> Callable[[], str]:

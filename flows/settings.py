@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from extractors.booleans import parse_boolean
 from extractors.errors import PapertrendError
 from extractors.ids import UnknownCategory, check_category
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
@@ -93,10 +94,18 @@ class Settings:
     email_unsubscribe_url: str = ""  # https endpoint taking ?token= (one-click, RFC 8058)
     email_unsubscribe_address: str = ""  # mailto target (default: from_address)
     email_ops_address: str = ""  # a failed flow run alerts it
+    email_log_days: int = 400  # days a message's row stays in the email log (the email flow prunes older ones)
 
     @property
     def warehouse_path(self) -> Path:
         return self.warehouse or self.data_dir / "warehouse.duckdb"
+
+    @property
+    def audience_path(self) -> Path:
+        """The audience store (subscribers, email log), beside the warehouse and never inside it."""
+        from warehouse.audience import audience_path
+
+        return audience_path(self.warehouse_path)
 
     @property
     def raw_dir(self) -> Path:
@@ -219,11 +228,7 @@ def _convert(kind: str, value: Any) -> Any:
     if "Path" in kind:
         return Path(value) if value not in ("", None) else None
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            return str(value).lower() in ("1", "true", "yes", "on")
-        raise ValueError(value)
+        return parse_boolean(value)  # the same rule as the subscriber CSV's cells
     return {"int": int, "float": float, "str": str}[kind](value)
 
 
@@ -405,6 +410,7 @@ BOUNDS: dict[str, Bound] = {
     "email_smtp_timeout": Bound(0, 600, above=True),
     "email_send_attempts": Bound(1, 10),
     "email_retry_backoff": Bound(0, 300),
+    "email_log_days": Bound(1, 36_500),
 }
 
 

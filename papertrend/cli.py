@@ -390,7 +390,9 @@ def _run_query(con: Any, query: str, format: Format, output: Path | None, *, max
     if timed_out or (failure and isinstance(failure[0], duckdb.InterruptException)):
         _fail(f"the query ran longer than {timeout:g} s and was stopped", "narrow it, or raise --timeout")
     if failure and isinstance(failure[0], duckdb.Error):
-        _fail(str(failure[0]).splitlines()[0], 'check the query; `papertrend sql "SHOW TABLES"` lists tables')
+        from warehouse.reader import hint_for
+
+        _fail(str(failure[0]).splitlines()[0], hint_for(str(failure[0])))
     if failure:
         raise failure[0]
 

@@ -19,7 +19,7 @@ from flows.run import RunIncomplete, RunSummary
 from flows.settings import Settings, settings_in_use
 from reports.weeks import last_complete_week_in_data
 from warehouse import queries
-from warehouse.db import connect, connect_for_reading
+from warehouse.db import connect_for_reading
 
 DEMO_SEED = 7
 DEMO_FROM = "papertrend@example.org"
@@ -106,13 +106,14 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
 
 
 def _subscribe_examples(settings: Settings) -> None:
+    from warehouse.audience import connect_audience
     from warehouse.subscribers import Subscriber, add_subscribers, subscribers, valid_subscriber
 
-    with connect(settings.warehouse_path) as con:
-        known = {s.address for s in subscribers(con, active_only=False)}
+    with connect_audience(settings.audience_path) as store:
+        known = {s.address for s in subscribers(store, active_only=False)}  # one who unsubscribed stays so
         fresh = [Subscriber(a, keywords=k) for a, k in DEMO_SUBSCRIBERS if a not in known]
         if fresh:
-            add_subscribers(con, [valid_subscriber(s) for s in fresh])
+            add_subscribers(store, [valid_subscriber(s) for s in fresh])
 
 
 def _backfill_quietly(start: date, end: date, overrides: dict, only: list[date] | None) -> RunSummary:

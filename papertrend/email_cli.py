@@ -2,12 +2,12 @@
 
 papertrend.cli registers them (register()) and hands over the shell's pieces:
 error reporting, settings and the flow context, so this module never imports it.
+Subscribers live in the audience store: these commands write it at once, then
+refresh the warehouse's audience counts when no flow holds the warehouse.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -22,9 +22,9 @@ import typer
 from flows.settings import Settings
 from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail
 from papertrend.options import DataDir
+from papertrend.subscriber_csv import CSV_FIELDS, EXPORT_ONLY, LIST_SEPARATOR
 
-LIST_SEPARATOR = ";"  # between keywords, topics or seeds in one CSV cell
-CSV_FIELDS = ("address", "name", "cadence", "keywords", "topics", "seeds", "max_papers", "only_matches")
+COUNTS_LOCK_WAIT = 2.0  # seconds a subscriber command waits for the warehouse to refresh the counts
 
 
 class _Shell:
@@ -73,9 +73,12 @@ def add(
     cadence: Annotated[Cadence, typer.Option(help="weekly or daily")] = Cadence.weekly,
     max_papers: Annotated[int, typer.Option(help="Papers per message at most")] = 10,
     only_matches: Annotated[bool, typer.Option(help="Send nothing in a period with no match")] = False,
+    resubscribe: Annotated[
+        bool, typer.Option(help="Subscribe again an address that unsubscribed (only if they asked)")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Subscribe ADDRESS (again: its settings are replaced, its unsubscribe token kept)."""
+    """Subscribe ADDRESS (again: its settings are replaced; one that unsubscribed needs --resubscribe)."""
     from warehouse.subscribers import Subscriber, valid_subscriber
 
     sub = valid_subscriber(
@@ -90,35 +93,39 @@ def add(
             only_matches,
         )
     )
-    stored = _store([sub], data_dir)[0]
-    typer.echo(f"subscribed {stored.address} ({stored.cadence})")
+    stored = _store([sub], data_dir, resubscribe=resubscribe, strict=True)
+    again = " again" if stored.resubscribed else ""
+    typer.echo(f"subscribed{again} {stored.subscribers[0].address} ({stored.subscribers[0].cadence})")
 
 
 def remove(
     who: Annotated[str, typer.Argument(help="Address or unsubscribe token")],
-    purge: Annotated[bool, typer.Option(help="Delete them and their email log instead of deactivating")] = False,
+    purge: Annotated[
+        bool, typer.Option(help="Erase the address for good: the subscriber, their tokens, their log's recipient")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Stop sending to a subscriber (kept, inactive, with their email log; --purge deletes both)."""
+    """Stop sending to a subscriber (kept, unsubscribed; --purge erases the address from the audience store)."""
     found = _remove(who, purge, data_dir)
     typer.echo(f"{'purged' if purge else 'unsubscribed'} {found}")
 
 
 def list_subscribers(
     format: Annotated[SubscriberFormat, typer.Option("--format", "-f")] = SubscriberFormat.table,
-    all: Annotated[bool, typer.Option("--all", help="Inactive ones too")] = False,
+    all: Annotated[bool, typer.Option("--all", help="Unsubscribed ones too")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """List subscribers and what they asked for."""
-    from warehouse.db import connect
+    """List subscribers and what they asked for (CSV cells that a spreadsheet would run are quote-prefixed)."""
+    from papertrend.subscriber_csv import write_csv
+    from warehouse.audience import connect_audience
     from warehouse.subscribers import subscribers
 
     settings = _shell.settings(data_dir)
-    if not settings.warehouse_path.exists():
-        typer.echo("no subscribers (no warehouse yet)")
+    if not settings.audience_path.exists():
+        typer.echo(f"no subscribers (no audience store at {settings.audience_path} yet)")
         return
-    with connect(settings.warehouse_path) as con:
-        subs = subscribers(con, active_only=not all)
+    with connect_audience(settings.audience_path) as store:
+        subs = subscribers(store, active_only=not all)
     rows = [
         {
             "address": s.address,
@@ -137,9 +144,7 @@ def list_subscribers(
     if format is SubscriberFormat.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     elif format is SubscriberFormat.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [*CSV_FIELDS, "active"])
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(rows, sys.stdout, [*CSV_FIELDS, *EXPORT_ONLY])  # type: ignore[arg-type]
     else:
         from rich.console import Console
         from rich.table import Table
@@ -160,12 +165,32 @@ def list_subscribers(
 
 def import_subscribers(
     file: Annotated[Path, typer.Argument(help=f"CSV with a header naming {', '.join(CSV_FIELDS)}")],
+    resubscribe: Annotated[
+        bool, typer.Option(help="Also subscribe again addresses that unsubscribed (only if they asked)")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Add every subscriber of a CSV file; the whole file is checked first and nothing is added if a row is bad."""
-    subs = _read_csv(file)
-    _store(subs, data_dir)
-    typer.echo(f"imported {len(subs)} subscriber(s) from {file}")
+    """Add every subscriber of a CSV file; the whole file is checked first and nothing is added if a row is bad.
+    An address that unsubscribed stays unsubscribed unless --resubscribe."""
+    from papertrend.subscriber_csv import CsvInvalid, read_csv
+
+    try:
+        subs = read_csv(file)
+    except CsvInvalid as exc:
+        failure = fail(str(exc), "fix these rows and import again" if exc.problems else "fix the file", EXIT_USAGE)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise failure from None
+    stored = _store(subs, data_dir, resubscribe=resubscribe)
+    line = f"imported {len(subs)} subscriber(s) from {file}: {stored.added} new, {stored.updated} updated"
+    if resubscribe:
+        line += f", {stored.resubscribed} re-subscribed"
+    typer.echo(line)
+    if stored.kept_unsubscribed:
+        typer.echo(
+            f"{len(stored.kept_unsubscribed)} address(es) unsubscribed before and were left unsubscribed "
+            "(--resubscribe only if they asked to come back)"
+        )
 
 
 def email(
@@ -190,10 +215,11 @@ def email(
         from flows.files import check_writable_folder
 
         check_writable_folder(outbox or settings.data_dir / "outbox", what="--outbox")
+    only = _subscriber_id(settings, to) if to else None  # the flow gets an id: Prefect stores its parameters
 
     period = week or (day.date().isoformat() if day else None)
     with _shell.flows_with(settings):
-        outcome = email_summaries(period, dry_run, str(outbox) if outbox else None, resend, to)
+        outcome = email_summaries(period, dry_run, str(outbox) if outbox else None, resend, only)
     if not (outcome.written or outcome.sent or outcome.skipped or outcome.failed):
         if to and not outcome.already_sent:  # a typo in --to is not "nobody due": it names nobody
             raise fail(
@@ -232,81 +258,63 @@ def unsubscribe(
     typer.echo(f"unsubscribed {_remove(who, False, data_dir)}")
 
 
-def _store(subs: list, data_dir: Path | None) -> list:
-    from flows.run import publish_snapshot
-    from warehouse.db import connect
+def _subscriber_id(settings: Settings, to: str) -> int:
+    from warehouse.audience import connect_audience
+    from warehouse.subscribers import SubscriberInvalid, subscribers, valid_address
+
+    try:
+        address = valid_address(to)
+    except SubscriberInvalid as exc:
+        raise fail(f"--to: {exc}", "give one subscriber's address", EXIT_USAGE) from None
+    found = []
+    if settings.audience_path.exists():
+        with connect_audience(settings.audience_path) as store:
+            found = subscribers(store, active_only=False, address=address)
+    if not found:
+        raise fail(f"--to {address}: no such subscriber", "`papertrend subscribers list --all` shows them")
+    if not found[0].active:
+        raise fail(f"--to {address}: unsubscribed", "nothing is sent to an address that unsubscribed")
+    return int(found[0].id or 0)  # every subscriber read from the store has its id
+
+
+def _store(subs: list, data_dir: Path | None, *, resubscribe: bool = False, strict: bool = False) -> Any:
+    from warehouse.audience import connect_audience
     from warehouse.subscribers import add_subscribers
 
     settings = _shell.settings(data_dir)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with connect(settings.warehouse_path) as con:
-        stored = add_subscribers(con, subs)
-    publish_snapshot(settings)
+    with connect_audience(settings.audience_path) as store:
+        stored = add_subscribers(store, subs, resubscribe=resubscribe, strict=strict)
+    _refresh_counts(settings)
     return stored
 
 
 def _remove(who: str, purge: bool, data_dir: Path | None) -> str:
-    from flows.run import publish_snapshot
-    from warehouse.db import connect
+    from warehouse.audience import connect_audience
     from warehouse.subscribers import remove_subscriber
 
     settings = _shell.settings(data_dir)
-    if not settings.warehouse_path.exists():
-        raise fail("no subscribers yet (no warehouse)", "add one with `papertrend subscribers add ADDRESS`")
-    with connect(settings.warehouse_path) as con:
-        found = remove_subscriber(con, who, purge=purge)
+    if not settings.audience_path.exists():
+        raise fail(
+            f"no subscribers yet (no audience store at {settings.audience_path})",
+            "add one with `papertrend subscribers add ADDRESS`",
+        )
+    with connect_audience(settings.audience_path) as store:
+        found = remove_subscriber(store, who, purge=purge)
     if found is None:
         raise fail(f"no subscriber {who!r}", "`papertrend subscribers list --all` shows them", EXIT_FAILURE)
-    publish_snapshot(settings)
+    _refresh_counts(settings)
     return found.address
 
 
-def _read_csv(file: Path) -> list:
-    from warehouse.subscribers import Subscriber, SubscriberInvalid, valid_subscriber
+def _refresh_counts(settings: Settings) -> None:
+    """Republish the warehouse with fresh audience counts, unless a flow holds it (then the next subscriber
+    command or email run refreshes them): the audience change is already stored, and never waits on a load."""
+    from flows.run import publish_snapshot
+    from warehouse.db import WarehouseLocked
 
+    if not settings.warehouse_path.exists():
+        return  # no warehouse yet: the first flow run counts
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {file}: {exc}", "give a UTF-8 CSV file", EXIT_USAGE) from None
-    reader = csv.DictReader(io.StringIO(text))
-    unknown = sorted(set(reader.fieldnames or ()) - set(CSV_FIELDS))
-    if "address" not in (reader.fieldnames or ()) or unknown:
-        raise fail(
-            f"{file}: the header must name address and may name {', '.join(CSV_FIELDS[1:])}"
-            + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
-            f"e.g. address,name,keywords (lists separated by '{LIST_SEPARATOR}')",
-            EXIT_USAGE,
-        )
-    subs, bad, seen = [], [], set()
-    for line, row in enumerate(reader, start=2):
-        try:
-            sub = valid_subscriber(
-                Subscriber(
-                    row.get("address") or "",
-                    row.get("name") or None,
-                    (row.get("cadence") or "weekly").strip(),
-                    _listed(row.get("keywords")),
-                    _listed(row.get("topics")),
-                    _listed(row.get("seeds")),
-                    int(row.get("max_papers") or 10),
-                    (row.get("only_matches") or "").strip().lower() in ("1", "true", "yes"),
-                )
-            )
-            if sub.address in seen:
-                raise SubscriberInvalid(f"address {sub.address} is on an earlier line too")
-            seen.add(sub.address)
-            subs.append(sub)
-        except (SubscriberInvalid, ValueError) as exc:
-            bad.append(f"line {line}: {exc}")
-    if bad:
-        failure = fail(
-            f"{file}: {len(bad)} bad row(s); nothing was imported", "fix these rows and import again", EXIT_USAGE
-        )
-        for problem in bad:
-            typer.echo(f"  {problem}", err=True)
-        raise failure
-    return subs
-
-
-def _listed(cell: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (cell or "").split(LIST_SEPARATOR) if part.strip())
+        publish_snapshot(settings, recount=True, lock_wait=COUNTS_LOCK_WAIT)
+    except WarehouseLocked:
+        typer.echo("(a flow holds the warehouse: audience_counts refresh with the next email run)", err=True)

@@ -22,17 +22,18 @@ from digest_replay.server import PortOutOfRange, PortUnavailable
 from extractors.errors import ExtractError, PapertrendError
 from extractors.ids import InvalidArxivId, UnknownCategory
 from flows.archive import ArchiveMissing
-from flows.exports import OutputRefused, OutputUnwritable
 from flows.bounds import DateOutOfRange, RangeTooLarge
+from flows.exports import OutputRefused, OutputUnwritable
 from flows.files import FolderUnwritable, GzipUnreadable, InputTooLarge, NotARegularFile
 from flows.http import FetchError
 from flows.run import RunIncomplete
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from reports.mailer import SmtpUnavailable
+from warehouse.audience import AudienceError
 from warehouse.db import WarehouseCorrupt, WarehouseError
 from warehouse.reader import QueryInvalid, StatementRefused
-from warehouse.subscribers import SubscriberInvalid
+from warehouse.subscribers import ConsentWithdrawn, SubscriberInvalid
 
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
 EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
@@ -61,6 +62,16 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         SubscriberInvalid,
         EXIT_USAGE,
         "fix the subscriber's address or options: one plain address like ada@example.org (README: Email)",
+    ),
+    (
+        ConsentWithdrawn,
+        EXIT_FAILURE,
+        "their unsubscribe is kept; `subscribers add --resubscribe` only if they asked to come back",
+    ),
+    (
+        AudienceError,
+        EXIT_FAILURE,
+        "restore the audience store from its backup (docs/operations.md: Audience store)",
     ),
     (
         SmtpUnavailable,

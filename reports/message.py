@@ -89,9 +89,9 @@ class Composer:
     def message_id(self, sub: Subscriber) -> str:
         return message_id(self.period.label, sub.address, self.sender.domain)
 
-    def compose(self, digest: Digest) -> tuple[bytes, str]:
+    def compose(self, digest: Digest, token: str = "") -> tuple[bytes, str]:
         """The message of `digest`, serialised (CRLF), and its Message-ID; papers are dropped from the end
-        until the HTML fits.
+        until the HTML fits. Its unsubscribe links carry `token` (the store keeps only its hash).
 
         The MIME tree is multipart/alternative (text, multipart/related (HTML, charts)). The chart parts
         are the same bytes in every message of the period, so they are serialised once, in __init__, and
@@ -101,7 +101,7 @@ class Composer:
         sub = digest.subscriber
         mid = self.message_id(sub)
         title = subject(self.period, digest)
-        unsubscribe = self._unsubscribe(sub.token)
+        unsubscribe = self._unsubscribe(token)
         context = self._context(digest, title, unsubscribe)
         # The budgets are measured as sent: quoted-printable makes 100 KB of HTML 140 KB.
         html_part = _text_part(self._html.render(context), "html")
@@ -159,7 +159,7 @@ class Composer:
 
     def _unsubscribe(self, token: str) -> list[str]:
         """The mailto URI, then the one-click https one when the operator runs an endpoint."""
-        mailto = f"mailto:{self._unsubscribe_address}?subject={quote('unsubscribe ' + token)}"
+        mailto = f"mailto:{self._unsubscribe_address}?subject={quote(('unsubscribe ' + token).strip())}"
         https = links.unsubscribe_link(self.sender.unsubscribe_url or "", token)
         return [mailto, https] if https else [mailto]
 

@@ -141,6 +141,20 @@ def test_only_warehouse_db_opens_duckdb():
     assert [_name(p) for p in MODULES if opens(p) and p != ROOT / "warehouse" / "db.py"] == []
 
 
+def test_only_warehouse_audience_opens_sqlite():
+    # The audience store (personal data) has one door, as the warehouse does.
+    def opens(path):
+        return any(
+            isinstance(n, ast.Attribute)
+            and n.attr == "connect"
+            and isinstance(n.value, ast.Name)
+            and n.value.id == "sqlite3"
+            for n in ast.walk(_tree(path))
+        )
+
+    assert [_name(p) for p in MODULES if opens(p) and p != ROOT / "warehouse" / "audience.py"] == []
+
+
 def test_sql_text_lives_only_in_warehouse():
     # Outside warehouse/, .sql()/.execute() may only run SQL a user typed (a variable), never a literal.
     def literal_sql(path):

@@ -6,6 +6,7 @@ import fcntl
 import logging
 import os
 import random
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +18,12 @@ import duckdb
 import polars as pl
 
 from extractors.errors import PapertrendError
+from warehouse.audience import audience_path
+from warehouse.audience_counts import audience_counts, write_audience_counts
+from warehouse.audience_move import AUDIENCE_VERSION, has_personal_tables, move_to_audience
 
 SCHEMA_VERSION_TABLE = "schema_version"
+REWRITE_PENDING = "rewrite_pending"  # present while an upgraded file still holds dropped personal data
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
 # Writers take turns: a flow holds the write connection only to load or commit
 # (seconds), so another writer waits its turn rather than failing.
@@ -142,18 +147,81 @@ def migrations() -> list[tuple[int, str]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply pending forward migrations, each in its own transaction; return the version."""
+    """Apply pending forward migrations, each in its own transaction; return the version.
+
+    Before migration 012 drops a warehouse's subscribers and email log, their rows move to the
+    audience store beside it (warehouse/audience_move.py); the caller then rewrites the file
+    (rewrite_file), because DuckDB keeps the bytes of dropped tables in free blocks.
+    """
     con.execute(f"""CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (
         version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)""")
-    current = con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchall()[0][0]
+    current = schema_version(con)
+    upgrading = has_personal_tables(con)  # a warehouse from before the audience store, not one being created
     for version, sql in migrations():
         if version <= current:
             continue
+        moved = (0, 0)
+        if version == AUDIENCE_VERSION and upgrading:
+            moved = move_to_audience(con, audience_path(database_path(con)))
+            if any(moved):
+                log.warning(
+                    "warehouse upgrade: %d subscriber(s) and %d email log row(s) moved to the audience store", *moved
+                )
         with transaction(con):
             con.execute(sql)
             con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} VALUES (?, now()::TIMESTAMP)", [version])
+            if version == AUDIENCE_VERSION and upgrading:
+                # Durable until rewrite_file succeeds: a failed rewrite is retried on the next open.
+                con.execute(f"CREATE TABLE {REWRITE_PENDING} (since TIMESTAMP)")
+            if any(moved):  # analysts see the moved audience as counts at once
+                write_audience_counts(con, audience_counts(audience_path(database_path(con))))
         current = version
     return current
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The newest migration applied to the warehouse open on `con` (0 for a new file)."""
+    tables = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?",
+        [SCHEMA_VERSION_TABLE],
+    ).fetchall()[0][0]
+    if not tables:
+        return 0
+    return int(con.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}").fetchall()[0][0])
+
+
+def database_path(con: duckdb.DuckDBPyConnection) -> Path:
+    """The file of the database open on `con`."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return Path(rows[0][0])
+
+
+def rewrite_file(path: Path) -> None:
+    """Copy the warehouse at `path` into a fresh file and rename it over the old one, so no freed block of
+    the old file (a dropped table's rows) survives; the caller holds the writer lock and no connection.
+
+    CHECKPOINT alone only marks blocks free; only a copy leaves their bytes behind for good.
+    """
+    fresh = path.with_name(path.name + ".rewrite")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect(str(fresh))
+    try:
+        con.execute("ATTACH ? AS old (READ_ONLY)", [str(path)])
+        name = con.execute("SELECT current_database()").fetchall()[0][0]
+        con.execute(f"COPY FROM DATABASE old TO {_quoted(name)}")
+        con.execute("DETACH old")
+        con.execute(f"DROP TABLE IF EXISTS {REWRITE_PENDING}")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    with open(fresh, "rb") as file:
+        os.fsync(file.fileno())
+    os.replace(fresh, path)
+    Path(str(path) + ".wal").unlink(missing_ok=True)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 @contextmanager
@@ -200,8 +268,9 @@ def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb
         con.execute("SET TimeZone = 'UTC'")
         if read_only:
             con.execute("SET lock_configuration = true")
-        else:
-            migrate(con)
+        elif _migrate_personal_data_out(con, path):
+            con = _open_with_retry(path, read_only=False, lock_wait=lock_wait)
+            con.execute("SET TimeZone = 'UTC'")
         yield con
     except duckdb.Error as exc:
         why = _damage_in(exc)
@@ -210,6 +279,27 @@ def _opened(path: Path, *, read_only: bool, lock_wait: float) -> Iterator[duckdb
         raise corrupt(path, why) from exc
     finally:
         con.close()
+
+
+def _migrate_personal_data_out(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Migrate; when personal tables were taken out and the file not yet rewritten, rewrite it (and its
+    snapshot) and return True."""
+    migrate(con)
+    pending = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?",
+        [REWRITE_PENDING],
+    ).fetchall()[0][0]
+    if not pending:
+        return False
+    con.close()
+    rewrite_file(path)
+    snapshot = snapshot_path(path)
+    if snapshot.exists():  # the old snapshot is a copy of the old bytes: replace it with the new file's
+        copy = snapshot.with_name(snapshot.name + ".tmp")
+        shutil.copyfile(path, copy)
+        os.replace(copy, snapshot)
+    log.warning("warehouse upgrade: %s rewritten without the personal data", path)
+    return True
 
 
 # Per warehouse: (lock file descriptor, connections open) held by this process.
@@ -358,4 +448,9 @@ def connect_for_reading(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]
             f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
         )
     with connect(snapshot, read_only=True) as con:
+        if has_personal_tables(con):  # a snapshot published before the upgrade: never shown
+            raise WarehouseError(
+                f"the snapshot {snapshot} predates the audience store and holds personal data; run any flow "
+                "(e.g. `papertrend index-terms`) to upgrade the warehouse and republish it"
+            )
         yield con

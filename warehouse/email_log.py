@@ -1,23 +1,25 @@
-"""The email log: one row per (period, recipient), so each summary goes out once.
+"""The email log (in the audience store): one row per (period, recipient), so each summary goes out once.
 
 A message is marked `pending` (attempts + 1) before it is handed to the SMTP
 server and `sent` after the server's 250. A crash between the two leaves it
 pending, and the next run sends it again with the same Message-ID: at most
 one duplicate per crash, which mail clients that thread by Message-ID fold.
+The claim also stores the hash of the message's unsubscribe token, so its
+links work for as long as the subscriber exists.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-import duckdb
-import polars as pl
-
-from warehouse.db import registered, transaction
+from warehouse.audience import now_text, writing
 
 STATUSES = ("pending", "sent", "failed", "skipped")
 MAX_REPLY = 500  # characters of the server's reply kept
+RECIPIENT = "<recipient>"  # what a reply's copy of the address becomes
 
 
 @dataclass(frozen=True)
@@ -25,75 +27,139 @@ class LogEntry:
     """Where one recipient's message of a period stands."""
 
     period: str
-    address: str
+    address: str | None  # None once the subscriber was purged
     status: str
     attempts: int
     last_reply: str | None
-    message_id: str
+    message_id: str | None
     updated_at: datetime
+    subscriber_id: int | None = None
 
 
-def log_entries(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, LogEntry]:
-    """The log of `period` by address."""
+@dataclass(frozen=True)
+class Claim:
+    """A message about to be handed over: whose, its Message-ID and the sha256 of its unsubscribe token."""
+
+    subscriber_id: int
+    message_id: str
+    token_hash: str | None = None
+
+
+def log_entries(con: sqlite3.Connection, period: str) -> dict[str, LogEntry]:
+    """The log of `period` by address (rows of purged subscribers are left out)."""
+    return {e.address: e for e in _entries(con, period) if e.address is not None}
+
+
+def entries_by_subscriber(con: sqlite3.Connection, period: str) -> dict[int, LogEntry]:
+    """The log of `period` by subscriber id."""
+    return {e.subscriber_id: e for e in _entries(con, period) if e.subscriber_id is not None}
+
+
+def _entries(con: sqlite3.Connection, period: str) -> list[LogEntry]:
     rows = con.execute(
-        """SELECT period, address, status, attempts, last_reply, message_id, updated_at
-           FROM email_log WHERE period = ? ORDER BY address""",
+        """SELECT l.period, s.address, l.status, l.attempts, l.last_reply, l.message_id, l.updated_at, l.subscriber_id
+           FROM email_log l LEFT JOIN subscribers s ON s.id = l.subscriber_id
+           WHERE l.period = ? ORDER BY s.address_key""",
         [period],
     ).fetchall()
-    return {row[1]: LogEntry(*row) for row in rows}
+    return [LogEntry(p, a, st, n, r, m, datetime.fromisoformat(u), i) for p, a, st, n, r, m, u, i in rows]
 
 
-def claim(
-    con: duckdb.DuckDBPyConnection, period: str, messages: list[tuple[str, str]], resend: bool = False
-) -> set[str]:
-    """Mark the messages (address, Message-ID) of `period` pending, one attempt more each, and return the
-    addresses this call claimed: not those another run sent, refused or skipped meanwhile (unless `resend`)."""
+def claim(con: sqlite3.Connection, period: str, messages: list[Claim], resend: bool = False) -> set[int]:
+    """Mark the messages of `period` pending, one attempt more each, keep their token hashes, and return the
+    subscriber ids this call claimed: not those another run sent, refused or skipped meanwhile (unless
+    `resend`). One short transaction."""
     if not messages:
         return set()
-    now = _now()
-    frame = pl.DataFrame(
-        {"address": [a for a, _ in messages], "message_id": [m for _, m in messages]},
-        schema={"address": pl.String, "message_id": pl.String},
-    )
-    with transaction(con), registered(con, due=frame):
-        rows = con.execute(
-            """INSERT INTO email_log SELECT $period, address, 'pending', 1, NULL, message_id, $now, $now FROM due
-               ON CONFLICT DO UPDATE SET status = 'pending', attempts = email_log.attempts + 1,
-                                         message_id = excluded.message_id, updated_at = excluded.updated_at
-               WHERE email_log.status = 'pending' OR $resend
-               RETURNING address""",
-            {"period": period, "now": now, "resend": resend},
-        ).fetchall()
-    return {address for (address,) in rows}
+    now = now_text()
+    claimed = set()
+    with writing(con):
+        for message in messages:
+            row = con.execute(
+                """INSERT INTO email_log (period, subscriber_id, status, attempts, last_reply, message_id,
+                                          created_at, updated_at)
+                   VALUES (:period, :id, 'pending', 1, NULL, :mid, :now, :now)
+                   ON CONFLICT (period, subscriber_id) DO UPDATE SET status = 'pending',
+                          attempts = email_log.attempts + 1, message_id = excluded.message_id,
+                          updated_at = excluded.updated_at
+                   WHERE email_log.status = 'pending' OR :resend
+                   RETURNING subscriber_id""",
+                {
+                    "period": period,
+                    "id": message.subscriber_id,
+                    "mid": message.message_id,
+                    "now": now,
+                    "resend": resend,
+                },
+            ).fetchone()
+            if row is None:
+                continue
+            claimed.add(row[0])
+            if message.token_hash:
+                con.execute(
+                    "INSERT OR IGNORE INTO tokens VALUES (?, ?, ?, ?)",
+                    [message.token_hash, message.subscriber_id, period, now],
+                )
+    return claimed
 
 
 def mark_done(
-    con: duckdb.DuckDBPyConnection, period: str, address: str, status: str, reply: str | None, message_id: str
+    con: sqlite3.Connection,
+    period: str,
+    subscriber_id: int,
+    status: str,
+    reply: str | None,
+    message_id: str,
+    *,
+    address: str | None = None,
 ) -> None:
-    """Record how a recipient's message ended: sent, failed or skipped, with the server's last reply."""
+    """Record how a recipient's message ended: sent, failed or skipped, with the server's last reply
+    (any copy of `address` in it blanked out, so the log's text never repeats the recipient)."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
-    now = _now()
     params = {
         "period": period,
-        "address": address,
+        "id": subscriber_id,
         "status": status,
-        "reply": reply[:MAX_REPLY] if reply else None,
-        "message_id": message_id,
-        "now": now,
+        "reply": scrubbed(reply, address)[:MAX_REPLY] if reply else None,
+        "mid": message_id,
+        "now": now_text(),
+        "attempts": 0 if status == "skipped" else 1,
     }
-    # An UPDATE of the pending row costs half an upsert (1 ms against 2): this runs once per message.
-    updated = con.execute(
-        """UPDATE email_log SET status = $status, last_reply = $reply, message_id = $message_id, updated_at = $now
-           WHERE period = $period AND address = $address""",
-        params,
-    ).fetchall()[0][0]
-    if not updated:
+    with writing(con):
         con.execute(
-            """INSERT INTO email_log VALUES ($period, $address, $status, $attempts, $reply, $message_id, $now, $now)""",
-            params | {"attempts": 0 if status == "skipped" else 1},
+            """INSERT INTO email_log (period, subscriber_id, status, attempts, last_reply, message_id,
+                                      created_at, updated_at)
+               VALUES (:period, :id, :status, :attempts, :reply, :mid, :now, :now)
+               ON CONFLICT (period, subscriber_id) DO UPDATE SET status = excluded.status,
+                      last_reply = excluded.last_reply, message_id = excluded.message_id,
+                      updated_at = excluded.updated_at""",
+            params,
         )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+def scrubbed(text: str, address: str | None) -> str:
+    """`text` with every copy of `address` (any case) replaced by RECIPIENT."""
+    return re.sub(re.escape(address), RECIPIENT, text, flags=re.IGNORECASE) if address else text
+
+
+def prune(con: sqlite3.Connection, days: int) -> int:
+    """Delete log rows last changed more than `days` ago, except pending ones (still owed); return how many."""
+    cutoff = (datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)).isoformat(timespec="seconds")
+    with writing(con):
+        cursor = con.execute("DELETE FROM email_log WHERE updated_at < ? AND status != 'pending'", [cutoff])
+    return cursor.rowcount
+
+
+def counts(con: sqlite3.Connection) -> list[tuple[str, str | None, str | None, str, int]]:
+    """What analysts may know, as (kind, cadence, period, status, count): subscribers per cadence and status,
+    messages per period and status. No address, name, interest or token."""
+    subscribers = con.execute(
+        """SELECT 'subscribers', cadence, NULL, CASE WHEN active THEN 'active' ELSE 'unsubscribed' END, count(*)
+           FROM subscribers GROUP BY 2, 4"""
+    ).fetchall()
+    messages = con.execute(
+        """SELECT 'messages', CASE WHEN period LIKE '%-W%' THEN 'weekly' ELSE 'daily' END, period, status, count(*)
+           FROM email_log GROUP BY 2, 3, 4"""
+    ).fetchall()
+    return sorted(subscribers + messages, key=lambda row: tuple(str(v) for v in row))

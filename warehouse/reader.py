@@ -64,3 +64,18 @@ def check_reading(con: duckdb.DuckDBPyConnection, query: str) -> None:
                 continue
         word = statement.query.split(None, 1)[0].upper() if statement.query.strip() else str(kind)
         raise StatementRefused(f"{word} is refused: `papertrend sql` is read-only by design")
+
+
+PERSONAL_TABLES = ("subscribers", "email_log")
+DEFAULT_HINT = 'check the query; `papertrend sql "SHOW TABLES"` lists tables'
+
+
+def hint_for(message: str) -> str:
+    """What to do about a failed query: for the personal tables, where they went; else the generic advice."""
+    lowered = message.lower()
+    if "does not exist" in lowered and any(name in lowered for name in PERSONAL_TABLES):
+        return (
+            "subscribers and the email log are personal data and live in the audience store, not the warehouse; "
+            "query audience_counts for subscribers per cadence and messages per period"
+        )
+    return DEFAULT_HINT

@@ -1,21 +1,23 @@
-"""Subscribers of the email summaries: who gets what, how often, and the token that stops it.
+"""Subscribers of the email summaries (in the audience store): who gets what, how often, and consent.
 
 An address is one mailbox, checked here before it is stored, so nothing read
-back from the table can carry a second recipient or a header break.
+back from the table can carry a second recipient or a header break. One
+mailbox is one subscriber whatever the case of its letters (address_key), and
+an unsubscribe is kept: only an explicit resubscribe undoes it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-import secrets
+import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-import duckdb
+from datetime import datetime
 
 from extractors.errors import PapertrendError
 from extractors.ids import InvalidArxivId, canonical_arxiv_id
-from warehouse.db import transaction
+from warehouse.audience import erase_freed_bytes, now_text, writing
 
 CADENCES = ("weekly", "daily")
 MAX_ADDRESS = 254  # RFC 5321's path limit less the angle brackets
@@ -29,10 +31,26 @@ _ADDRESS = re.compile(
 )
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_COLUMNS = "id, address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created_at, active"
 
 
 class SubscriberInvalid(PapertrendError, ValueError):
     """A subscriber's address or settings cannot be used; the message names the entry."""
+
+
+class ConsentWithdrawn(PapertrendError):
+    """The address unsubscribed; only an explicit resubscribe adds it again."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What storing a list of subscribers did."""
+
+    subscribers: list[Subscriber]  # as stored, in the order given
+    added: int = 0
+    updated: int = 0
+    resubscribed: int = 0
+    kept_unsubscribed: list[str] = field(default_factory=list)  # addresses left alone: they unsubscribed
 
 
 @dataclass(frozen=True)
@@ -48,8 +66,8 @@ class Subscriber:
     max_papers: int = DEFAULT_MAX_PAPERS
     only_matches: bool = False
     created_at: datetime | None = None
-    token: str = field(default="", repr=False)
     active: bool = True
+    id: int | None = None  # the audience store's key: what flows pass around instead of the address
 
     @property
     def filtered(self) -> bool:
@@ -100,87 +118,159 @@ def valid_subscriber(sub: Subscriber) -> Subscriber:
         sub.max_papers,
         sub.only_matches,
         sub.created_at,
-        sub.token,
         sub.active,
+        sub.id,
     )
 
 
-def add_subscribers(con: duckdb.DuckDBPyConnection, subs: list[Subscriber]) -> list[Subscriber]:
-    """Store `subs` (validated by the caller) in one transaction; an address already there gets the new
-    settings and is active again, keeping its token and creation time. Returns them as stored."""
-    now = datetime.now(UTC).replace(tzinfo=None)
-    with transaction(con):
+def address_key(address: str) -> str:
+    """The one key of a mailbox: the address lower-cased (KIM@example.org and kim@example.org are one)."""
+    return address.lower()
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of an unsubscribe token: its sha256, so a copy of the store unsubscribes nobody."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_subscribers(
+    con: sqlite3.Connection, subs: list[Subscriber], *, resubscribe: bool = False, strict: bool = False
+) -> Stored:
+    """Store `subs` (validated by the caller) in one transaction.
+
+    A known address (any case) gets the new settings, keeping its creation time. One that unsubscribed
+    is left as it is unless `resubscribe` (then it is active again and counted); with `strict`, such an
+    address raises ConsentWithdrawn instead and nothing is stored. A sub with active=False unsubscribes.
+    """
+    now = now_text()
+    added = updated = resubscribed = 0
+    kept: list[str] = []
+    with writing(con):
         for sub in subs:
+            row = con.execute(
+                "SELECT id, active, unsubscribed_at FROM subscribers WHERE address_key = ?", [address_key(sub.address)]
+            ).fetchone()
+            if row is None:
+                con.execute(
+                    """INSERT INTO subscribers (address, address_key, name, cadence, keywords, topics, seeds,
+                              max_papers, only_matches, created_at, active, unsubscribed_at)
+                       VALUES (:address, :key, :name, :cadence, :keywords, :topics, :seeds, :max_papers,
+                              :only_matches, :now, :active, CASE WHEN :active THEN NULL ELSE :now END)""",
+                    _params(sub) | {"now": now},
+                )
+                added += 1
+                continue
+            withdrawn = not row[1]
+            if withdrawn and sub.active and not resubscribe:
+                if strict:
+                    raise ConsentWithdrawn(
+                        f"{sub.address} unsubscribed on {(row[2] or '?')[:10]}; add --resubscribe only if they asked "
+                        "to come back"
+                    )
+                kept.append(sub.address)
+                continue
             con.execute(
-                """INSERT INTO subscribers VALUES ($address, $name, $cadence, $keywords, $topics, $seeds,
-                          $max_papers, $only_matches, $now, $token, true)
-                   ON CONFLICT (address) DO UPDATE SET name = excluded.name, cadence = excluded.cadence,
-                          keywords = excluded.keywords, topics = excluded.topics, seeds = excluded.seeds,
-                          max_papers = excluded.max_papers, only_matches = excluded.only_matches, active = true""",
-                {
-                    "address": sub.address,
-                    "name": sub.name,
-                    "cadence": sub.cadence,
-                    "keywords": list(sub.keywords),
-                    "topics": list(sub.topics),
-                    "seeds": list(sub.seeds),
-                    "max_papers": sub.max_papers,
-                    "only_matches": sub.only_matches,
-                    "now": now,
-                    # Hex: a token never starts with "-", which a command line would read as an option.
-                    "token": secrets.token_hex(20),
-                },
+                """UPDATE subscribers SET name = :name, cadence = :cadence, keywords = :keywords, topics = :topics,
+                          seeds = :seeds, max_papers = :max_papers, only_matches = :only_matches, active = :active,
+                          unsubscribed_at = CASE WHEN :active THEN NULL ELSE coalesce(unsubscribed_at, :now) END
+                   WHERE id = :id""",
+                _params(sub) | {"now": now, "id": row[0]},
             )
-    stored = {s.address: s for s in subscribers(con, active_only=False)}
-    return [stored[s.address] for s in subs]
+            resubscribed += withdrawn and sub.active
+            updated += not (withdrawn and sub.active)
+    stored = {address_key(s.address): s for s in subscribers(con, active_only=False)}
+    return Stored([stored[address_key(s.address)] for s in subs], added, updated, resubscribed, kept)
+
+
+def _params(sub: Subscriber) -> dict:
+    return {
+        "address": sub.address,
+        "key": address_key(sub.address),
+        "name": sub.name,
+        "cadence": sub.cadence,
+        "keywords": json.dumps(list(sub.keywords)),
+        "topics": json.dumps(list(sub.topics)),
+        "seeds": json.dumps(list(sub.seeds)),
+        "max_papers": sub.max_papers,
+        "only_matches": sub.only_matches,
+        "active": sub.active,
+    }
 
 
 def subscribers(
-    con: duckdb.DuckDBPyConnection,
+    con: sqlite3.Connection,
     *,
     active_only: bool = True,
     cadence: str | None = None,
     address: str | None = None,
-    token: str | None = None,
+    ids: list[int] | None = None,
 ) -> list[Subscriber]:
-    """Subscribers by address; only active ones unless asked, of one cadence, address or token if given."""
+    """Subscribers by address; only active ones unless asked, of one cadence, one address (any case) or ids."""
     rows = con.execute(
-        """SELECT address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created_at, token, active
-           FROM subscribers WHERE (active OR NOT $active_only) AND ($cadence IS NULL OR cadence = $cadence)
-             AND ($address IS NULL OR address = $address) AND ($token IS NULL OR token = $token)
-           ORDER BY address""",
-        {"active_only": active_only, "cadence": cadence, "address": address, "token": token},
+        f"""SELECT {_COLUMNS} FROM subscribers
+            WHERE (active OR NOT :active_only) AND (:cadence IS NULL OR cadence = :cadence)
+              AND (:key IS NULL OR address_key = :key)
+            ORDER BY address_key""",
+        {"active_only": active_only, "cadence": cadence, "key": address_key(address) if address else None},
     ).fetchall()
-    return [
-        Subscriber(a, n, c, tuple(k), tuple(t), tuple(s), m, o, created, token, active)
-        for a, n, c, k, t, s, m, o, created, token, active in rows
-    ]
+    found = [_subscriber(row) for row in rows]
+    return found if ids is None else [s for s in found if s.id in set(ids)]
 
 
-def remove_subscriber(con: duckdb.DuckDBPyConnection, who: str, *, purge: bool = False) -> Subscriber | None:
-    """Deactivate the subscriber with address or unsubscribe token `who` (delete them and their email log
-    when `purge`); returns who it was, or None when nobody matches."""
-    found = _find(con, who)
+def _subscriber(row: tuple) -> Subscriber:
+    id_, address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created, active = row
+    return Subscriber(
+        address,
+        name,
+        cadence,
+        tuple(json.loads(keywords)),
+        tuple(json.loads(topics)),
+        tuple(json.loads(seeds)),
+        max_papers,
+        bool(only_matches),
+        datetime.fromisoformat(created),
+        bool(active),
+        id_,
+    )
+
+
+def remove_subscriber(con: sqlite3.Connection, who: str, *, purge: bool = False) -> Subscriber | None:
+    """Deactivate the subscriber with address or unsubscribe token `who`; returns who it was, or None.
+
+    With `purge` the address is erased for good: the subscriber row and their tokens are deleted, their
+    email log rows keep only period and status (no recipient, reply or Message-ID), and the store is
+    rewritten (VACUUM, WAL truncated) so no byte of the address remains in its files.
+    """
+    found = find_subscriber(con, who)
     if found is None:
         return None
-    with transaction(con):
+    with writing(con):
         if purge:
-            con.execute("DELETE FROM email_log WHERE address = ?", [found.address])
-            con.execute("DELETE FROM subscribers WHERE address = ?", [found.address])
+            con.execute("UPDATE email_log SET last_reply = NULL, message_id = NULL WHERE subscriber_id = ?", [found.id])
+            con.execute("DELETE FROM subscribers WHERE id = ?", [found.id])  # tokens cascade, the log is unlinked
         else:
-            con.execute("UPDATE subscribers SET active = false WHERE address = ?", [found.address])
+            con.execute(
+                "UPDATE subscribers SET active = 0, unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?",
+                [now_text(), found.id],
+            )
+    if purge:
+        erase_freed_bytes(con)
     return found
 
 
-def _find(con: duckdb.DuckDBPyConnection, who: str) -> Subscriber | None:
+def find_subscriber(con: sqlite3.Connection, who: str) -> Subscriber | None:
+    """The subscriber with address (any case) or unsubscribe token `who`, active or not; None if nobody."""
     who = who.strip()
     if "@" in who:
         try:
             match = subscribers(con, active_only=False, address=valid_address(who))
         except SubscriberInvalid:
             return None
-    elif _TOKEN.match(who):
-        match = subscribers(con, active_only=False, token=who)
-    else:
+        return match[0] if match else None
+    if not _TOKEN.match(who):
         return None
-    return match[0] if match else None
+    row = con.execute(
+        f"SELECT {_COLUMNS} FROM subscribers WHERE id = (SELECT subscriber_id FROM tokens WHERE token_hash = ?)",
+        [token_hash(who)],
+    ).fetchone()
+    return _subscriber(row) if row else None

@@ -1,4 +1,4 @@
-"""Email delivery against a real local SMTP server (aiosmtpd) and a real DuckDB warehouse; no mock of smtplib."""
+"""Email delivery against a real local SMTP server (aiosmtpd), a real DuckDB warehouse and a real audience store."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from reports.trends import build_week_report
 from reports.weeks import iso_week, week_start
 from tests.factories import add_hf_papers, load_corpus, self_signed_certificate
 from warehouse import email_log
+from warehouse.audience import connect_audience
 from warehouse.db import connect
-from warehouse.subscribers import Subscriber, add_subscribers, valid_subscriber
+from warehouse.subscribers import Subscriber, add_subscribers, find_subscriber, valid_subscriber
 
 FROM = "papertrend@example.org"
 SENTINEL = "s3ntinel-Pa55word-7f3a"
@@ -62,8 +63,15 @@ def data_dir(tmp_path: Path, corpus_warehouse) -> Path:
 
 
 def subscribe(data_dir: Path, *subs: Subscriber) -> None:
-    with connect(data_dir / "warehouse.duckdb") as con:
-        add_subscribers(con, [valid_subscriber(s) for s in subs])
+    with connect_audience(data_dir / "audience.sqlite3") as store:
+        add_subscribers(store, [valid_subscriber(s) for s in subs])
+
+
+def subscriber_id(data_dir: Path, address: str) -> int:
+    with connect_audience(data_dir / "audience.sqlite3") as store:
+        found = find_subscriber(store, address)
+    assert found is not None and found.id is not None
+    return found.id
 
 
 def settings_for(data_dir: Path, smtp: LocalSmtpServer, **extra) -> Settings:
@@ -78,8 +86,8 @@ def settings_for(data_dir: Path, smtp: LocalSmtpServer, **extra) -> Settings:
 
 
 def log_rows(data_dir: Path, week: str) -> dict[str, email_log.LogEntry]:
-    with connect(data_dir / "warehouse.duckdb") as con:
-        return email_log.log_entries(con, week)
+    with connect_audience(data_dir / "audience.sqlite3") as store:
+        return email_log.log_entries(store, week)
 
 
 def your_topics(message) -> str:
@@ -131,7 +139,14 @@ def test_a_second_run_sends_nothing_and_resend_sends_again_with_the_same_message
         deliver(settings, "weekly", week, report=corpus_warehouse[2])
         again = deliver(settings, "weekly", week, report=corpus_warehouse[2])
         assert again.sent == 0 and again.already_sent == 2 and len(smtp.received) == 2
-        resent = deliver(settings, "weekly", week, report=corpus_warehouse[2], resend=True, to="ada@example.org")
+        resent = deliver(
+            settings,
+            "weekly",
+            week,
+            report=corpus_warehouse[2],
+            resend=True,
+            to=subscriber_id(data_dir, "ada@example.org"),
+        )
     assert resent.sent == 1 and len(smtp.received) == 3
     ids = [r.message["Message-ID"] for r in smtp.received if r.recipients == ("ada@example.org",)]
     assert len(ids) == 2 and ids[0] == ids[1]
@@ -202,9 +217,10 @@ def test_a_message_left_pending_by_a_crash_is_sent_again_with_its_message_id(dat
     week = corpus_warehouse[1]
     subscribe(data_dir, Subscriber("ada@example.org"), Subscriber("bob@example.org"))
     mid = message_id(week, "ada@example.org", "example.org")
-    with connect(data_dir / "warehouse.duckdb") as con:
-        email_log.claim(con, week, [("ada@example.org", mid)])
-        email_log.mark_done(con, week, "bob@example.org", "sent", "250 ok", message_id(week, "bob@example.org", "x"))
+    ada, bob = subscriber_id(data_dir, "ada@example.org"), subscriber_id(data_dir, "bob@example.org")
+    with connect_audience(data_dir / "audience.sqlite3") as store:
+        email_log.claim(store, week, [email_log.Claim(ada, mid)])
+        email_log.mark_done(store, week, bob, "sent", "250 ok", message_id(week, "bob@example.org", "x"))
     with LocalSmtpServer() as smtp:
         outcome = deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
     assert outcome.sent == 1 and [r.message["Message-ID"] for r in smtp.received] == [mid]
@@ -280,16 +296,16 @@ def test_daily_subscribers_get_the_days_papers_in_hf_order(data_dir, corpus_ware
 def test_an_https_unsubscribe_endpoint_adds_one_click_unsubscribe(data_dir, corpus_warehouse):
     week = corpus_warehouse[1]
     subscribe(data_dir, Subscriber("ada@example.org"))
-    with connect(data_dir / "warehouse.duckdb") as con:
-        token = con.execute("SELECT token FROM subscribers").fetchall()[0][0]
     extra = {"email_unsubscribe_url": "https://papers.example.org/unsubscribe"}
     with LocalSmtpServer() as smtp:
         deliver(settings_for(data_dir, smtp, **extra), "weekly", week, report=corpus_warehouse[2])
     msg = smtp.received[0].message
-    assert msg["List-Unsubscribe"].endswith(f", <https://papers.example.org/unsubscribe?token={token}>")
+    token = re.search(r"unsubscribe\?token=([0-9a-f]{40})>$", msg["List-Unsubscribe"]).group(1)
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     html = BeautifulSoup(msg.get_body(preferencelist=("html",)).get_content(), "html.parser")
     assert f"https://papers.example.org/unsubscribe?token={token}" in [a["href"] for a in html.find_all("a")]
+    with connect_audience(data_dir / "audience.sqlite3") as store:
+        assert find_subscriber(store, token).address == "ada@example.org"  # the link works
 
 
 @pytest.mark.slow
@@ -309,7 +325,7 @@ def test_the_email_command_exits_1_listing_the_recipients_not_delivered(data_dir
         }
         result = CliRunner().invoke(app, ["email", "--week", week, "--data-dir", str(data_dir)], env=env)
     assert result.exit_code == 1, result.output
-    assert f"{week}: sent=1 skipped=0 already_sent=0 failed=1" in result.stdout
+    assert f"{week}: sent=1 skipped=0 already_sent=0 failed=1" in result.stdout, result.stderr
     assert "bob@example.org: 550" in result.stderr and "not delivered" in result.stderr
 
 

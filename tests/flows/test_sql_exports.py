@@ -142,3 +142,20 @@ def test_several_statements_are_refused_and_run_none(data):
 def test_a_query_may_start_with_a_comment(data):
     result = _sql(data, query="-- how many papers?\nSELECT count(*) AS n FROM papers")
     assert result.exit_code == 0 and result.stdout == "n\n1\n"
+
+
+def test_the_audience_store_beside_a_warehouse_outside_the_data_folder_is_refused(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    warehouse = elsewhere / "warehouse.duckdb"
+    monkeypatch.setenv("PAPERTREND_WAREHOUSE", str(warehouse))
+    data = tmp_path / "data"
+    with connect(warehouse) as con:
+        load_pages(con, [PageResult(page(), [record()])], run_id="r1")
+    publish_snapshot(Settings.load(data_dir=data))
+    store = Settings.load(data_dir=data).audience_path
+    assert store.parent == elsewhere
+    for target in (store, Path(f"{store}-wal"), Path(f"{store}.sending")):
+        result = _sql(data, "-o", str(target), "--overwrite")
+        assert result.exit_code == 2, target
+        assert "papertrend manages" in _one_line(result)
+        assert not target.exists()

@@ -18,7 +18,7 @@ from flows.weekly import weekly_report
 from papertrend.demo import replay_overrides
 from reports.weeks import last_complete_week_in_data, week_start
 from tests.factories import add_hf_papers, run_flow
-from warehouse.db import connect
+from warehouse.audience import connect_audience
 from warehouse.subscribers import Subscriber, add_subscribers, valid_subscriber
 
 SENTINEL = "s3ntinel-Pa55word-e2e-91c"
@@ -50,9 +50,9 @@ def test_hostile_paper_data_never_becomes_a_header_a_recipient_a_script_or_a_lin
     settings = Settings.load(data_dir=tmp_path / "data")
     with ReplayServer(tmp_path / "corpus") as server:
         run_flow(replay_overrides(settings, server.base_url), backfill, summary.first_date, summary.last_date)
-    with connect(settings.warehouse_path) as con:
+    with connect_audience(settings.audience_path) as store:
         add_subscribers(
-            con,
+            store,
             [
                 valid_subscriber(Subscriber("ada@example.org", "Ada\r\nBcc: eve@evil.test", keywords=("zorblax",))),
                 valid_subscriber(Subscriber("bob@example.org", keywords=("zorblax",))),

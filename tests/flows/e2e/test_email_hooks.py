@@ -12,7 +12,7 @@ from flows.ingest import ingest
 from flows.run import RunIncomplete
 from flows.settings import Settings, SettingsInvalid, smtp_password
 from tests.factories import arm, overrides_for, run_flow
-from warehouse.db import connect
+from warehouse.audience import connect_audience
 from warehouse.subscribers import Subscriber, add_subscribers, valid_subscriber
 
 
@@ -30,9 +30,9 @@ def email_overrides(smtp: LocalSmtpServer, **extra) -> dict:
 def test_hf_daily_emails_the_days_summary_to_daily_subscribers_once(site, tmp_path):
     overrides = overrides_for(tmp_path / "data", site.base_url)
     run_flow(overrides, ingest, date(2026, 4, 6), 0)
-    with connect(tmp_path / "data" / "warehouse.duckdb") as con:
+    with connect_audience(tmp_path / "data" / "audience.sqlite3") as store:
         add_subscribers(
-            con,
+            store,
             [
                 valid_subscriber(Subscriber("ada@example.org", cadence="daily")),
                 valid_subscriber(Subscriber("bob@example.org")),

@@ -248,7 +248,7 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     again, _ = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM raw_pages") == before  # a second demo fetches nothing again
-        assert count(con, "SELECT count(*) FROM email_log WHERE status = 'sent'") == 2
+        assert count(con, "SELECT sum(count) FROM audience_counts WHERE kind = 'messages' AND status = 'sent'") == 2
     assert "email: 0 message(s)" in again  # and emails nobody twice
     assert_status_judges_freshness(tmp_path / "data", last_day)
 
