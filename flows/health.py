@@ -26,7 +26,7 @@ HF_DUE_AFTER = timedelta(hours=12)
 # a listing counts as due six hours after its announcement would make it current.
 ARXIV_GRACE = timedelta(hours=6)
 GAP_WINDOW_DAYS = 28  # missing days are looked for this far back from the newest digest
-BAD_OUTCOMES = ("failed", "incomplete", "abandoned")
+BAD_OUTCOMES = ("failed", "incomplete", "abandoned", "interrupted")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import ctypes
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,8 +22,10 @@ from pathlib import Path
 import httpx
 
 from extractors.errors import PapertrendError
+from flows.settings import prefect_server_environment
 
 HEALTH_TIMEOUT = 90.0  # a fresh server migrates its SQLite first: 7-12 s here
+STOP_GRACE_SECONDS = 10.0  # it stops in ~1 s on SIGTERM here; SIGKILL after this
 _PR_SET_PDEATHSIG = 1
 
 
@@ -54,10 +57,18 @@ def answers(url: str) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now (for a temporary server)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[LocalServer, subprocess.Popen[bytes]]:
     """Start `prefect server start` on 127.0.0.1:`port` with its database under `home`; wait until it answers.
 
-    Unless `detached`, the server dies with this process. Raises ServerUnavailable.
+    Unless `detached`, the server dies with this process, however it ends (`prefect server start`
+    runs the API in its own process: no children of its own). Raises ServerUnavailable.
     """
     url = api_url(port)
     if answers(url):
@@ -69,6 +80,7 @@ def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[Loca
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        env=prefect_server_environment(),
         preexec_fn=None if detached else _die_with_parent,
         start_new_session=detached,
     )
@@ -83,15 +95,36 @@ def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[Loca
 
 
 def stop_server(pid: int) -> None:
-    """End the server process `pid` (SIGTERM, then SIGKILL after 10 s)."""
+    """End the server process `pid` (SIGTERM, then SIGKILL after STOP_GRACE_SECONDS)."""
     try:
         os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            if _reaped(pid):
+                return
             os.kill(pid, 0)
-            time.sleep(0.1)
+            time.sleep(0.05)
         os.kill(pid, signal.SIGKILL)
+        _reaped(pid)
     except ProcessLookupError:
         return
+
+
+def drain_run_logs() -> None:
+    """Send what Prefect still queues for its API (run logs, events) before a server we started stops."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+    EventsWorker.drain_all(timeout=5)
+
+
+def _reaped(pid: int) -> bool:
+    # Our own child stays a zombie (and answers kill(pid, 0)) until it is waited for.
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:  # not our child (`server stop` of a detached server)
+        return False
 
 
 def _die_with_parent() -> None:

@@ -6,6 +6,7 @@ Kept free of Prefect, so the shell can import it cheaply.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -71,6 +72,10 @@ class RunSummary:
         return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
 
 
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM): it unwinds like Ctrl-C, recording what it was doing."""
+
+
 class RunError(PapertrendError):
     """A flow run ended without doing all it was asked to."""
 
@@ -99,8 +104,8 @@ def recorded_run(
 ) -> Iterator[RunSummary]:
     """Start a run row, yield the summary to fill, then record how it ended.
 
-    A run that `loads` papers ends by indexing their key phrases. A crash marks
-    the run `failed` and propagates; pages quarantined, failed or left unfetched
+    A run that `loads` papers ends by indexing their key phrases. Ctrl-C or
+    SIGTERM marks the run `interrupted`, any other crash `failed`; both propagate; pages quarantined, failed or left unfetched
     mark it `incomplete` (and raise RunIncomplete once the snapshot is
     published, unless `raise_incomplete` is off); otherwise it is `completed`.
     """
@@ -111,8 +116,9 @@ def recorded_run(
     try:
         yield summary
     except BaseException as exc:
-        with connect(settings.warehouse_path) as con:
-            finish_run(con, summary.run_id, status="failed", counts=summary.counters(), error=repr(exc))
+        status, error = ("interrupted", stop_reason(exc)) if stop_reason(exc) else ("failed", repr(exc))
+        with signals_held(), connect(settings.warehouse_path) as con:
+            finish_run(con, summary.run_id, status=status, counts=summary.counters(), error=error)
         raise
     with connect(settings.warehouse_path) as con:
         if loads:
@@ -127,6 +133,33 @@ def recorded_run(
     publish_snapshot(settings)
     if summary.incomplete and raise_incomplete:
         raise RunIncomplete(summary)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (they are delivered after it).
+
+    Recording how a run ended must not be cut short by a second signal: Prefect
+    turns SIGTERM into its own exception, then re-sends the signal to us.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def stop_reason(exc: BaseException) -> str | None:
+    """SIGINT or SIGTERM (the name) when `exc` is a person or a supervisor stopping the process, else None."""
+    if isinstance(exc, Terminated):
+        return "SIGTERM"
+    if isinstance(exc, KeyboardInterrupt):
+        return "SIGINT"
+    # Inside a flow run Prefect turns SIGTERM into its own TerminationSignal (then re-sends it to us).
+    if type(exc).__name__ == "TerminationSignal":
+        return "SIGTERM"
+    return None
 
 
 def publish_snapshot(settings: Settings) -> Path:

@@ -448,9 +448,25 @@ def prefect_api_url() -> str | None:
     return os.environ.get("PREFECT_API_URL") or None
 
 
-def use_prefect_api(url: str) -> None:
-    """Point Prefect (imported after this) and the processes we start at the server at `url`."""
-    os.environ["PREFECT_API_URL"] = url
+def use_prefect_api(url: str | None) -> None:
+    """Point Prefect (imported after this) and the processes we start at the server at `url` (None: forget it)."""
+    if url is None:
+        os.environ.pop("PREFECT_API_URL", None)
+    else:
+        os.environ["PREFECT_API_URL"] = url
+
+
+# Prefect 3.9 keeps deployment concurrency slot leases in the server's memory by default: a server
+# that restarts loses them while the slots stay taken, and every later run waits. On disk
+# (<PREFECT_HOME>/concurrency_leases) they survive a restart and expire as they should.
+PREFECT_SERVER_DEFAULTS = {
+    "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
+}
+
+
+def prefect_server_environment() -> dict[str, str]:
+    """The environment of a Prefect server we start: ours, with slot leases kept on disk unless the user chose."""
+    return PREFECT_SERVER_DEFAULTS | dict(os.environ)
 
 
 def prepare_prefect_env(data_dir: Path) -> None:

@@ -22,7 +22,7 @@ import typer
 
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend import email_cli
-from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported, shown_once
+from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported, shown_once, stop_on_signals
 from papertrend.options import DataDir
 from papertrend.results import Format
 
@@ -61,6 +61,7 @@ def main(
     """Track trending ML papers: fetch digests, keep them, query them."""
     global _debug
     _debug = debug
+    stop_on_signals()
 
 
 friendly: Callable[[Callable[..., Any]], Callable[..., Any]] = reported(
@@ -81,21 +82,38 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
 
 @contextlib.contextmanager
 def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
-    """One-shot commands record their runs in the server of `papertrend server start` when it answers,
-    which also spares them the ~10 s of starting a temporary one."""
+    """Flows started in the block report to a Prefect server: the one Prefect is set to use
+    (PREFECT_API_URL, a test harness), else the server of `papertrend server start` when it answers
+    (which also spares the ~10 s of starting one), else a temporary one that dies with this process.
+
+    Prefect's own temporary ("ephemeral") server outlived a command killed with
+    SIGKILL or SIGTERM (~220 MB each); ours is ended by the kernel (flows/prefect_server.py).
+    """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.prefect_server import answers
-    from flows.settings import prefect_api_url, use_prefect_api
+    from flows.prefect_server import answers, drain_run_logs, free_port, start_server, stop_server
+    from flows.settings import use_prefect_api
 
-    recorded = None if prefect_api_url() else _recorded_server(settings)
-    if not (recorded and answers(recorded["url"])):
+    if PREFECT_API_URL.value():
         yield
         return
-    use_prefect_api(recorded["url"])  # for processes we start
-    # Prefect read its settings when it was imported (the command imported its flow already).
-    with temporary_settings(updates={PREFECT_API_URL: recorded["url"]}):
-        yield
+    recorded = _recorded_server(settings)
+    owned = None
+    if recorded and answers(recorded["url"]):
+        url = recorded["url"]
+    else:
+        server, _ = start_server(settings.data_dir / "prefect", free_port())
+        url, owned = server.url, server.pid
+    use_prefect_api(url)  # for processes we start
+    try:
+        # Prefect read its settings when it was imported (the command imported its flow already).
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+    finally:
+        use_prefect_api(None)
+        if owned is not None:
+            drain_run_logs()
+            stop_server(owned)
 
 
 def _check_range(start: datetime, end: datetime) -> None:

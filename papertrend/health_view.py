@@ -10,7 +10,14 @@ from rich.table import Table
 
 from flows.health import Health
 
-OUTCOME_STYLE = {"completed": "green", "running": "cyan", "incomplete": "yellow", "failed": "red", "abandoned": "red"}
+OUTCOME_STYLE = {
+    "completed": "green",
+    "running": "cyan",
+    "incomplete": "yellow",
+    "interrupted": "yellow",
+    "failed": "red",
+    "abandoned": "red",
+}
 
 
 def show_health(health: Health, warehouse: str, console: Console) -> None:
