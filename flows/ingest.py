@@ -142,7 +142,7 @@ def backfill(start: date, end: date, force: bool = False, only_days: list[date] 
 @flow(
     name="ingest",
     validate_parameters=False,
-    flow_run_name=run_name("ingest {day}", day="today"),
+    flow_run_name=run_name("ingest {day}", day=lambda: str(_today(run_settings()))),
     on_failure=[alert_ops],
 )
 def ingest(
@@ -168,7 +168,7 @@ def ingest(
         )
     now = as_of or datetime.now(UTC)
     live_at = now if day is None else None
-    day = day or now.astimezone(settings.zone).date()
+    day = day or _today(settings, now)
     window = settings.refresh_days if refresh_days is None else refresh_days
     days = [day - timedelta(n) for n in range(window, -1, -1)]
     summary = run_days(
@@ -187,3 +187,8 @@ def ingest(
 
             send_summaries(settings, "daily", day.isoformat())
     return summary
+
+
+def _today(settings: Settings, now: datetime | None = None) -> date:
+    """The digest day a run for "today" covers: today in the configured zone."""
+    return (now or datetime.now(UTC)).astimezone(settings.zone).date()

@@ -81,7 +81,7 @@ def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[Loca
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         env=prefect_server_environment(),
-        preexec_fn=None if detached else _die_with_parent,
+        preexec_fn=None if detached else die_with_parent,
         start_new_session=detached,
     )
     log.close()
@@ -111,12 +111,10 @@ def stop_server(pid: int) -> None:
 
 
 def drain_run_logs() -> None:
-    """Send what Prefect still queues for its API (run logs, events) before a server we started stops."""
-    from prefect.events.worker import EventsWorker
+    """Send the run log lines Prefect still queues for its API before a server we started stops."""
     from prefect.logging.handlers import APILogHandler
 
     APILogHandler().flush()
-    EventsWorker.drain_all(timeout=5)
 
 
 def _reaped(pid: int) -> bool:
@@ -127,7 +125,10 @@ def _reaped(pid: int) -> bool:
         return False
 
 
-def _die_with_parent() -> None:
-    # Runs in the child before exec: the kernel sends SIGTERM when our process ends, however it ends.
+def die_with_parent() -> None:
+    """Ask the kernel to send this process SIGTERM when its parent (the thread that started it) ends, however.
+
+    Run in a child before exec (a server we start), or by a served run's own process.
+    """
     if sys.platform.startswith("linux"):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

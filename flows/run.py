@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from extractors.errors import PapertrendError
 from flows.files import copy_atomically
 from flows.indexing import refresh_phrase_index
-from flows.settings import Settings
+from flows.settings import Settings, served_run_id, test_submit_delay
 from reports.errors import NothingToReport
 from warehouse import queries
 from warehouse.db import checkpointed, connect, snapshot_path
@@ -168,17 +169,19 @@ def publish_snapshot(settings: Settings) -> Path:
         return copy_atomically(path, snapshot_path(path))
 
 
-def run_name(template: str, **defaults: str) -> Callable[[], str]:
+def run_name(template: str, **defaults: str | Callable[[], str]) -> Callable[[], str]:
     """A Prefect run name saying what a run covers, e.g. 'ingest {day}' -> 'ingest 2026-05-04'.
 
-    A parameter left unset (None) is named by `defaults` ("today", "latest").
+    A parameter left unset (None) is named by `defaults`: a word ("latest"), or
+    a function saying what the run will cover (a scheduled ingest: today's date).
     """
 
     def name() -> str:
         from prefect.runtime import flow_run
 
         given = {k: v for k, v in flow_run.parameters.items() if v is not None}
-        return template.format(**(defaults | given))
+        missing = {k: v() if callable(v) else v for k, v in defaults.items() if k not in given}
+        return template.format(**(missing | given))
 
     return name
 
@@ -194,3 +197,19 @@ def newest_digest_day(settings: Settings) -> date:
     if newest is None:
         raise NothingToReport(f"the warehouse at {settings.warehouse_path} holds no papers yet")
     return newest
+
+
+def _join_serve() -> None:
+    # A run's own process, started by `serve` (its runner imports the flow module, hence this one, before
+    # the run starts), ends with serve however serve ends: a run left behind would hold its deployment's slot.
+    if served_run_id() is None:
+        return
+    from flows.prefect_server import die_with_parent
+
+    die_with_parent()
+    if os.getppid() == 1:  # serve was gone before we could ask
+        raise SystemExit(1)
+    time.sleep(test_submit_delay())
+
+
+_join_serve()

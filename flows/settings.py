@@ -29,8 +29,9 @@ ENV_PREFIX = "PAPERTREND_"
 ARXIV_MIN_INTERVAL = 3.0
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_CONFIG_FILE = "papertrend.toml"
-# PAPERTREND_* names that are not settings but are documented: the config file, tracebacks, the test captures.
-EXTRA_VARIABLES = ("CONFIG", "DEBUG", "TEST_FIXTURES", "EMAIL_SMTP_PASSWORD")
+# PAPERTREND_* names that are not settings but are documented: the config file, tracebacks, the test captures,
+# the test hook that holds a served run in PENDING.
+EXTRA_VARIABLES = ("CONFIG", "DEBUG", "TEST_FIXTURES", "EMAIL_SMTP_PASSWORD", "TEST_SUBMIT_DELAY")
 PASSWORD_VARIABLE = f"{ENV_PREFIX}EMAIL_SMTP_PASSWORD"
 
 
@@ -441,6 +442,23 @@ def pin_for_served_runs(settings: Settings) -> None:
     os.environ[f"{ENV_PREFIX}DATA_DIR"] = str(settings.data_dir.resolve())
     if settings.warehouse is not None:
         os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(settings.warehouse.resolve())
+
+
+def served_run_id() -> str | None:
+    """The Prefect flow run this process was started for by `serve`'s runner, if it was."""
+    return os.environ.get("PREFECT__FLOW_RUN_ID") or None
+
+
+def test_submit_delay() -> float:
+    """Test only: seconds a served run's process waits before its run starts (it stays PENDING meanwhile).
+
+    PAPERTREND_TEST_SUBMIT_DELAY makes the window in which `serve` is killed
+    mid-submission wide enough for a test to hit (tests/flows/test_serve.py).
+    """
+    try:
+        return max(0.0, float(os.environ.get(f"{ENV_PREFIX}TEST_SUBMIT_DELAY", "0")))
+    except ValueError:
+        return 0.0
 
 
 def prefect_api_url() -> str | None:

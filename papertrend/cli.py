@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
 import re
 import signal
 import sys
@@ -22,7 +23,16 @@ import typer
 
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend import email_cli
-from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported, shown_once, stop_on_signals
+from papertrend.failures import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    fail,
+    reported,
+    shown_once,
+    stop_on_signals,
+)
 from papertrend.options import DataDir
 from papertrend.results import Format
 
@@ -553,13 +563,31 @@ def serve(
         f"serving at {url} (UI: {url.removesuffix('/api')}); a run colliding with a running one is "
         f"{COLLISION_STRATEGY.lower()}d; Ctrl-C stops"
     )
+    stop, received = threading.Event(), []
+
+    def stop_serving(signum: int, frame: object) -> None:
+        received.append(signal.Signals(signum))
+        stop.set()
+
+    # However serve was started (SIGINT ignored by a script's `&`, SIGTERM from systemd or a container):
+    # both stop it within seconds.
+    signal.signal(signal.SIGINT, stop_serving)
+    signal.signal(signal.SIGTERM, stop_serving)
     try:
-        serve_deployments(settings)
+        serve_deployments(settings, stop, lambda line: typer.echo(f"{datetime.now():%H:%M:%S} {line}"))
     finally:
-        if owned is not None:
+        stop_on_signals()
+        if owned is not None:  # the runs' logs went from their own processes, which have ended
             from flows.prefect_server import stop_server
 
             stop_server(owned)
+    how = received[0] if received else None
+    typer.echo(f"stopped ({how.name if how else 'the runner ended'})")
+    # Everything is stopped and recorded; the interpreter's own shutdown then waited ~3 s on what Prefect's
+    # threads left behind, so serve ends here (a supervisor's stop timeout counts those seconds).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit({None: EXIT_FAILURE, signal.SIGTERM: EXIT_TERMINATED}.get(how, EXIT_INTERRUPTED))
 
 
 def _prefect_server(settings: Settings) -> tuple[str, int | None]:
