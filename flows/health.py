@@ -10,12 +10,15 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from extractors.sources import ARXIV, HF
 from flows.calendar import expected_listing, is_listing_day
-from flows.settings import Settings
+from flows.settings import CRON_ALIASES, Settings
+from flows.sweeper import SchedulerCheck, check_scheduler
 from warehouse import queries
 from warehouse.db import connect_for_reading, snapshot_path
 
@@ -59,6 +62,7 @@ class Health:
     counts: dict[str, int]
     warehouse_bytes: int
     snapshot_age_seconds: float | None
+    scheduler: SchedulerCheck = field(default_factory=lambda: SchedulerCheck(None))
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -82,6 +86,7 @@ class Health:
                 "bytes": self.warehouse_bytes,
                 "snapshot_age_seconds": self.snapshot_age_seconds,
             },
+            "scheduler": self.scheduler.as_json(),
         }
 
 
@@ -90,8 +95,9 @@ def end_of_day(day: date, settings: Settings) -> datetime:
     return datetime.combine(day + timedelta(1), time(0), settings.zone)
 
 
-def check_health(settings: Settings, as_of: datetime | None = None) -> Health:
-    """Judge the published snapshot as of `as_of` (default: now); raises WarehouseMissing when there is none."""
+def check_health(settings: Settings, as_of: datetime | None = None, prefect_url: str | None = None) -> Health:
+    """Judge the published snapshot as of `as_of` (default: now), and the scheduler of the Prefect API at
+    `prefect_url` (None: "not checked"); raises WarehouseMissing when there is no snapshot."""
     now = as_of or datetime.now(UTC)
     followed = (HF,) * settings.hf_enabled + (ARXIV,) * settings.arxiv_enabled
     with connect_for_reading(settings.warehouse_path) as con:
@@ -114,9 +120,24 @@ def check_health(settings: Settings, as_of: datetime | None = None) -> Health:
         counts=counts,
         warehouse_bytes=_size(settings.warehouse_path),
         snapshot_age_seconds=_age(snapshot_path(settings.warehouse_path)),
+        scheduler=check_scheduler(prefect_url, deployment_periods(settings), datetime.now(UTC)),
     )
-    health.problems = _problems(health)
+    health.problems = _problems(health) + health.scheduler.problems()
     return health
+
+
+def deployment_periods(settings: Settings) -> dict[str, timedelta]:
+    """The longest time between two runs of each scheduled deployment over its next few runs."""
+    from cronsim import CronSim
+
+    from flows.schedule import deployments
+
+    periods = {}
+    for d in deployments(settings):
+        fires = CronSim(CRON_ALIASES.get(d.cron.strip(), d.cron), datetime.now(ZoneInfo(d.timezone)))
+        times = [next(fires) for _ in range(8)]
+        periods[d.name] = max(later - earlier for earlier, later in pairwise(times))
+    return periods
 
 
 def _hf_due(now: datetime, settings: Settings) -> date:

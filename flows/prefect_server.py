@@ -95,19 +95,26 @@ def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[Loca
 
 
 def stop_server(pid: int) -> None:
-    """End the server process `pid` (SIGTERM, then SIGKILL after STOP_GRACE_SECONDS)."""
+    """End the server process `pid` of `papertrend server start` (SIGTERM, then SIGKILL after STOP_GRACE_SECONDS)."""
     try:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         while time.monotonic() < deadline:
-            if _reaped(pid):
-                return
             os.kill(pid, 0)
             time.sleep(0.05)
         os.kill(pid, signal.SIGKILL)
-        _reaped(pid)
     except ProcessLookupError:
         return
+
+
+def stop_started(process: subprocess.Popen[bytes]) -> None:
+    """End a server this process started (SIGTERM, then SIGKILL after STOP_GRACE_SECONDS) and reap it."""
+    process.terminate()
+    try:
+        process.wait(STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def drain_run_logs() -> None:
@@ -115,14 +122,6 @@ def drain_run_logs() -> None:
     from prefect.logging.handlers import APILogHandler
 
     APILogHandler().flush()
-
-
-def _reaped(pid: int) -> bool:
-    # Our own child stays a zombie (and answers kill(pid, 0)) until it is waited for.
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:  # not our child (`server stop` of a detached server)
-        return False
 
 
 def die_with_parent() -> None:

@@ -1,4 +1,5 @@
-"""Runs of our deployments that no process is running any more: found and ended, so their slots come back.
+"""Runs of our deployments that no process is running any more: found and ended, so their slots come back;
+and, for `status`, deployments whose runs wait on their slot for longer than their period.
 
 Each deployment runs one run at a time (a concurrency slot). A run left
 PENDING (e.g. "Submitting") or RUNNING by a `serve` that was killed or
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
+
+import httpx
 
 if TYPE_CHECKING:  # Prefect is imported by the functions that talk to it
     from prefect.client.orchestration import SyncPrefectClient
@@ -105,3 +108,75 @@ def _runs_in(client: SyncPrefectClient, deployments: Iterable[UUID], states: lis
         ),
         limit=200,
     )
+
+
+SCHEDULER_TIMEOUT = 2.0  # `status` stays quick when the Prefect server is slow or gone
+WAITING_STATE = "AwaitingConcurrencySlot"
+
+
+@dataclass
+class SchedulerCheck:
+    """What `status` learnt from the Prefect server: was it asked, and which deployments wait on their slot."""
+
+    url: str | None
+    checked: bool = False
+    why_not: str = ""
+    waiting: list[dict[str, Any]] = field(default_factory=list)  # deployment, runs, since, period_seconds
+
+    def problems(self) -> list[str]:
+        return [
+            f"{w['deployment']}: {w['runs']} run(s) waiting for its concurrency slot since {w['since'][:16]} UTC, "
+            f"longer than its period ({w['period_seconds'] / 60:.0f} min): a run holds the slot; restart "
+            "`papertrend serve` (it ends runs no process runs) or see docs/operations.md"
+            for w in self.waiting
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"url": self.url, "checked": self.checked, "why_not": self.why_not, "waiting": self.waiting}
+
+
+def check_scheduler(url: str | None, periods: dict[str, timedelta], now: datetime) -> SchedulerCheck:
+    """Ask the Prefect API at `url` (SCHEDULER_TIMEOUT) which of the deployments in `periods` (name -> the
+    time between two of its runs) have runs waiting on their concurrency slot for longer than that period."""
+    check = SchedulerCheck(url)
+    if url is None:
+        check.why_not = "no Prefect server is recorded"
+        return check
+    try:
+        with httpx.Client(base_url=url.rstrip("/") + "/", timeout=SCHEDULER_TIMEOUT) as client:
+            found = _post(client, "deployments/filter", {"deployments": {"name": {"any_": list(periods)}}})
+            names = {d["id"]: d["name"] for d in found}
+            waiting = _post(
+                client,
+                "flow_runs/filter",
+                {
+                    "flow_runs": {
+                        "deployment_id": {"any_": list(names)},
+                        "state": {"name": {"any_": [WAITING_STATE]}},
+                    }
+                },
+            )
+    except (httpx.HTTPError, ValueError) as exc:
+        check.why_not = f"the Prefect server at {url} did not answer in {SCHEDULER_TIMEOUT:g} s ({type(exc).__name__})"
+        return check
+    check.checked = True
+    for deployment_id, name in sorted(names.items(), key=lambda item: item[1]):
+        since = [
+            datetime.fromisoformat(r["expected_start_time"]) for r in waiting if r["deployment_id"] == deployment_id
+        ]
+        if since and now - min(since) > periods[name]:
+            check.waiting.append(
+                {
+                    "deployment": name,
+                    "runs": len(since),
+                    "since": min(since).astimezone(UTC).isoformat(),
+                    "period_seconds": periods[name].total_seconds(),
+                }
+            )
+    return check
+
+
+def _post(client: httpx.Client, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = client.post(path, json=body | {"limit": 200})
+    response.raise_for_status()
+    return list(response.json())

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -101,7 +102,7 @@ def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.prefect_server import answers, drain_run_logs, free_port, start_server, stop_server
+    from flows.prefect_server import answers, drain_run_logs, free_port, start_server, stop_started
     from flows.settings import use_prefect_api
 
     if PREFECT_API_URL.value():
@@ -112,8 +113,8 @@ def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
     if recorded and answers(recorded["url"]):
         url = recorded["url"]
     else:
-        server, _ = start_server(settings.data_dir / "prefect", free_port())
-        url, owned = server.url, server.pid
+        server, owned = start_server(settings.data_dir / "prefect", free_port())
+        url = server.url
     use_prefect_api(url)  # for processes we start
     try:
         # Prefect read its settings when it was imported (the command imported its flow already).
@@ -123,7 +124,7 @@ def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
         use_prefect_api(None)
         if owned is not None:
             drain_run_logs()
-            stop_server(owned)
+            stop_started(owned)
 
 
 def _check_range(start: datetime, end: datetime) -> None:
@@ -295,11 +296,14 @@ def status(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Is it healthy? Freshness per source, the last run of each flow, open quarantine. Exit 1 when not."""
+    """Is it healthy? Freshness per source, the last run of each flow, open quarantine, runs stuck waiting
+    for a deployment's slot (asked of the Prefect server, 2 s at most). Exit 1 when not."""
     from flows.health import check_health, end_of_day
+    from flows.settings import prefect_api_url
 
     settings = _settings(data_dir)
-    health = check_health(settings, end_of_day(as_of.date(), settings) if as_of else None)
+    recorded = prefect_api_url() or (_recorded_server(settings) or {}).get("url")
+    health = check_health(settings, end_of_day(as_of.date(), settings) if as_of else None, recorded)
     if format is ListFormat.json:
         sys.stdout.write(json.dumps(health.as_json(), indent=2, default=str) + "\n")
     else:
@@ -494,7 +498,10 @@ def demo(
 ) -> None:
     """Run the real pipeline end to end against a local replay of a corpus, and summarise."""
     settings = _settings(data_dir)
-    from papertrend.demo import run_demo
+    from papertrend.demo import captured_days, run_demo
+
+    if corpus is not None:
+        captured_days(corpus)  # an empty corpus is said before a Prefect server is started
 
     with _Bar(), _recorded_server_in_use(settings), shown_once(_debug):
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
@@ -557,6 +564,11 @@ def serve(
                 typer.echo(f"{d.name:14} {d.flow:14} {d.cron:16} {d.timezone:20} limit {d.concurrency_limit}")
         return
     url, owned = _prefect_server(settings)
+    record = settings.data_dir / "prefect" / SERVER_RECORD
+    if owned is not None:  # so that `status` and one-shot commands find it while serve runs
+        from flows.prefect_server import LocalServer
+
+        LocalServer(url, owned.pid).record(record)
     for d in jobs:
         typer.echo(f"{d.name}: '{d.cron}' ({d.timezone})")
     typer.echo(
@@ -578,9 +590,11 @@ def serve(
     finally:
         stop_on_signals()
         if owned is not None:  # the runs' logs went from their own processes, which have ended
-            from flows.prefect_server import stop_server
+            from flows.prefect_server import stop_started
 
-            stop_server(owned)
+            stop_started(owned)
+            if (_recorded_server(settings) or {}).get("pid") == owned.pid:
+                record.unlink(missing_ok=True)
     how = received[0] if received else None
     typer.echo(f"stopped ({how.name if how else 'the runner ended'})")
     # Everything is stopped and recorded; the interpreter's own shutdown then waited ~3 s on what Prefect's
@@ -590,8 +604,8 @@ def serve(
     os._exit({None: EXIT_FAILURE, signal.SIGTERM: EXIT_TERMINATED}.get(how, EXIT_INTERRUPTED))
 
 
-def _prefect_server(settings: Settings) -> tuple[str, int | None]:
-    """The Prefect API to serve against, and the pid of a server we started for it (None if not ours)."""
+def _prefect_server(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
+    """The Prefect API to serve against, and the process of a server we started for it (None if not ours)."""
     from flows.prefect_server import answers, start_server
     from flows.settings import prefect_api_url, use_prefect_api
 
@@ -602,9 +616,9 @@ def _prefect_server(settings: Settings) -> tuple[str, int | None]:
     if recorded and answers(recorded["url"]):
         use_prefect_api(recorded["url"])
         return recorded["url"], None
-    server, _ = start_server(settings.data_dir / "prefect", settings.prefect_port)
+    server, process = start_server(settings.data_dir / "prefect", settings.prefect_port)
     use_prefect_api(server.url)
-    return server.url, server.pid
+    return server.url, process
 
 
 def _recorded_server(settings: Settings) -> dict[str, Any] | None:

@@ -61,6 +61,19 @@ def show_health(health: Health, warehouse: str, console: Console) -> None:
         if len(health.quarantine) > 10:
             console.print(f"... and {len(health.quarantine) - 10} more (`papertrend sql 'FROM open_quarantine'`)")
 
+    scheduler = health.scheduler
+    if not scheduler.checked:
+        console.print(f"\nscheduler not checked: {scheduler.why_not}", highlight=False, soft_wrap=True)
+    elif not scheduler.waiting:
+        console.print(f"\nscheduler: no run waits on a concurrency slot ({scheduler.url})", highlight=False)
+    for waiting in scheduler.waiting:
+        console.print(
+            f"\nscheduler: {waiting['deployment']} has {waiting['runs']} run(s) waiting for its slot "
+            f"since {waiting['since'][:16].replace('T', ' ')} UTC",
+            style="red",
+            highlight=False,
+        )
+
     counts = health.counts
     console.print(
         f"\nwarehouse: {warehouse} · {health.warehouse_bytes / 1e6:.1f} MB · "
