@@ -72,15 +72,28 @@ def serve_deployments(settings: Settings, stop: threading.Event, report: Callabl
         working.start()
         watch, next_sweep = RunWatch(names), time.monotonic() + SWEEP_INTERVAL_SECONDS
         while not stop.wait(WATCH_INTERVAL_SECONDS) and working.is_alive():
-            for line in watch.news(client):
-                report(line)
-            if time.monotonic() >= next_sweep:
-                for swept in sweep_orphaned_runs(client, names):
-                    report(f"{swept.deployment} {swept.name}: left {swept.stuck_in} by no process; ended as Crashed")
-                next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
-    if runner.started:
-        runner.execute_in_background(runner.astop)
-    working.join(STOP_GRACE_SECONDS)
+            sweeping = time.monotonic() >= next_sweep
+            _look(client, watch, names, report, sweep=sweeping)
+            next_sweep += SWEEP_INTERVAL_SECONDS * sweeping
+        if runner.started:
+            runner.execute_in_background(runner.astop)
+        working.join(STOP_GRACE_SECONDS)
+        _look(client, watch, names, report, sweep=False)  # how the last runs ended
+
+
+def _look(client: Any, watch: RunWatch, names: dict[UUID, str], report: Callable[[str], None], *, sweep: bool) -> None:
+    """Report runs that started or ended, and (when `sweep`) end those no process runs; a server that
+    does not answer this time is said in one line, and serve carries on."""
+    import httpx
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    try:
+        for line in watch.news(client):
+            report(line)
+        for swept in sweep_orphaned_runs(client, names) if sweep else []:
+            report(f"{swept.deployment} {swept.name}: left {swept.stuck_in} by no process; ended as Crashed")
+    except (httpx.HTTPError, PrefectHTTPStatusError) as exc:
+        report(f"the Prefect server did not answer ({type(exc).__name__}); trying again")
 
 
 def _runner_deployments(settings: Settings) -> list[Any]:

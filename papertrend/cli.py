@@ -92,7 +92,7 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
 
 
 @contextlib.contextmanager
-def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
+def _prefect_api_in_use(settings: Settings) -> Iterator[None]:
     """Flows started in the block report to a Prefect server: the one Prefect is set to use
     (PREFECT_API_URL, a test harness), else the server of `papertrend server start` when it answers
     (which also spares the ~10 s of starting one), else a temporary one that dies with this process.
@@ -136,8 +136,8 @@ def _check_range(start: datetime, end: datetime) -> None:
 def _flows_with(settings: Settings) -> Iterator[None]:
     """Flows started in the block run with `settings`, recorded in a running local server if there is one;
     an expected failure is shown once, by `friendly`, not also as Prefect's traceback."""
-    # _recorded_server_in_use imports Prefect, which sets up the logging shown_once adjusts.
-    with _recorded_server_in_use(settings), settings_in_use(settings), shown_once(_debug):
+    # _prefect_api_in_use imports Prefect, which sets up the logging shown_once adjusts.
+    with _prefect_api_in_use(settings), settings_in_use(settings), shown_once(_debug):
         yield
 
 
@@ -503,7 +503,7 @@ def demo(
     if corpus is not None:
         captured_days(corpus)  # an empty corpus is said before a Prefect server is started
 
-    with _Bar(), _recorded_server_in_use(settings), shown_once(_debug):
+    with _Bar(), _prefect_api_in_use(settings), shown_once(_debug):
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
     if summary.incomplete:
