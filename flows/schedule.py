@@ -21,7 +21,7 @@ COLLISION_STRATEGY = "ENQUEUE"
 # A scheduled run that crashed (the host rebooted, the network went) is tried again this often, this far apart.
 RETRIES, RETRY_DELAY_SECONDS = 2, 300
 WATCH_INTERVAL_SECONDS = 2.0  # how often serve looks for runs that started or ended (and for a stop)
-STOP_GRACE_SECONDS = 5.0  # what the runner gets to wind down once serve is told to stop
+STOP_GRACE_SECONDS = 3.0  # what the runner gets to wind down (cancel runs in flight) once serve is told to stop
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def show_health(health: Health, warehouse: str, console: Console) -> None:
     if not scheduler.checked:
         console.print(f"\nscheduler not checked: {scheduler.why_not}", highlight=False, soft_wrap=True)
     elif not scheduler.waiting:
-        console.print(f"\nscheduler: no run waits on a concurrency slot ({scheduler.url})", highlight=False)
+        console.print(f"\nscheduler: no deployment stuck on its slot ({scheduler.url})", highlight=False)
     for waiting in scheduler.waiting:
         console.print(
             f"\nscheduler: {waiting['deployment']} has {waiting['runs']} run(s) waiting for its slot "

@@ -109,6 +109,12 @@ def _runs_in_state(url: str, *types: str) -> list[dict]:
         return []
 
 
+def _running_a_flow(process: subprocess.Popen) -> bool:
+    import psutil
+
+    return any("prefect.engine" in " ".join(p.cmdline()) for p in psutil.Process(process.pid).children())
+
+
 def _wait_for(found, process: subprocess.Popen, seconds: float = 300):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
@@ -164,6 +170,8 @@ def test_after_serve_is_killed_mid_submission_and_restarted_the_next_scheduled_r
         second = serve({})
         done = _wait_for(lambda: _runs_in_state(url, "COMPLETED"), second)
         left = httpx.get(f"{url}/flow_runs/{stuck['id']}", timeout=5).json()
+        # Stopped while no run is in flight (serve's runner cancels those), once it has told the run's end.
+        _wait_for(lambda: not _running_a_flow(second) or None, second, seconds=60)
         second.send_signal(signal.SIGTERM)
         output, _ = second.communicate(timeout=60)
     assert second.returncode == 143, output
