@@ -1,7 +1,7 @@
 """One-shot commands by hand: `papertrend report` and `papertrend ingest DAY --refresh-days 0` of a loaded day.
 
 Each is run as a person would, a fresh `papertrend` process, first with no
-Prefect server (so Prefect starts a temporary one per command: the naive
+Prefect server (so papertrend starts a temporary one per command: the naive
 baseline), then with the local server of `papertrend server start` running,
 in the same run. Targets with the server: report <= 5 s, ingest <= 3 s.
 

@@ -10,13 +10,16 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from extractors.sources import ARXIV, HF
 from flows.bounds import latest_day
 from flows.calendar import expected_listing, is_listing_day
-from flows.settings import Settings
+from flows.settings import CRON_ALIASES, Settings
+from flows.sweeper import SchedulerCheck, check_scheduler
 from warehouse import queries
 from warehouse.db import connect_for_reading, corrupt, damage, snapshot_path
 
@@ -27,7 +30,7 @@ HF_DUE_AFTER = timedelta(hours=12)
 # a listing counts as due six hours after its announcement would make it current.
 ARXIV_GRACE = timedelta(hours=6)
 GAP_WINDOW_DAYS = 28  # missing days are looked for this far back from the newest digest
-BAD_OUTCOMES = ("failed", "incomplete", "abandoned")
+BAD_OUTCOMES = ("failed", "incomplete", "abandoned", "interrupted")
 
 
 @dataclass
@@ -61,6 +64,7 @@ class Health:
     counts: dict[str, int]
     warehouse_bytes: int
     snapshot_age_seconds: float | None
+    scheduler: SchedulerCheck = field(default_factory=lambda: SchedulerCheck(None))
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -90,6 +94,7 @@ class Health:
                 "bytes": self.warehouse_bytes,
                 "snapshot_age_seconds": self.snapshot_age_seconds,
             },
+            "scheduler": self.scheduler.as_json(),
         }
 
 
@@ -98,8 +103,9 @@ def end_of_day(day: date, settings: Settings) -> datetime:
     return datetime.combine(day + timedelta(1), time(0), settings.zone)
 
 
-def check_health(settings: Settings, as_of: datetime | None = None) -> Health:
-    """Judge the published snapshot as of `as_of` (default: now); raises WarehouseMissing when there is none."""
+def check_health(settings: Settings, as_of: datetime | None = None, prefect_url: str | None = None) -> Health:
+    """Judge the published snapshot as of `as_of` (default: now), and the scheduler of the Prefect API at
+    `prefect_url` (None: "not checked"); raises WarehouseMissing when there is no snapshot."""
     now = as_of or datetime.now(UTC)
     followed = (HF,) * settings.hf_enabled + (ARXIV,) * settings.arxiv_enabled
     with connect_for_reading(settings.warehouse_path) as con:
@@ -122,12 +128,27 @@ def check_health(settings: Settings, as_of: datetime | None = None) -> Health:
         counts=counts,
         warehouse_bytes=_size(settings.warehouse_path),
         snapshot_age_seconds=_age(snapshot_path(settings.warehouse_path)),
+        scheduler=check_scheduler(prefect_url, deployment_periods(settings), datetime.now(UTC)),
     )
-    health.problems = _problems(health)
+    health.problems = _problems(health) + health.scheduler.problems()
     damaged = damage(settings.warehouse_path)  # readers see the snapshot: say when the file behind it is broken
     if damaged is not None:
         health.problems.insert(0, str(corrupt(settings.warehouse_path, damaged)))
     return health
+
+
+def deployment_periods(settings: Settings) -> dict[str, timedelta]:
+    """The longest time between two runs of each scheduled deployment over its next few runs."""
+    from cronsim import CronSim
+
+    from flows.schedule import deployments
+
+    periods = {}
+    for d in deployments(settings):
+        fires = CronSim(CRON_ALIASES.get(d.cron.strip(), d.cron), datetime.now(ZoneInfo(d.timezone)))
+        times = [next(fires) for _ in range(8)]
+        periods[d.name] = max(later - earlier for earlier, later in pairwise(times))
+    return periods
 
 
 def _hf_due(now: datetime, settings: Settings) -> date:

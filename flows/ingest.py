@@ -143,7 +143,7 @@ def backfill(start: date, end: date, force: bool = False, only_days: list[date] 
 @flow(
     name="ingest",
     validate_parameters=False,
-    flow_run_name=run_name("ingest {day}", day="today"),
+    flow_run_name=run_name("ingest {day}", day=lambda: str(_today(run_settings()))),
     on_failure=[alert_ops],
 )
 def ingest(
@@ -169,7 +169,7 @@ def ingest(
         )
     now = as_of or datetime.now(UTC)
     live_at = now if day is None else None
-    day = check_day(day, settings, what="day") if day else now.astimezone(settings.zone).date()
+    day = check_day(day, settings, what="day") if day else _today(settings, now)
     window = settings.refresh_days if refresh_days is None else refresh_days
     days = refresh_window(day, window)
     summary = run_days(
@@ -188,3 +188,8 @@ def ingest(
 
             send_summaries(settings, "daily", day.isoformat())
     return summary
+
+
+def _today(settings: Settings, now: datetime | None = None) -> date:
+    """The digest day a run for "today" covers: today in the configured zone."""
+    return (now or datetime.now(UTC)).astimezone(settings.zone).date()

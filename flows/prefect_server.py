@@ -12,6 +12,7 @@ import ctypes
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,8 +22,10 @@ from pathlib import Path
 import httpx
 
 from extractors.errors import PapertrendError
+from flows.settings import prefect_server_environment
 
 HEALTH_TIMEOUT = 90.0  # a fresh server migrates its SQLite first: 7-12 s here
+STOP_GRACE_SECONDS = 10.0  # it stops in ~1 s on SIGTERM here; SIGKILL after this
 _PR_SET_PDEATHSIG = 1
 
 
@@ -54,10 +57,18 @@ def answers(url: str) -> bool:
         return False
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now (for a temporary server)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[LocalServer, subprocess.Popen[bytes]]:
     """Start `prefect server start` on 127.0.0.1:`port` with its database under `home`; wait until it answers.
 
-    Unless `detached`, the server dies with this process. Raises ServerUnavailable.
+    Unless `detached`, the server dies with this process, however it ends (`prefect server start`
+    runs the API in its own process: no children of its own). Raises ServerUnavailable.
     """
     url = api_url(port)
     if answers(url):
@@ -69,7 +80,8 @@ def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[Loca
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        preexec_fn=None if detached else _die_with_parent,
+        env=prefect_server_environment(),
+        preexec_fn=None if detached else die_with_parent,
         start_new_session=detached,
     )
     log.close()
@@ -83,18 +95,39 @@ def start_server(home: Path, port: int, *, detached: bool = False) -> tuple[Loca
 
 
 def stop_server(pid: int) -> None:
-    """End the server process `pid` (SIGTERM, then SIGKILL after 10 s)."""
+    """End the server process `pid` of `papertrend server start` (SIGTERM, then SIGKILL after STOP_GRACE_SECONDS)."""
     try:
         os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline:
             os.kill(pid, 0)
-            time.sleep(0.1)
+            time.sleep(0.05)
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         return
 
 
-def _die_with_parent() -> None:
-    # Runs in the child before exec: the kernel sends SIGTERM when our process ends, however it ends.
+def stop_started(process: subprocess.Popen[bytes]) -> None:
+    """End a server this process started (SIGTERM, then SIGKILL after STOP_GRACE_SECONDS) and reap it."""
+    process.terminate()
+    try:
+        process.wait(STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def drain_run_logs() -> None:
+    """Send the run log lines Prefect still queues for its API before a server we started stops."""
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to send this process SIGTERM when its parent (the thread that started it) ends, however.
+
+    Run in a child before exec (a server we start), or by a served run's own process.
+    """
     if sys.platform.startswith("linux"):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -6,7 +6,9 @@ Kept free of Prefect, so the shell can import it cheaply.
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -17,7 +19,7 @@ from typing import Any
 from extractors.errors import PapertrendError
 from flows.files import copy_atomically
 from flows.indexing import refresh_phrase_index
-from flows.settings import Settings
+from flows.settings import Settings, served_run_id, test_submit_delay
 from reports.errors import NothingToReport
 from warehouse import queries
 from warehouse.audience_counts import refresh_audience_counts
@@ -72,6 +74,10 @@ class RunSummary:
         return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
 
 
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM): it unwinds like Ctrl-C, recording what it was doing."""
+
+
 class RunError(PapertrendError):
     """A flow run ended without doing all it was asked to."""
 
@@ -100,8 +106,8 @@ def recorded_run(
 ) -> Iterator[RunSummary]:
     """Start a run row, yield the summary to fill, then record how it ended.
 
-    A run that `loads` papers ends by indexing their key phrases. A crash marks
-    the run `failed` and propagates; pages quarantined, failed or left unfetched
+    A run that `loads` papers ends by indexing their key phrases. Ctrl-C or
+    SIGTERM marks the run `interrupted`, any other crash `failed`; both propagate; pages quarantined, failed or left unfetched
     mark it `incomplete` (and raise RunIncomplete once the snapshot is
     published, unless `raise_incomplete` is off); otherwise it is `completed`.
     """
@@ -112,8 +118,9 @@ def recorded_run(
     try:
         yield summary
     except BaseException as exc:
-        with connect(settings.warehouse_path) as con:
-            finish_run(con, summary.run_id, status="failed", counts=summary.counters(), error=repr(exc))
+        status, error = ("interrupted", stop_reason(exc)) if stop_reason(exc) else ("failed", repr(exc))
+        with signals_held(), connect(settings.warehouse_path) as con:
+            finish_run(con, summary.run_id, status=status, counts=summary.counters(), error=error)
         raise
     with connect(settings.warehouse_path) as con:
         if loads:
@@ -130,6 +137,33 @@ def recorded_run(
         raise RunIncomplete(summary)
 
 
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (they are delivered after it).
+
+    Recording how a run ended must not be cut short by a second signal: Prefect
+    turns SIGTERM into its own exception, then re-sends the signal to us.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def stop_reason(exc: BaseException) -> str | None:
+    """SIGINT or SIGTERM (the name) when `exc` is a person or a supervisor stopping the process, else None."""
+    if isinstance(exc, Terminated):
+        return "SIGTERM"
+    if isinstance(exc, KeyboardInterrupt):
+        return "SIGINT"
+    # Inside a flow run Prefect turns SIGTERM into its own TerminationSignal (then re-sends it to us).
+    if type(exc).__name__ == "TerminationSignal":
+        return "SIGTERM"
+    return None
+
+
 def publish_snapshot(settings: Settings, *, recount: bool = False, lock_wait: float | None = None) -> Path:
     """Copy the warehouse to its read-only snapshot atomically, for readers while a flow writes; with
     `recount` (who changed the audience), first refresh audience_counts from the audience store, which no
@@ -142,17 +176,19 @@ def publish_snapshot(settings: Settings, *, recount: bool = False, lock_wait: fl
             return copy_atomically(path, snapshot_path(path))
 
 
-def run_name(template: str, **defaults: str) -> Callable[[], str]:
+def run_name(template: str, **defaults: str | Callable[[], str]) -> Callable[[], str]:
     """A Prefect run name saying what a run covers, e.g. 'ingest {day}' -> 'ingest 2026-05-04'.
 
-    A parameter left unset (None) is named by `defaults` ("today", "latest").
+    A parameter left unset (None) is named by `defaults`: a word ("latest"), or
+    a function saying what the run will cover (a scheduled ingest: today's date).
     """
 
     def name() -> str:
         from prefect.runtime import flow_run
 
         given = {k: v for k, v in flow_run.parameters.items() if v is not None}
-        return template.format(**(defaults | given))
+        missing = {k: v() if callable(v) else v for k, v in defaults.items() if k not in given}
+        return template.format(**(missing | given))
 
     return name
 
@@ -168,3 +204,19 @@ def newest_digest_day(settings: Settings) -> date:
     if newest is None:
         raise NothingToReport(f"the warehouse at {settings.warehouse_path} holds no papers yet")
     return newest
+
+
+def _join_serve() -> None:
+    # A run's own process, started by `serve` (its runner imports the flow module, hence this one, before
+    # the run starts), ends with serve however serve ends: a run left behind would hold its deployment's slot.
+    if served_run_id() is None:
+        return
+    from flows.prefect_server import die_with_parent
+
+    die_with_parent()
+    if os.getppid() == 1:  # serve was gone before we could ask
+        raise SystemExit(1)
+    time.sleep(test_submit_delay())
+
+
+_join_serve()

@@ -32,8 +32,9 @@ ENV_PREFIX = "PAPERTREND_"
 ARXIV_MIN_INTERVAL = 3.0
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_CONFIG_FILE = "papertrend.toml"
-# PAPERTREND_* names that are not settings but are documented: the config file, tracebacks, the test captures.
-EXTRA_VARIABLES = ("CONFIG", "DEBUG", "TEST_FIXTURES", "EMAIL_SMTP_PASSWORD")
+# PAPERTREND_* names that are not settings but are documented: the config file, tracebacks, the test captures,
+# the test hook that holds a served run in PENDING.
+EXTRA_VARIABLES = ("CONFIG", "DEBUG", "TEST_FIXTURES", "EMAIL_SMTP_PASSWORD", "TEST_SUBMIT_DELAY")
 PASSWORD_VARIABLE = f"{ENV_PREFIX}EMAIL_SMTP_PASSWORD"
 
 
@@ -507,14 +508,47 @@ def pin_for_served_runs(settings: Settings) -> None:
         os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(settings.warehouse.resolve())
 
 
+def served_run_id() -> str | None:
+    """The Prefect flow run this process was started for by `serve`'s runner, if it was."""
+    return os.environ.get("PREFECT__FLOW_RUN_ID") or None
+
+
+def test_submit_delay() -> float:
+    """Test only: seconds a served run's process waits before its run starts (it stays PENDING meanwhile).
+
+    PAPERTREND_TEST_SUBMIT_DELAY makes the window in which `serve` is killed
+    mid-submission wide enough for a test to hit (tests/flows/test_serve.py).
+    """
+    try:
+        return max(0.0, float(os.environ.get(f"{ENV_PREFIX}TEST_SUBMIT_DELAY", "0")))
+    except ValueError:
+        return 0.0
+
+
 def prefect_api_url() -> str | None:
     """The Prefect server the user chose (PREFECT_API_URL), if any."""
     return os.environ.get("PREFECT_API_URL") or None
 
 
-def use_prefect_api(url: str) -> None:
-    """Point Prefect (imported after this) and the processes we start at the server at `url`."""
-    os.environ["PREFECT_API_URL"] = url
+def use_prefect_api(url: str | None) -> None:
+    """Point Prefect (imported after this) and the processes we start at the server at `url` (None: forget it)."""
+    if url is None:
+        os.environ.pop("PREFECT_API_URL", None)
+    else:
+        os.environ["PREFECT_API_URL"] = url
+
+
+# Prefect 3.9 keeps deployment concurrency slot leases in the server's memory by default: a server
+# that restarts loses them while the slots stay taken, and every later run waits. On disk
+# (<PREFECT_HOME>/concurrency_leases) they survive a restart and expire as they should.
+PREFECT_SERVER_DEFAULTS = {
+    "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
+}
+
+
+def prefect_server_environment() -> dict[str, str]:
+    """The environment of a Prefect server we start: ours, with slot leases kept on disk unless the user chose."""
+    return PREFECT_SERVER_DEFAULTS | dict(os.environ)
 
 
 def prepare_prefect_env(data_dir: Path) -> None:

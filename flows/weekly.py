@@ -30,7 +30,7 @@ STALE_CHARTS = "charts/spark-*.png"
 @flow(
     name="weekly-report",
     validate_parameters=False,
-    flow_run_name=run_name("weekly-report {week}", week="latest complete"),
+    flow_run_name=run_name("weekly-report {week}", week=lambda: _latest_week_label()),
     on_failure=[alert_ops],
 )
 def weekly_report(week: str | None = None) -> WeekReport:
@@ -55,6 +55,14 @@ def weekly_report(week: str | None = None) -> WeekReport:
         if settings.email_send_with_report:
             send_summaries(settings, "weekly", label, report)
     return report
+
+
+def _latest_week_label() -> str:
+    """The week a run without one will report, for its name (a scheduled run's): the last complete week in the data."""
+    try:
+        return last_complete_week_in_data(newest_digest_day(run_settings()))
+    except NothingToReport:
+        return "latest complete"  # the run itself says why there is nothing to report
 
 
 def _week_with_data(settings: Settings, week: str | None) -> tuple[str, date]:

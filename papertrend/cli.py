@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -22,7 +24,16 @@ import typer
 
 from flows.settings import Settings, prepare_prefect_env, settings_in_use
 from papertrend import email_cli
-from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail, reported, shown_once
+from papertrend.failures import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    fail,
+    reported,
+    shown_once,
+    stop_on_signals,
+)
 from papertrend.options import DataDir
 from papertrend.results import Format
 
@@ -64,6 +75,7 @@ def main(
     """Track trending ML papers: fetch digests, keep them, query them."""
     global _debug
     _debug = debug
+    stop_on_signals()
 
 
 friendly: Callable[[Callable[..., Any]], Callable[..., Any]] = reported(
@@ -83,22 +95,39 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
 
 
 @contextlib.contextmanager
-def _recorded_server_in_use(settings: Settings) -> Iterator[None]:
-    """One-shot commands record their runs in the server of `papertrend server start` when it answers,
-    which also spares them the ~10 s of starting a temporary one."""
+def _prefect_api_in_use(settings: Settings) -> Iterator[None]:
+    """Flows started in the block report to a Prefect server: the one Prefect is set to use
+    (PREFECT_API_URL, a test harness), else the server of `papertrend server start` when it answers
+    (which also spares the ~10 s of starting one), else a temporary one that dies with this process.
+
+    Prefect's own temporary ("ephemeral") server outlived a command killed with
+    SIGKILL or SIGTERM (~220 MB each); ours is ended by the kernel (flows/prefect_server.py).
+    """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.prefect_server import answers
-    from flows.settings import prefect_api_url, use_prefect_api
+    from flows.prefect_server import answers, drain_run_logs, free_port, start_server, stop_started
+    from flows.settings import use_prefect_api
 
-    recorded = None if prefect_api_url() else _recorded_server(settings)
-    if not (recorded and answers(recorded["url"])):
+    if PREFECT_API_URL.value():
         yield
         return
-    use_prefect_api(recorded["url"])  # for processes we start
-    # Prefect read its settings when it was imported (the command imported its flow already).
-    with temporary_settings(updates={PREFECT_API_URL: recorded["url"]}):
-        yield
+    recorded = _recorded_server(settings)
+    owned = None
+    if recorded and answers(recorded["url"]):
+        url = recorded["url"]
+    else:
+        server, owned = start_server(settings.data_dir / "prefect", free_port())
+        url = server.url
+    use_prefect_api(url)  # for processes we start
+    try:
+        # Prefect read its settings when it was imported (the command imported its flow already).
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+    finally:
+        use_prefect_api(None)
+        if owned is not None:
+            drain_run_logs()
+            stop_started(owned)
 
 
 @contextlib.contextmanager
@@ -108,8 +137,8 @@ def _flows_with(settings: Settings) -> Iterator[None]:
     from warehouse.db import check_intact
 
     check_intact(settings.warehouse_path)  # a damaged warehouse is named before Prefect starts
-    # _recorded_server_in_use imports Prefect, which sets up the logging shown_once adjusts.
-    with _recorded_server_in_use(settings), settings_in_use(settings), shown_once(_debug):
+    # _prefect_api_in_use imports Prefect, which sets up the logging shown_once adjusts.
+    with _prefect_api_in_use(settings), settings_in_use(settings), shown_once(_debug):
         yield
 
 
@@ -291,13 +320,16 @@ def status(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Is it healthy? Freshness per source, the last run of each flow, open quarantine. Exit 1 when not."""
+    """Is it healthy? Freshness per source, the last run of each flow, open quarantine, runs stuck waiting
+    for a deployment's slot (asked of the Prefect server, 2 s at most). Exit 1 when not."""
     from flows.bounds import check_day
     from flows.health import check_health, end_of_day
+    from flows.settings import prefect_api_url
 
     settings = _settings(data_dir)
+    recorded = prefect_api_url() or (_recorded_server(settings) or {}).get("url")
     judged = end_of_day(check_day(as_of.date(), settings, what="--as-of"), settings) if as_of else None
-    health = check_health(settings, judged)
+    health = check_health(settings, judged, recorded)
     if format is ListFormat.json:
         sys.stdout.write(json.dumps(health.as_json(), indent=2, default=str) + "\n")
     else:
@@ -522,9 +554,12 @@ def demo(
 ) -> None:
     """Run the real pipeline end to end against a local replay of a corpus, and summarise."""
     settings = _settings(data_dir)
-    from papertrend.demo import run_demo
+    from papertrend.demo import captured_days, run_demo
 
-    with _Bar(), _recorded_server_in_use(settings), shown_once(_debug):
+    if corpus is not None:
+        captured_days(corpus)  # an empty corpus is said before a Prefect server is started
+
+    with _Bar(), _prefect_api_in_use(settings), shown_once(_debug):
         report, summary = run_demo(settings, corpus=corpus, days=days, papers_per_day=papers_per_day)
     typer.echo(report)
     if summary.incomplete:
@@ -585,23 +620,48 @@ def serve(
                 typer.echo(f"{d.name:14} {d.flow:14} {d.cron:16} {d.timezone:20} limit {d.concurrency_limit}")
         return
     url, owned = _prefect_server(settings)
+    record = settings.data_dir / "prefect" / SERVER_RECORD
+    if owned is not None:  # so that `status` and one-shot commands find it while serve runs
+        from flows.prefect_server import LocalServer
+
+        LocalServer(url, owned.pid).record(record)
     for d in jobs:
         typer.echo(f"{d.name}: '{d.cron}' ({d.timezone})")
     typer.echo(
         f"serving at {url} (UI: {url.removesuffix('/api')}); a run colliding with a running one is "
         f"{COLLISION_STRATEGY.lower()}d; Ctrl-C stops"
     )
+    stop, received = threading.Event(), []
+
+    def stop_serving(signum: int, frame: object) -> None:
+        received.append(signal.Signals(signum))
+        stop.set()
+
+    # However serve was started (SIGINT ignored by a script's `&`, SIGTERM from systemd or a container):
+    # both stop it within seconds.
+    signal.signal(signal.SIGINT, stop_serving)
+    signal.signal(signal.SIGTERM, stop_serving)
     try:
-        serve_deployments(settings)
+        serve_deployments(settings, stop, lambda line: typer.echo(f"{datetime.now():%H:%M:%S} {line}"))
     finally:
-        if owned is not None:
-            from flows.prefect_server import stop_server
+        stop_on_signals()
+        if owned is not None:  # the runs' logs went from their own processes, which have ended
+            from flows.prefect_server import stop_started
 
-            stop_server(owned)
+            stop_started(owned)
+            if (_recorded_server(settings) or {}).get("pid") == owned.pid:
+                record.unlink(missing_ok=True)
+    how = received[0] if received else None
+    typer.echo(f"stopped ({how.name if how else 'the runner ended'})")
+    # Everything is stopped and recorded; the interpreter's own shutdown then waited ~3 s on what Prefect's
+    # threads left behind, so serve ends here (a supervisor's stop timeout counts those seconds).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit({None: EXIT_FAILURE, signal.SIGTERM: EXIT_TERMINATED}.get(how, EXIT_INTERRUPTED))
 
 
-def _prefect_server(settings: Settings) -> tuple[str, int | None]:
-    """The Prefect API to serve against, and the pid of a server we started for it (None if not ours)."""
+def _prefect_server(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
+    """The Prefect API to serve against, and the process of a server we started for it (None if not ours)."""
     from flows.prefect_server import answers, start_server
     from flows.settings import prefect_api_url, use_prefect_api
 
@@ -612,9 +672,9 @@ def _prefect_server(settings: Settings) -> tuple[str, int | None]:
     if recorded and answers(recorded["url"]):
         use_prefect_api(recorded["url"])
         return recorded["url"], None
-    server, _ = start_server(settings.data_dir / "prefect", settings.prefect_port)
+    server, process = start_server(settings.data_dir / "prefect", settings.prefect_port)
     use_prefect_api(server.url)
-    return server.url, server.pid
+    return server.url, process
 
 
 def _recorded_server(settings: Settings) -> dict[str, Any] | None:

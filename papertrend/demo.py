@@ -55,15 +55,21 @@ def replay_overrides(settings: Settings, base_url: str, corpus: Path | None = No
     }
 
 
+def captured_days(corpus: Path) -> tuple[list[date], list[date]]:
+    """The HF and arXiv days `corpus` holds captures of; raises CorpusEmpty when it holds none."""
+    hf_days = [date.fromisoformat(d) for d in Corpus(corpus).days()]
+    arxiv_days = ArxivCorpus(corpus).days()
+    if not hf_days and not arxiv_days:
+        raise CorpusEmpty(f"{corpus} holds neither {HF_API_FOLDER}/ nor {ARXIV_LISTING_FOLDER}/ captures")
+    return hf_days, arxiv_days
+
+
 def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_day: int) -> tuple[str, RunSummary]:
     """Generate (or take) a corpus, replay it over HTTP, backfill it; return a description and the run's summary."""
     if corpus is None:
         corpus = settings.data_dir / "demo-corpus"
         generate_corpus(corpus, days=days, papers_per_day=papers_per_day, seed=DEMO_SEED)
-    hf_days = [date.fromisoformat(d) for d in Corpus(corpus).days()]
-    arxiv_days = ArxivCorpus(corpus).days()
-    if not hf_days and not arxiv_days:
-        raise CorpusEmpty(f"{corpus} holds neither {HF_API_FOLDER}/ nor {ARXIV_LISTING_FOLDER}/ captures")
+    hf_days, arxiv_days = captured_days(corpus)
     began, summary = time.monotonic(), RunSummary()
     with ReplayServer(corpus) as server:
         overrides = replay_overrides(settings, server.base_url, corpus)

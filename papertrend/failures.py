@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,7 +28,7 @@ from flows.bounds import DateOutOfRange, RangeTooLarge
 from flows.exports import OutputRefused, OutputUnwritable
 from flows.files import FolderUnwritable, GzipUnreadable, InputTooLarge, NotARegularFile
 from flows.http import FetchError
-from flows.run import RunIncomplete
+from flows.run import RunIncomplete, Terminated, stop_reason
 from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from reports.mailer import SmtpUnavailable
@@ -38,6 +40,7 @@ from warehouse.subscribers import ConsentWithdrawn, SubscriberInvalid
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
 EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+EXIT_TERMINATED = 143  # SIGTERM (kill, timeout, systemd, a container stop), as shells report it
 EXIT_BROKEN_PIPE = 141  # the reader of our output closed it, as shells report SIGPIPE
 
 # (error class, exit code, what to do), most specific first; the first match wins.
@@ -141,10 +144,8 @@ def reported(
                 # The reader went away (`papertrend extract ... | head`): nothing to say, nobody to say it to.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 raise typer.Exit(EXIT_BROKEN_PIPE) from None
-            except KeyboardInterrupt:
-                raise fail(
-                    "interrupted", "nothing half-written is kept; run the command again", EXIT_INTERRUPTED
-                ) from None
+            except KeyboardInterrupt as exc:
+                raise stopped(exc) from None
             except PapertrendError as exc:
                 if debug():
                     traceback.print_exc()
@@ -159,18 +160,53 @@ def reported(
                     f"internal error (a bug in papertrend): {type(exc).__name__}: {exc}",
                     "re-run with `papertrend --debug ...` for the traceback and report it",
                 ) from None
+            except BaseException as exc:  # Prefect's TerminationSignal: SIGTERM during a flow run
+                if stop_reason(exc) is None:
+                    raise
+                raise stopped(exc) from None
 
         return wrapper
 
     return decorate
 
 
+def stopped(exc: BaseException) -> Failure:
+    """Report a command stopped by SIGINT (exit 130) or SIGTERM (exit 143) in one line."""
+    hint = "nothing half-written is kept; run the command again"
+    if stop_reason(exc) == "SIGTERM":
+        return fail("terminated (SIGTERM)", hint, EXIT_TERMINATED)
+    return fail("interrupted", hint, EXIT_INTERRUPTED)
+
+
+def stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM unwind the command (KeyboardInterrupt, Terminated), however it was started.
+
+    A process started with SIGINT ignored (`cmd &` in a script, some supervisors)
+    inherits SIG_IGN and Python then installs no handler, so Ctrl-C did nothing;
+    SIGTERM by default ends the process at once, skipping every cleanup
+    (the run stays 'running', a server we started is left behind).
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 class _ExpectedFailures(logging.Filter):
-    """Keeps Prefect's "Encountered exception" line and traceback of our own errors off the terminal."""
+    """Keeps Prefect's "Encountered exception" line and traceback of our own errors, and its crash
+    lines, off the terminal."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, PapertrendError)
+        if isinstance(error, PapertrendError):
+            return False
+        # A run stopped by SIGINT/SIGTERM (or crashed) is "Crash detected!" for Prefect, three lines a time;
+        # `reported` says it once.
+        message = record.getMessage()
+        return not (message.startswith("Crash detected!") or "in state Crashed(" in message)
 
 
 @contextmanager

@@ -10,7 +10,14 @@ from rich.table import Table
 
 from flows.health import Health
 
-OUTCOME_STYLE = {"completed": "green", "running": "cyan", "incomplete": "yellow", "failed": "red", "abandoned": "red"}
+OUTCOME_STYLE = {
+    "completed": "green",
+    "running": "cyan",
+    "incomplete": "yellow",
+    "interrupted": "yellow",
+    "failed": "red",
+    "abandoned": "red",
+}
 
 
 def show_health(health: Health, warehouse: str, console: Console) -> None:
@@ -53,6 +60,19 @@ def show_health(health: Health, warehouse: str, console: Console) -> None:
         console.print(table)
         if len(health.quarantine) > 10:
             console.print(f"... and {len(health.quarantine) - 10} more (`papertrend sql 'FROM open_quarantine'`)")
+
+    scheduler = health.scheduler
+    if not scheduler.checked:
+        console.print(f"\nscheduler not checked: {scheduler.why_not}", highlight=False, soft_wrap=True)
+    elif not scheduler.waiting:
+        console.print(f"\nscheduler: no deployment stuck on its slot ({scheduler.url})", highlight=False)
+    for waiting in scheduler.waiting:
+        console.print(
+            f"\nscheduler: {waiting['deployment']} has {waiting['runs']} run(s) waiting for its slot "
+            f"since {waiting['since'][:16].replace('T', ' ')} UTC",
+            style="red",
+            highlight=False,
+        )
 
     counts = health.counts
     console.print(

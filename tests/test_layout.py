@@ -105,6 +105,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "run",
         "schedule",
         "settings",
+        "sweeper",
         "weekly",
     }
     assert sorted(p.stem for p in (ROOT / "flows").glob("*.py")) == sorted(allowed)

@@ -305,3 +305,16 @@ def test_extract_of_a_truncated_or_corrupt_gzip_names_the_file(tiny_corpus, tmp_
 def test_a_data_dir_under_proc_is_a_settings_error():
     result = runner.invoke(app, ["status", "--data-dir", "/proc/1/papertrend"])
     assert result.exit_code == 2 and "cannot hold papertrend's files" in _one_error_line(result)
+
+
+def test_status_says_the_scheduler_was_not_checked_when_no_prefect_server_answers(tmp_path):
+    data = seeded(tmp_path)
+    env = {"PAPERTREND_ARXIV_ENABLED": "false"}
+    unrecorded = runner.invoke(app, ["status", "--as-of", "2026-04-12", "--data-dir", str(data)], env=env)
+    (data / "prefect").mkdir(exist_ok=True)
+    (data / "prefect" / "server.json").write_text('{"url": "http://127.0.0.1:9/api", "pid": 0}')
+    gone = runner.invoke(app, ["status", "--as-of", "2026-04-12", "-f", "json", "--data-dir", str(data)], env=env)
+    assert unrecorded.exit_code == 0 and "scheduler not checked: no Prefect server is recorded" in unrecorded.stdout
+    scheduler = json.loads(gone.stdout)["scheduler"]
+    assert gone.exit_code == 0 and scheduler["checked"] is False and scheduler["waiting"] == []
+    assert scheduler["why_not"].startswith("the Prefect server at http://127.0.0.1:9/api did not answer in 2 s")

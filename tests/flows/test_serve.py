@@ -97,3 +97,91 @@ def test_one_shot_commands_are_recorded_in_the_server_of_server_start(tmp_path):
         ]
     finally:
         assert papertrend("server", "stop").returncode == 0
+
+
+def _runs_in_state(url: str, *types: str) -> list[dict]:
+    import httpx
+
+    try:
+        body = {"flow_runs": {"state": {"type": {"any_": list(types)}}}}
+        return httpx.post(f"{url}/flow_runs/filter", json=body, timeout=5).json()
+    except httpx.HTTPError:
+        return []
+
+
+def _running_a_flow(process: subprocess.Popen) -> bool:
+    import psutil
+
+    return any("prefect.engine" in " ".join(p.cmdline()) for p in psutil.Process(process.pid).children())
+
+
+def _wait_for(found, process: subprocess.Popen, seconds: float = 300):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        if value := found():
+            return value
+        time.sleep(1)
+    process.kill()
+    raise AssertionError(f"gave up waiting: {process.communicate()[0]}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_after_serve_is_killed_mid_submission_and_restarted_the_next_scheduled_run_completes(tmp_path, how):
+    import httpx
+    import psutil
+
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PREFECT_HOME"))}
+    with ReplayServer(write_tiny_corpus(tmp_path / "corpus")) as site:
+        env |= {
+            "PAPERTREND_DATA_DIR": str(data),
+            "PAPERTREND_HF_BASE_URL": site.base_url,
+            "PAPERTREND_HF_API_INTERVAL": "0",
+            "PAPERTREND_ARXIV_ENABLED": "false",
+            "PAPERTREND_REFRESH_DAYS": "1",
+            "PAPERTREND_SCHEDULE_HF": "* * * * *",
+            "PAPERTREND_PREFECT_PORT": str(_free_port()),
+        }
+
+        def serve(extra: dict[str, str]) -> subprocess.Popen:
+            return subprocess.Popen(
+                [sys.executable, "-c", IGNORING_SIGINT, "serve"],
+                env=env | extra,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
+
+        first = serve({"PAPERTREND_TEST_SUBMIT_DELAY": "600"})  # its first run stays PENDING
+        record = data / "prefect" / "server.json"
+        url = _wait_for(lambda: record.exists() and json.loads(record.read_text())["url"], first)
+        stuck = _wait_for(lambda: _runs_in_state(url, "PENDING"), first)[0]
+        ours = psutil.Process(first.pid).children(recursive=True)
+        os.kill(first.pid, how)
+        first.communicate(timeout=60)
+        assert first.returncode == (130 if how == signal.SIGINT else -9)
+        deadline = time.monotonic() + 30
+        while any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in ours) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert [p for p in ours if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+
+        second = serve({})
+        done = _wait_for(lambda: _runs_in_state(url, "COMPLETED"), second)
+        left = httpx.get(f"{url}/flow_runs/{stuck['id']}", timeout=5).json()
+        # Stopped while no run is in flight (serve's runner cancels those), once it has told the run's end.
+        _wait_for(lambda: not _running_a_flow(second) or None, second, seconds=60)
+        second.send_signal(signal.SIGTERM)
+        output, _ = second.communicate(timeout=60)
+    assert second.returncode == 143, output
+    assert done[0]["name"].startswith("ingest 20") and done[0]["id"] != stuck["id"]
+    assert left["state_type"] in ("CRASHED", "CANCELLED")  # ended: its slot came back
+    assert f"{done[0]['name']}: started" in output and f"{done[0]['name']}: Completed in" in output, output
+
+
+# serve as a script's `papertrend serve &` starts it: with SIGINT ignored, which it inherits.
+IGNORING_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'papertrend.cli', *sys.argv[1:]])"
+)
