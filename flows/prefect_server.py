@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import logging
 import os
 import signal
 import socket
@@ -118,10 +119,18 @@ def stop_started(process: subprocess.Popen[bytes]) -> None:
 
 
 def drain_run_logs() -> None:
-    """Send the run log lines Prefect still queues for its API before a server we started stops."""
+    """Send the run log lines and events Prefect still queues for its API before a server we started stops."""
     from prefect.logging.handlers import APILogHandler
 
-    APILogHandler().flush()
+    # While draining, Prefect's events worker logs "Still processing items" each time it looks at its queue:
+    # progress, not a problem, and not for the terminal of a command that is about to say how it ended.
+    worker_log = logging.getLogger("EventsWorker")
+    level = worker_log.level
+    worker_log.setLevel(logging.ERROR)
+    try:
+        APILogHandler().flush()  # drains the events worker too
+    finally:
+        worker_log.setLevel(level)
 
 
 def die_with_parent() -> None:

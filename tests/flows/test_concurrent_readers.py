@@ -28,7 +28,7 @@ def test_sql_answers_throughout_a_backfill_first_load_included(fixtures, tmp_pat
             "PREFECT_HOME": str(tmp_path / "prefect"),
         }
         writer = subprocess.Popen(
-            [sys.executable, "-m", "papertrend.cli", "backfill", "2024-05-27", "2025-06-30"],
+            [sys.executable, "-m", "papertrend.cli", "backfill", "2024-05-27", "2025-06-30", "--large"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
