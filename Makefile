@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo email-preview demo-real test test-fast lint format bench bench-report lock clean
+.PHONY: help install demo email-preview demo-real test test-fast lint format bench bench-report bench-crash lock clean
 
 help:
 	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
@@ -20,6 +20,7 @@ help:
 	@echo "make format     let ruff fix what it can and format the code"
 	@echo "make bench      benchmarks: HF ingest (api, page, naive), arXiv listing extraction/reextract,"
 	@echo "                and one-shot report/ingest by hand with and without a running Prefect server"
+	@echo "make bench-crash   crash matrix: ingest, report, email killed 20 times each (~20 min)"
 	@echo "make bench-report  weekly report on a 1.3M-paper warehouse, against the naive report"
 	@echo "                   (first run ~15 min to build; kept in BENCH_DIR, default .bench/report)"
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
@@ -67,6 +68,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/email_bench.py
 	$(BIN)/python bench/listing_bench.py
 	$(BIN)/python bench/oneshot_bench.py
+
+# ingest, report and email, 20 kills each (half SIGKILL, half SIGTERM) against one Prefect server: ~20 min.
+bench-crash: $(STAMP)
+	$(BIN)/python bench/crash_matrix.py --trials 20
 
 BENCH_DIR ?= .bench/report
 bench-report: $(STAMP)

@@ -40,7 +40,7 @@ from digest_replay.server import ReplayServer  # noqa: E402
 from digest_replay.synthetic.hf import generate_corpus  # noqa: E402
 
 PAPERTREND = [sys.executable, "-m", "papertrend.cli"]
-SUBSCRIBERS = 40
+SUBSCRIBERS = 400  # enough that sending is most of an email run, so kills land mid-send
 DAYS = 28
 # What a command leaves in the warehouse, without the times and ids that differ from run to run by nature.
 STATE = {
@@ -64,6 +64,7 @@ class Outcome:
     missed_recipients: int = 0
     duplicates: int = 0
     most_duplicates_in_a_trial: int = 0
+    killed_mid_send: int = 0  # email: some recipients had their message when the kill came, not all
 
 
 def run(args: list[str], env: dict[str, str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -125,6 +126,7 @@ def matrix(
     rng: random.Random,
     after_rerun: Callable[[Path, Outcome], None] | None = None,
     before_trial: Callable[[], None] | None = None,
+    after_kill: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
     """`trials` kills of `command` on copies of `base`, then a rerun of each."""
     calibration = work / f"{name}-calibration"
@@ -146,6 +148,8 @@ def matrix(
             before_trial()
         code, left = kill_at_random(command, env, rng.uniform(0.05, 1.0) * seconds, sig)
         now = state(data)
+        if after_kill:
+            after_kill(outcome)
         outcome.trials += 1
         outcome.by_signal[sig.name] += 1
         outcome.exit_codes[code] += 1
@@ -167,7 +171,8 @@ def _describe(outcome: Outcome, *, email: bool = False) -> str:
         f"reruns complete and equal to a clean run {outcome.reruns_ok}/{outcome.trials}"
         + (
             f", recipients missed {outcome.missed_recipients}, duplicates {outcome.duplicates} "
-            f"(at most {outcome.most_duplicates_in_a_trial} in one trial)"
+            f"(at most {outcome.most_duplicates_in_a_trial} in one trial), "
+            f"killed while sending (some recipients sent, not all) {outcome.killed_mid_send}"
             if email
             else ""
         )
@@ -218,15 +223,15 @@ def main() -> None:
         outcomes = {}
         try:
             commands = {
-                "ingest": (["ingest", days[-1], "--refresh-days", "0"], None, None),
-                "report": (["report", "--week", week], None, None),
-                "email": (["email", "--week", week], _check_mail(smtp), smtp.received.clear),
+                "ingest": (["ingest", days[-1], "--refresh-days", "0"], None, None, None),
+                "report": (["report", "--week", week], None, None, None),
+                "email": (["email", "--week", week], _check_mail(smtp), smtp.received.clear, _mid_send(smtp)),
             }
-            for name, (command, after_rerun, before_trial) in commands.items():
+            for name, (command, after_rerun, before_trial, after_kill) in commands.items():
                 if options.only and name not in options.only:
                     continue
                 outcomes[name] = matrix(
-                    name, command, base, work, base_env, options.trials, rng, after_rerun, before_trial
+                    name, command, base, work, base_env, options.trials, rng, after_rerun, before_trial, after_kill
                 )
         finally:
             run(["server", "stop"], server_env, check=False)
@@ -255,6 +260,14 @@ def _check_mail(smtp: LocalSmtpServer) -> Callable[[Path, Outcome], None]:
         outcome.most_duplicates_in_a_trial = max(outcome.most_duplicates_in_a_trial, extra)
 
     return check
+
+
+def _mid_send(smtp: LocalSmtpServer) -> Callable[[Outcome], None]:
+    def count(outcome: Outcome) -> None:
+        sent = {rcpt for message in smtp.received for rcpt in message.recipients}
+        outcome.killed_mid_send += 0 < len(sent) < SUBSCRIBERS
+
+    return count
 
 
 def _week_of(day: str) -> str:
