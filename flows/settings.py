@@ -517,7 +517,7 @@ def test_submit_delay() -> float:
     """Test only: seconds a served run's process waits before its run starts (it stays PENDING meanwhile).
 
     PAPERTREND_TEST_SUBMIT_DELAY makes the window in which `serve` is killed
-    mid-submission wide enough for a test to hit (tests/flows/test_serve.py).
+    mid-submission wide enough for a test to hit (tests/papertrend/test_serve.py).
     """
     try:
         return max(0.0, float(os.environ.get(f"{ENV_PREFIX}TEST_SUBMIT_DELAY", "0")))

@@ -1,7 +1,5 @@
 """The email commands: `subscribers add|remove|list|import`, `email`, `unsubscribe`.
 
-papertrend.cli registers them (register()) and hands over the shell's pieces:
-error reporting, settings and the flow context, so this module never imports it.
 Subscribers live in the audience store: these commands write it at once, then
 refresh the warehouse's audience counts when no flow holds the warehouse.
 """
@@ -10,8 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,37 +16,20 @@ from typing import Annotated, Any
 import typer
 
 from flows.settings import Settings
-from papertrend.failures import EXIT_FAILURE, EXIT_USAGE, fail
+from papertrend.errors import (
+    AudienceStoreMissing,
+    DeliveryIncomplete,
+    PeriodAmbiguous,
+    RecipientInvalid,
+    RecipientNotDue,
+    RecipientUnsubscribed,
+    SubscriberUnknown,
+)
 from papertrend.options import DataDir
+from papertrend.shell import flows_with, settings_for
 from papertrend.subscriber_csv import CSV_FIELDS, EXPORT_ONLY, LIST_SEPARATOR
 
 COUNTS_LOCK_WAIT = 2.0  # seconds a subscriber command waits for the warehouse to refresh the counts
-
-
-class _Shell:
-    """What the shell lends these commands (set by register)."""
-
-    settings: Callable[..., Settings]
-    flows_with: Callable[[Settings], AbstractContextManager[None]]
-
-
-_shell = _Shell()
-
-
-def register(
-    app: typer.Typer,
-    friendly: Callable[[Callable[..., Any]], Callable[..., Any]],
-    settings: Callable[..., Settings],
-    flows_with: Callable[[Settings], AbstractContextManager[None]],
-) -> None:
-    """Add the email commands to `app`, each reporting failures through `friendly`."""
-    _shell.settings, _shell.flows_with = settings, flows_with
-    subscribers_app = typer.Typer(help="Who gets the email summaries.", no_args_is_help=True)
-    for name, command in (("add", add), ("remove", remove), ("list", list_subscribers), ("import", import_subscribers)):
-        subscribers_app.command(name)(friendly(command))
-    app.add_typer(subscribers_app, name="subscribers")
-    app.command("email")(friendly(email))
-    app.command("unsubscribe")(friendly(unsubscribe))
 
 
 class Cadence(StrEnum):
@@ -120,7 +99,7 @@ def list_subscribers(
     from warehouse.audience import connect_audience
     from warehouse.subscribers import subscribers
 
-    settings = _shell.settings(data_dir)
+    settings = settings_for(data_dir)
     if not settings.audience_path.exists():
         typer.echo(f"no subscribers (no audience store at {settings.audience_path} yet)")
         return
@@ -172,15 +151,9 @@ def import_subscribers(
 ) -> None:
     """Add every subscriber of a CSV file; the whole file is checked first and nothing is added if a row is bad.
     An address that unsubscribed stays unsubscribed unless --resubscribe."""
-    from papertrend.subscriber_csv import CsvInvalid, read_csv
+    from papertrend.subscriber_csv import read_csv
 
-    try:
-        subs = read_csv(file)
-    except CsvInvalid as exc:
-        failure = fail(str(exc), "fix these rows and import again" if exc.problems else "fix the file", EXIT_USAGE)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise failure from None
+    subs = read_csv(file)  # CsvInvalid names the file or every bad row
     stored = _store(subs, data_dir, resubscribe=resubscribe)
     line = f"imported {len(subs)} subscriber(s) from {file}: {stored.added} new, {stored.updated} updated"
     if resubscribe:
@@ -206,8 +179,8 @@ def email(
 ) -> None:
     """Send the summaries of a period (default: the last complete week in the data) to those not yet sent."""
     if week and day:
-        raise fail("--week and --day name two periods", "give one of them", EXIT_USAGE)
-    settings = _shell.settings(data_dir)
+        raise PeriodAmbiguous("--week and --day name two periods")
+    settings = settings_for(data_dir)
     from flows.email import check_configured, email_summaries
 
     check_configured(settings, dry_run=dry_run)  # before a flow (and Prefect) starts
@@ -218,14 +191,12 @@ def email(
     only = _subscriber_id(settings, to) if to else None  # the flow gets an id: Prefect stores its parameters
 
     period = week or (day.date().isoformat() if day else None)
-    with _shell.flows_with(settings):
+    with flows_with(settings):
         outcome = email_summaries(period, dry_run, str(outbox) if outbox else None, resend, only)
     if not (outcome.written or outcome.sent or outcome.skipped or outcome.failed):
         if to and not outcome.already_sent:  # a typo in --to is not "nobody due": it names nobody
-            raise fail(
-                f"--to {to} names no active {'daily' if day else 'weekly'} subscriber due for {outcome.period}",
-                "check the address with `papertrend subscribers list`; --resend sends again to one already sent",
-                EXIT_FAILURE,
+            raise RecipientNotDue(
+                f"--to {to} names no active {'daily' if day else 'weekly'} subscriber due for {outcome.period}"
             )
         typer.echo(
             f"{outcome.period}: nobody is due (already sent: {outcome.already_sent}; no other active subscriber of that cadence)"
@@ -240,14 +211,10 @@ def email(
         f"failed={len(outcome.failed)}"
     )
     if outcome.failed:
-        failure = fail(
+        raise DeliveryIncomplete(
             f"{len(outcome.failed)} message(s) of {outcome.period} were not delivered",
-            "a rerun retries the deferred ones; refused ones need --resend --to ADDRESS once fixed",
-            EXIT_FAILURE,
+            tuple(f"{address}: {reply}" for address, reply in outcome.failed),
         )
-        for address, reply in outcome.failed:
-            typer.echo(f"  {address}: {reply}", err=True)
-        raise failure
 
 
 def unsubscribe(
@@ -265,15 +232,15 @@ def _subscriber_id(settings: Settings, to: str) -> int:
     try:
         address = valid_address(to)
     except SubscriberInvalid as exc:
-        raise fail(f"--to: {exc}", "give one subscriber's address", EXIT_USAGE) from None
+        raise RecipientInvalid(f"--to: {exc}") from None
     found = []
     if settings.audience_path.exists():
         with connect_audience(settings.audience_path) as store:
             found = subscribers(store, active_only=False, address=address)
     if not found:
-        raise fail(f"--to {address}: no such subscriber", "`papertrend subscribers list --all` shows them")
+        raise SubscriberUnknown(f"--to {address}: no such subscriber")
     if not found[0].active:
-        raise fail(f"--to {address}: unsubscribed", "nothing is sent to an address that unsubscribed")
+        raise RecipientUnsubscribed(f"--to {address}: unsubscribed")
     return int(found[0].id or 0)  # every subscriber read from the store has its id
 
 
@@ -281,7 +248,7 @@ def _store(subs: list, data_dir: Path | None, *, resubscribe: bool = False, stri
     from warehouse.audience import connect_audience
     from warehouse.subscribers import add_subscribers
 
-    settings = _shell.settings(data_dir)
+    settings = settings_for(data_dir)
     with connect_audience(settings.audience_path) as store:
         stored = add_subscribers(store, subs, resubscribe=resubscribe, strict=strict)
     _refresh_counts(settings)
@@ -292,16 +259,13 @@ def _remove(who: str, purge: bool, data_dir: Path | None) -> str:
     from warehouse.audience import connect_audience
     from warehouse.subscribers import remove_subscriber
 
-    settings = _shell.settings(data_dir)
+    settings = settings_for(data_dir)
     if not settings.audience_path.exists():
-        raise fail(
-            f"no subscribers yet (no audience store at {settings.audience_path})",
-            "add one with `papertrend subscribers add ADDRESS`",
-        )
+        raise AudienceStoreMissing(f"no subscribers yet (no audience store at {settings.audience_path})")
     with connect_audience(settings.audience_path) as store:
         found = remove_subscriber(store, who, purge=purge)
     if found is None:
-        raise fail(f"no subscriber {who!r}", "`papertrend subscribers list --all` shows them", EXIT_FAILURE)
+        raise SubscriberUnknown(f"no subscriber {who!r}")
     _refresh_counts(settings)
     return found.address
 

@@ -1,8 +1,10 @@
 """How failures reach a person: one line saying what went wrong, one saying what to do, an exit code.
 
 Each layer's errors derive from one base (docs/architecture.md draws the
-tree); this table maps each base to its advice. Anything else is a bug: one
-line saying so, and the traceback only under `--debug` or PAPERTREND_DEBUG=1.
+tree); this table maps each error to its advice, and is the only place
+advice is written: commands raise errors, never hints. Anything else is a
+bug: one line saying so, and the traceback only under `--debug` or
+PAPERTREND_DEBUG=1.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import typer
 
 from digest_replay.server import PortOutOfRange, PortUnavailable
+from extractors import EXTRACTORS
 from extractors.errors import ExtractError, PapertrendError
 from extractors.ids import InvalidArxivId, UnknownCategory
 from flows.archive import ArchiveMissing
@@ -28,13 +31,34 @@ from flows.bounds import DateOutOfRange, RangeTooLarge
 from flows.exports import OutputRefused, OutputUnwritable
 from flows.files import FolderUnwritable, GzipUnreadable, InputTooLarge, NotARegularFile
 from flows.http import FetchError
+from flows.prefect_server import ServerNotRunning
 from flows.run import RunIncomplete, Terminated, stop_reason
 from flows.settings import SettingsInvalid
+from papertrend.errors import (
+    AudienceStoreMissing,
+    CommandError,
+    DeliveryIncomplete,
+    DemoIncomplete,
+    DigestDateMissing,
+    FaultSpecInvalid,
+    ParquetNeedsOutput,
+    PeriodAmbiguous,
+    QuarantineOpen,
+    QueryLimitsInvalid,
+    RawPagesDamaged,
+    RecipientInvalid,
+    RecipientNotDue,
+    RecipientUnsubscribed,
+    RefreshWindowNegative,
+    SourceUnknown,
+    SubscriberUnknown,
+)
+from papertrend.subscriber_csv import CsvInvalid, CsvRowsInvalid
 from reports.errors import InvalidWeek, ReportError
 from reports.mailer import SmtpUnavailable
 from warehouse.audience import AudienceError
 from warehouse.db import WarehouseCorrupt, WarehouseError
-from warehouse.reader import QueryInvalid, StatementRefused
+from warehouse.reader import PersonalTableAsked, QueryFailed, QueryInvalid, QueryTimedOut, StatementRefused
 from warehouse.subscribers import ConsentWithdrawn, SubscriberInvalid
 
 EXIT_FAILURE = 1  # a runtime condition: the input, the network, the warehouse
@@ -42,10 +66,22 @@ EXIT_USAGE = 2  # a bad argument or setting: fix the command or the config
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 EXIT_TERMINATED = 143  # SIGTERM (kill, timeout, systemd, a container stop), as shells report it
 EXIT_BROKEN_PIPE = 141  # the reader of our output closed it, as shells report SIGPIPE
+CHECK_THE_QUERY = 'check the query; `papertrend sql "SHOW TABLES"` lists tables'
+LIST_SUBSCRIBERS = "`papertrend subscribers list --all` shows them"
 
 # (error class, exit code, what to do), most specific first; the first match wins.
 ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (SettingsInvalid, EXIT_USAGE, "fix papertrend.toml or the PAPERTREND_* variables (README: Settings)"),
+    (RefreshWindowNegative, EXIT_USAGE, "e.g. --refresh-days 7"),
+    (QueryLimitsInvalid, EXIT_USAGE, "e.g. --max-rows 50 --timeout 30"),
+    (ParquetNeedsOutput, EXIT_USAGE, "e.g. -f parquet -o papers.parquet"),
+    (SourceUnknown, EXIT_USAGE, f"use one of: {', '.join(EXTRACTORS)}"),
+    (DigestDateMissing, EXIT_USAGE, "pass --date YYYY-MM-DD"),
+    (FaultSpecInvalid, EXIT_USAGE, "e.g. --fault 429:2@date=2024-05-28*1 --fault malformed@2024-06-03"),
+    (PeriodAmbiguous, EXIT_USAGE, "give one of them"),
+    (RecipientInvalid, EXIT_USAGE, "give one subscriber's address"),
+    (CsvRowsInvalid, EXIT_USAGE, "fix these rows and import again"),
+    (CsvInvalid, EXIT_USAGE, "fix the file"),
     (DateOutOfRange, EXIT_USAGE, "dates are YYYY-MM-DD, from arXiv's first day (1991-08-14) to tomorrow"),
     (
         RangeTooLarge,
@@ -71,6 +107,19 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         EXIT_FAILURE,
         "their unsubscribe is kept; `subscribers add --resubscribe` only if they asked to come back",
     ),
+    (SubscriberUnknown, EXIT_FAILURE, LIST_SUBSCRIBERS),
+    (RecipientUnsubscribed, EXIT_FAILURE, "nothing is sent to an address that unsubscribed"),
+    (
+        RecipientNotDue,
+        EXIT_FAILURE,
+        "check the address with `papertrend subscribers list`; --resend sends again to one already sent",
+    ),
+    (AudienceStoreMissing, EXIT_FAILURE, "add one with `papertrend subscribers add ADDRESS`"),
+    (
+        DeliveryIncomplete,
+        EXIT_FAILURE,
+        "a rerun retries the deferred ones; refused ones need --resend --to ADDRESS once fixed",
+    ),
     (
         AudienceError,
         EXIT_FAILURE,
@@ -83,6 +132,14 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     ),
     (RunIncomplete, EXIT_FAILURE, "fix or wait, then re-run: loaded days are skipped, quarantined ones retried"),
     (
+        RawPagesDamaged,
+        EXIT_FAILURE,
+        "re-fetch their days with `papertrend backfill DAY DAY --force` (`papertrend status` lists them)",
+    ),
+    (QuarantineOpen, EXIT_FAILURE, "see `papertrend status`; fix the extractor or re-fetch those days"),
+    (DemoIncomplete, EXIT_FAILURE, "see the quarantined/failed counts above and `papertrend status`"),
+    (ServerNotRunning, EXIT_FAILURE, "start one with `papertrend server start`"),
+    (
         ArchiveMissing,
         EXIT_FAILURE,
         "restore <data_dir>/raw from a backup, or re-fetch the day with `papertrend backfill DAY DAY --force`",
@@ -94,7 +151,15 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     ),
     (OutputRefused, EXIT_USAGE, "choose a file outside the data folder, or pass --overwrite for your own file"),
     (OutputUnwritable, EXIT_USAGE, "check the -o path: an existing folder, a file you may write, room on the disk"),
-    (QueryInvalid, EXIT_FAILURE, 'check the query; `papertrend sql "SHOW TABLES"` lists tables'),
+    (QueryInvalid, EXIT_FAILURE, CHECK_THE_QUERY),
+    (QueryTimedOut, EXIT_FAILURE, "narrow it, or raise --timeout"),
+    (
+        PersonalTableAsked,
+        EXIT_FAILURE,
+        "subscribers and the email log are personal data and live in the audience store, not the warehouse; "
+        "query audience_counts for subscribers per cadence and messages per period",
+    ),
+    (QueryFailed, EXIT_FAILURE, CHECK_THE_QUERY),
     (WarehouseCorrupt, EXIT_FAILURE, "nothing was written to it; docs/operations.md: A damaged warehouse"),
     (WarehouseError, EXIT_FAILURE, "see `papertrend status` and docs/operations.md"),
     (FetchError, EXIT_FAILURE, "check the network and the source's base URL, then re-run"),
@@ -122,6 +187,15 @@ def fail(message: str, hint: str, code: int = EXIT_FAILURE) -> Failure:
 def advice_for(exc: PapertrendError) -> tuple[int, str]:
     """The exit code and the what-to-do line for one of our errors."""
     return next((code, hint) for kind, code, hint in ADVICE if isinstance(exc, kind))
+
+
+def details_of(exc: PapertrendError) -> list[str]:
+    """Lines shown after the advice: a CSV file's bad rows, the recipients a run did not reach."""
+    if isinstance(exc, CsvInvalid):
+        return exc.problems
+    if isinstance(exc, CommandError):
+        return list(exc.details)
+    return []
 
 
 def reported(
@@ -152,7 +226,10 @@ def reported(
                 if isinstance(exc, RunIncomplete):
                     on_incomplete(exc)
                 code, hint = advice_for(exc)
-                raise fail(str(exc), hint, code) from None
+                failure = fail(str(exc), hint, code)
+                for line in details_of(exc):
+                    typer.echo(f"  {line}", err=True)
+                raise failure from None
             except Exception as exc:
                 if debug():
                     traceback.print_exc()

@@ -33,6 +33,10 @@ class CsvInvalid(PapertrendError, ValueError):
         self.problems = problems or []
 
 
+class CsvRowsInvalid(CsvInvalid):
+    """Rows of a subscriber CSV file are bad; `problems` names each by its line."""
+
+
 def neutralised(cell: object) -> object:
     """A string cell a spreadsheet would run as a formula, prefixed with a quote; other cells as they are.
     A cell already starting with a quote before such a character gets one more, so reading back is exact."""
@@ -102,7 +106,7 @@ def _rows(file: Path, reader: csv.DictReader) -> list[Subscriber]:
         except (SubscriberInvalid, BooleanInvalid) as exc:
             bad.append(f"line {line}: {exc}")
     if bad:
-        raise CsvInvalid(f"{file}: {len(bad)} bad row(s); nothing was imported", bad)
+        raise CsvRowsInvalid(f"{file}: {len(bad)} bad row(s); nothing was imported", bad)
     return subs
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real captures, a real DuckDB file, a real replay server, a clean environment."""
+"""Shared fixtures: the real captures, a tiny corpus, a real DuckDB file, real replay servers, a clean environment."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 import pytest
 
 from digest_replay.server import ReplayServer
-from tests.factories import fixtures_or_skip
+from tests.factories import fixtures_or_skip, write_tiny_corpus
 from warehouse.db import connect
 
 
@@ -45,4 +45,17 @@ def warehouse(tmp_path: Path):
 def fixture_site(fixtures: Path):
     """The real HF archive served over HTTP on 127.0.0.1."""
     with ReplayServer(fixtures) as server:
+        yield server
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """A tiny corpus, for fetch, flow and command tests that need no real captures."""
+    return write_tiny_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def site(tiny_corpus: Path):
+    """A replay server over the tiny corpus; tests arm faults through `site.faults`."""
+    with ReplayServer(tiny_corpus) as server:
         yield server

@@ -1,8 +1,10 @@
-"""Readers and a writer in different processes: SQL keeps answering while a backfill loads."""
+"""Readers and a writer in different processes: SQL keeps answering, from the last published snapshot, while a
+backfill loads."""
 
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -10,25 +12,53 @@ from typer.testing import CliRunner
 
 from digest_replay.server import ReplayServer
 from papertrend.cli import app
+from warehouse.db import connect
 
 runner = CliRunner()
+FIRST, LAST = "2024-05-27", "2024-07-07"  # six weeks, loaded a week per batch
+HELD_DAY = "2024-06-10"  # the first day of the third batch: two batches are loaded when it is asked for
+HOLD_LIMIT = 300.0  # seconds a held request waits at most, so a failing test cannot hang the server
+
+
+class HoldingReplay(ReplayServer):
+    """A replay server that holds the request for one day until the test releases it: the backfill is then
+    at a known point, its earlier batches loaded and the rest to come."""
+
+    def __init__(self, corpus, held_day):
+        super().__init__(corpus)
+        self.held_day = held_day
+        self.reached, self.released = threading.Event(), threading.Event()
+
+    def body_for(self, path, query):
+        if query.get("date") == [self.held_day]:
+            self.reached.set()
+            self.released.wait(HOLD_LIMIT)
+        return super().body_for(path, query)
+
+
+def _papers_in_snapshot(data):
+    result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM papers", "-f", "csv", "--data-dir", str(data)])
+    return result.stdout.splitlines()[1:] if result.exit_code == 0 else (result.exit_code, result.stderr)
 
 
 @pytest.mark.slow
 @pytest.mark.fixtures
-def test_sql_answers_throughout_a_backfill_first_load_included(fixtures, tmp_path):
+def test_sql_answers_from_the_last_snapshot_throughout_a_backfill_first_load_included(fixtures, tmp_path):
     data = tmp_path / "data"
-    with ReplayServer(fixtures) as server:
+    with HoldingReplay(fixtures, HELD_DAY) as server:
         env = {
             **os.environ,
             "PAPERTREND_DATA_DIR": str(data),
             "PAPERTREND_HF_BASE_URL": server.base_url,
             "PAPERTREND_HF_API_INTERVAL": "0",
             "PAPERTREND_ARXIV_ENABLED": "false",
+            "PAPERTREND_BATCH_DAYS": "7",
+            "PAPERTREND_FETCH_READ_TIMEOUT": str(HOLD_LIMIT),  # the held request is waited for, not retried
+            "PAPERTREND_FETCH_DEADLINE": str(HOLD_LIMIT),
             "PREFECT_HOME": str(tmp_path / "prefect"),
         }
         writer = subprocess.Popen(
-            [sys.executable, "-m", "papertrend.cli", "backfill", "2024-05-27", "2025-06-30", "--large"],
+            [sys.executable, "-m", "papertrend.cli", "backfill", FIRST, LAST],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -38,18 +68,23 @@ def test_sql_answers_throughout_a_backfill_first_load_included(fixtures, tmp_pat
             while not (data / "warehouse.snapshot.duckdb").exists():  # published as the first run starts
                 assert writer.poll() is None, writer.stderr.read() if writer.stderr else ""
                 time.sleep(0.1)
-            answers = []
-            for _ in range(60):
-                result = runner.invoke(
-                    app, ["sql", "SELECT count(*) FROM papers", "-f", "csv", "--data-dir", str(data)]
-                )
-                answers.append((result.exit_code, result.stderr.strip()))
-            still_loading = writer.poll() is None
+            while_loading = []  # every read from the first publication until the writer is held: the first loads
+            while not server.reached.is_set():
+                assert writer.poll() is None, writer.stderr.read() if writer.stderr else ""
+                while_loading.append(_papers_in_snapshot(data))
+            with connect(data / "warehouse.duckdb", read_only=True) as con:  # the writer waits on its request
+                loaded_so_far = con.execute("SELECT count(*) FROM papers").fetchall()[0][0]
+            while_held = [_papers_in_snapshot(data) for _ in range(5)]
         finally:
+            server.released.set()
             _, errors = writer.communicate(timeout=600)
     assert writer.returncode == 0, errors
-    assert [a for a in answers if a[0] != 0] == []
-    assert still_loading  # the readers really overlapped the load
+    with connect(data / "warehouse.duckdb", read_only=True) as con:
+        loaded = con.execute("SELECT count(*) FROM papers").fetchall()[0][0]
+    # Two batches were in the warehouse, yet every reader saw the snapshot the run published before loading.
+    assert loaded_so_far > 0
+    assert [a for a in while_loading + while_held if a != ["0"]] == []
+    assert _papers_in_snapshot(data) == [str(loaded)] and loaded > loaded_so_far  # the run ends by publishing
 
 
 READER_LOOP = """

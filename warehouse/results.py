@@ -1,4 +1,4 @@
-"""A query's result written out as a table, CSV, JSON, JSON lines or Parquet, batch by batch.
+"""A query's result (`papertrend sql`) written out as a table, CSV, JSON, JSON lines or Parquet, batch by batch.
 
 Nothing is built whole: rows arrive from DuckDB as Arrow record batches and
 go out as they come, so a million-row result costs one batch of memory. The
