@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--naive", type=int, default=20)
     args = parser.parse_args()
-    from digest_replay.mailbox import free_port
+    from digest_replay.smtp_server import free_port
     from flows.settings import Settings
     from warehouse.audience import audience_path, connect_audience
     from warehouse.subscribers import add_subscribers
@@ -125,7 +125,7 @@ def main() -> None:
         # The relay runs in a process of its own, as a real one does: it must not share our interpreter.
         port = free_port()
         relay = subprocess.Popen(
-            [sys.executable, "-m", "digest_replay.mailbox", str(port)],
+            [sys.executable, "-m", "digest_replay.smtp_server", str(port)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

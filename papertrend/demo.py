@@ -9,7 +9,7 @@ from typing import Any
 
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.corpus import Corpus
-from digest_replay.mailbox import LocalSmtpServer
+from digest_replay.smtp_server import LocalSmtpServer
 from digest_replay.server import ReplayServer
 from digest_replay.synthetic.hf import generate_corpus
 from extractors.errors import PapertrendError

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from digest_replay.mailbox import Behaviour, LocalSmtpServer
+from digest_replay.smtp_server import Behaviour, LocalSmtpServer
 from digest_replay.synthetic.hf import generate_corpus
 from flows.email import deliver
 from flows.settings import Settings, SettingsInvalid
