@@ -76,9 +76,10 @@ def run_fast(settings, week: str) -> tuple[float, int]:
 
 def run_naive(settings, week: str, subs: list) -> tuple[float, int]:
     """Per subscriber: the report, the period and its charts again, then a connection of its own."""
-    from flows.email import build_period, sender_of
-    from reports.digest import personal_digest
-    from reports.message import Composer
+    from flows.email import sender_of
+    from mail.digest import personal_digest
+    from mail.message import Composer
+    from mail.period import build_period
     from reports.trends import build_week_report
     from reports.weeks import week_start
     from warehouse import email_log

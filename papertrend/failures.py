@@ -30,8 +30,8 @@ from flows.files import FolderUnwritable, GzipUnreadable, InputTooLarge, NotAReg
 from flows.http import FetchError
 from flows.run import RunIncomplete, Terminated, stop_reason
 from flows.settings import SettingsInvalid
+from mail.mailer import SmtpUnavailable
 from reports.errors import InvalidWeek, ReportError
-from reports.mailer import SmtpUnavailable
 from warehouse.audience import AudienceError
 from warehouse.db import WarehouseCorrupt, WarehouseError
 from warehouse.reader import QueryInvalid, StatementRefused

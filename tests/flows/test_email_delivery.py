@@ -15,8 +15,8 @@ from digest_replay.smtp_server import Behaviour, LocalSmtpServer
 from digest_replay.synthetic.hf import generate_corpus
 from flows.email import deliver
 from flows.settings import Settings, SettingsInvalid
-from reports.mailer import SmtpUnavailable
-from reports.message import HTML_BUDGET, MESSAGE_BUDGET, message_id
+from mail.mailer import SmtpUnavailable
+from mail.message import HTML_BUDGET, MESSAGE_BUDGET, message_id
 from reports.trends import build_week_report
 from reports.weeks import iso_week, week_start
 from tests.factories import add_hf_papers, load_corpus, self_signed_certificate

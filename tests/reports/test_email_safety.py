@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from mail.message import header_text, message_id
 from papertrend.cli import app
 from reports.links import arxiv_link, github_link, hf_link, report_link, unsubscribe_link
-from reports.message import header_text, message_id
 from warehouse.subscribers import SubscriberInvalid, valid_address
 
 
