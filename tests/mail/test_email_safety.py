@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from mail.message import header_text, message_id
 from papertrend.cli import app
+from tests.factories import plant_token
 from warehouse.subscribers import SubscriberInvalid, valid_address
 
 
@@ -117,18 +118,3 @@ def test_a_password_is_never_sent_unencrypted_to_another_host():
     with pytest.raises(SettingsInvalid, match="unencrypted"):
         Settings.load(env={}, **base, email_smtp_security="none")
     assert Settings.load(env={}, **base | {"email_smtp_host": "127.0.0.1"}, email_smtp_security="none")
-
-
-def plant_token(data_dir, address: str) -> str:
-    """A message's token for `address`, claimed as the email flow claims one (only its hash is stored)."""
-    import secrets
-
-    from warehouse import email_log
-    from warehouse.audience import connect_audience
-    from warehouse.subscribers import find_subscriber, token_hash
-
-    token = secrets.token_hex(20)
-    with connect_audience(data_dir / "audience.sqlite3") as store:
-        sub = find_subscriber(store, address)
-        email_log.claim(store, "2026-W17", [email_log.Claim(sub.id, "<m@x>", token_hash(token))])
-    return token
