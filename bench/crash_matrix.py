@@ -35,8 +35,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest_replay.mailbox import LocalSmtpServer  # noqa: E402
 from digest_replay.server import ReplayServer  # noqa: E402
+from digest_replay.smtp_server import LocalSmtpServer  # noqa: E402
 from digest_replay.synthetic.hf import generate_corpus  # noqa: E402
 
 PAPERTREND = [sys.executable, "-m", "papertrend.cli"]

@@ -76,9 +76,10 @@ def run_fast(settings, week: str) -> tuple[float, int]:
 
 def run_naive(settings, week: str, subs: list) -> tuple[float, int]:
     """Per subscriber: the report, the period and its charts again, then a connection of its own."""
-    from flows.email import build_period, sender_of
-    from reports.digest import personal_digest
-    from reports.message import Composer
+    from flows.email import sender_of
+    from mail.digest import personal_digest
+    from mail.message import Composer
+    from mail.period import build_period
     from reports.trends import build_week_report
     from reports.weeks import week_start
     from warehouse import email_log
@@ -108,7 +109,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--naive", type=int, default=20)
     args = parser.parse_args()
-    from digest_replay.mailbox import free_port
+    from digest_replay.smtp_server import free_port
     from flows.settings import Settings
     from warehouse.audience import audience_path, connect_audience
     from warehouse.subscribers import add_subscribers
@@ -125,7 +126,7 @@ def main() -> None:
         # The relay runs in a process of its own, as a real one does: it must not share our interpreter.
         port = free_port()
         relay = subprocess.Popen(
-            [sys.executable, "-m", "digest_replay.mailbox", str(port)],
+            [sys.executable, "-m", "digest_replay.smtp_server", str(port)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -31,8 +31,8 @@ def alert_ops(flow: Any, flow_run: Any, state: Any) -> None:
 def send_alert(settings: Settings, flow: str, run: str, reason: str) -> None:
     """Send the alert of one failed run (how it went is logged)."""
     from flows.email import sender_of
-    from reports.mailer import Mailer
-    from reports.message import alert_message
+    from mail.mailer import Mailer
+    from mail.message import alert_message
     from warehouse import queries
     from warehouse.db import connect_for_reading, snapshot_path
 

@@ -15,40 +15,34 @@ from __future__ import annotations
 import logging
 import queue
 import re
-import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-import duckdb
-import polars as pl
 from prefect import flow
 
 from flows.files import write_atomically
 from flows.run import newest_digest_day, publish_snapshot, run_name
 from flows.settings import Settings, SettingsInvalid, run_settings, smtp_config
-from reports import charts
-from reports.digest import Period, email_papers, personal_digest, tfidf_rows, weekly_parts
+from mail.mailer import Mailer, SmtpUnavailable
+from mail.message import Composer, Sender
+from mail.period import build_period
 from reports.errors import InvalidWeek
-from reports.mailer import Mailer, SmtpUnavailable
-from reports.message import Composer, Sender
 from reports.model import WeekReport
-from reports.render import spark_name
 from reports.weeks import WEEK_LABEL, last_complete_week_in_data, week_start
-from warehouse import email_log, phrase_index, queries
+from warehouse import email_log
 from warehouse.audience import connect_audience, sending_turn
 from warehouse.db import connect
-from warehouse.subscribers import Subscriber, subscribers, token_hash
+from warehouse.subscribers import Subscriber, new_token, subscribers, token_hash
 
 log = logging.getLogger("papertrend.email")
 NOT_CONFIGURED = "email not configured ([email] smtp_host is empty): no summaries sent"
 PENDING_BATCH = 50  # messages claimed (marked pending) in one transaction before they are sent
 MAX_DEFERRED_IN_A_ROW = 5  # a relay deferring this many in a row is down for now: stop, keep the rest due
 AHEAD = 64  # messages composed ahead of the sender
-TRENDING_DAYS = 28  # papers gaining upvotes this week were first listed at most this long before it
 
 
 class EmailDeferred(SmtpUnavailable):
@@ -133,7 +127,7 @@ def deliver(
     with connect(settings.warehouse_path) as con:
         period = build_period(con, kind, label, report, seeds=[s for sub in due for s in sub.seeds])
     composer = Composer(period, sender)
-    messages = _composed(composer, period, due)
+    messages = _composed(composer, due)
     if dry_run:
         folder = outbox or settings.data_dir / "outbox"
         for item in messages:
@@ -179,43 +173,6 @@ def send_summaries(settings: Settings, kind: str, label: str, report: WeekReport
         )
 
 
-def build_period(
-    con: duckdb.DuckDBPyConnection,
-    kind: str,
-    label: str,
-    report: WeekReport | None = None,
-    *,
-    seeds: Sequence[str] = (),
-) -> Period:
-    """Everything every message of the period shares, computed once: papers, trends, charts, TF-IDF rows."""
-    if kind == "weekly":
-        monday = week_start(label)
-        sunday = monday + timedelta(days=6)
-        if report is None:
-            from reports.trends import build_week_report
-
-            report = build_week_report(con, monday)[0]
-        # One read for the week's papers and the trending ones, which may be up to TRENDING_DAYS older.
-        frame = queries.email_papers(con, monday - timedelta(days=TRENDING_DAYS), sunday)
-        papers = email_papers(frame.filter(pl.col("first_digest_date") >= monday))
-        recent = {p.arxiv_id: p for p in email_papers(frame)}
-        topics, rising, new = weekly_parts(report)
-        shown = {t.spark for t in topics}
-        pngs = {"topics": charts.topic_share_chart(report, narrow=True)} if report.topics else {}
-        pngs |= {spark_name(t): charts.sparkline(t.series) for t in report.topics if spark_name(t) in shown}
-        trending = [recent[p.arxiv_id] for p in report.trending_papers if p.arxiv_id in recent]
-        period = Period(kind, label, papers, topics, rising, new, trending, pngs)
-    else:
-        day = date.fromisoformat(label)
-        period = Period(kind, label, email_papers(queries.email_papers(con, day, day, hf_day=True)))
-    if seeds:
-        ids = [p.arxiv_id for p in period.papers]
-        terms = phrase_index.paper_term_ids(con, ids + list(seeds))
-        period.vectors, period.seed_vectors = tfidf_rows(period.papers, terms, list(dict.fromkeys(seeds)))
-        period.seed_titles = queries.paper_titles(con, list(dict.fromkeys(seeds)))
-    return period
-
-
 def _due(
     store: sqlite3.Connection, kind: str, label: str, *, resend: bool, to: int | None, outcome: EmailOutcome
 ) -> list[Subscriber]:
@@ -241,7 +198,7 @@ class Composed:
     token_hash: str
 
 
-def _composed(composer: Composer, period: Period, due: list[Subscriber]) -> Iterator[Composed]:
+def _composed(composer: Composer, due: list[Subscriber]) -> Iterator[Composed]:
     """Each due subscriber's message, composed in a thread up to AHEAD in advance, each with a fresh random
     unsubscribe token. Stopping the iteration stops the thread."""
     ready: queue.Queue[Composed | BaseException | None] = queue.Queue(AHEAD)
@@ -260,17 +217,14 @@ def _composed(composer: Composer, period: Period, due: list[Subscriber]) -> Iter
         try:
             for sub in due:
                 mid = composer.message_id(sub)
-                # Hex: a token never starts with "-", which a command line would read as an option.
-                token = secrets.token_hex(20)
+                token = new_token()
                 data: bytes | Exception | None
                 try:
-                    digest = personal_digest(period, sub)
-                    if sub.only_matches and not digest.has_match:
-                        data = None
-                    else:
-                        data = composer.compose(digest, token)[0]  # serialised here, ahead of the sender
+                    data = composer.compose_for(sub, token)  # serialised here, ahead of the sender
                 except Exception as exc:  # one subscriber's message, not everyone's after them
-                    log.exception("email %s: could not compose the message to subscriber #%s", period.label, sub.id)
+                    log.exception(
+                        "email %s: could not compose the message to subscriber #%s", composer.period.label, sub.id
+                    )
                     data = exc
                 if not put(Composed(sub, data, mid, token_hash(token))):
                     return

@@ -23,14 +23,14 @@ from extractors.booleans import parse_boolean
 from extractors.errors import PapertrendError
 from extractors.ids import UnknownCategory, check_category
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy
+from mail.security import is_loopback
 from warehouse.db import damage
 
 if TYPE_CHECKING:  # the mailer is imported only by what sends mail
-    from reports.mailer import SmtpConfig
+    from mail.mailer import SmtpConfig
 
 ENV_PREFIX = "PAPERTREND_"
 ARXIV_MIN_INTERVAL = 3.0
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DEFAULT_CONFIG_FILE = "papertrend.toml"
 # PAPERTREND_* names that are not settings but are documented: the config file, tracebacks, the test captures,
 # the test hook that holds a served run in PENDING.
@@ -291,45 +291,21 @@ def _kernel_filesystem(path: Path) -> bool:
 
 
 def _email_problems(settings: Settings) -> list[str]:
-    from reports.links import site_base
-    from reports.mailer import SECURITIES
-    from warehouse.subscribers import SubscriberInvalid, valid_address
+    from mail.security import email_problems
 
-    problems = []
-    if settings.email_smtp_security not in SECURITIES:
-        problems.append(
-            f"email_smtp_security must be one of {', '.join(SECURITIES)}, not {settings.email_smtp_security!r}"
-        )
-    addresses = {
-        "email_from_address": settings.email_from_address,
-        "email_reply_to": settings.email_reply_to,
-        "email_unsubscribe_address": settings.email_unsubscribe_address,
-        "email_ops_address": settings.email_ops_address,
-    }
-    for name, address in addresses.items():
-        try:
-            if address:
-                valid_address(address)
-        except SubscriberInvalid as exc:
-            problems.append(f"{name}: {exc}")
-    if (
-        settings.email_smtp_user
-        and settings.email_smtp_security == "none"
-        and settings.email_smtp_host not in _LOOPBACK
-    ):
-        problems.append(
-            f"email_smtp_security 'none' would send the SMTP password to {settings.email_smtp_host} unencrypted; "
-            "use starttls or tls (none is for a relay on this machine)"
-        )
-    if settings.email_smtp_ca_file and not settings.email_smtp_ca_file.is_file():
-        problems.append(f"email_smtp_ca_file {settings.email_smtp_ca_file} is not a file")
-    if settings.email_smtp_host and not settings.email_from_address:
-        problems.append("email_from_address is empty; set [email] from_address to the address messages come from")
-    for name in ("email_report_url", "email_unsubscribe_url"):
-        url = getattr(settings, name)
-        if url and site_base(url) is None:
-            problems.append(f"{name} must be an https URL without query or fragment, not {url!r}")
-    return problems
+    return email_problems(
+        host=settings.email_smtp_host,
+        security=settings.email_smtp_security,
+        user=settings.email_smtp_user,
+        ca_file=settings.email_smtp_ca_file,
+        addresses={
+            "email_from_address": settings.email_from_address,
+            "email_reply_to": settings.email_reply_to,
+            "email_unsubscribe_address": settings.email_unsubscribe_address,
+            "email_ops_address": settings.email_ops_address,
+        },
+        urls={"email_report_url": settings.email_report_url, "email_unsubscribe_url": settings.email_unsubscribe_url},
+    )
 
 
 def smtp_password(settings: Settings) -> str:
@@ -355,7 +331,7 @@ def smtp_password(settings: Settings) -> str:
 
 def smtp_config(settings: Settings) -> SmtpConfig:
     """How to reach the SMTP server of `settings`, the password read now (smtp_password)."""
-    from reports.mailer import SmtpConfig
+    from mail.mailer import SmtpConfig
 
     return SmtpConfig(
         settings.email_smtp_host,
@@ -447,7 +423,7 @@ def _problems(settings: Settings) -> list[str]:
     if "{category}" not in settings.arxiv_listing_path:
         problems.append("arxiv_listing_path must contain {category}")
     problems += _category_problems(settings.categories)
-    local = all(urlsplit(u).hostname in _LOOPBACK for u in (settings.arxiv_base_url, settings.arxiv_api_url))
+    local = all(is_loopback(urlsplit(u).hostname) for u in (settings.arxiv_base_url, settings.arxiv_api_url))
     if settings.arxiv_interval < ARXIV_MIN_INTERVAL and not local:
         problems.append(
             f"arxiv_interval {settings.arxiv_interval:g}s breaks arXiv's terms (one request every "

@@ -14,6 +14,7 @@ from flows.indexing import refresh_phrase_index
 from flows.run import newest_digest_day, recorded_run, run_name
 from flows.settings import Settings, run_settings
 from reports.errors import NothingToReport
+from reports.locations import MARKDOWN_FILE, REPORT_FILE, index_path, week_folder
 from reports.model import WeekReport
 from reports.render import render_index, report_files
 from reports.rows import report_rows
@@ -37,7 +38,7 @@ def weekly_report(week: str | None = None) -> WeekReport:
     """Compute, write and store the report of `week` (default: the last complete week in the data)."""
     settings = run_settings()
     label, monday = _week_with_data(settings, week)
-    out = settings.data_dir / "reports" / label
+    out = week_folder(settings.data_dir, label)
     with recorded_run(settings, "weekly-report", {"week": label}, loads=False):
         with connect(settings.warehouse_path) as con:
             refresh_phrase_index(
@@ -51,7 +52,7 @@ def weekly_report(week: str | None = None) -> WeekReport:
                 con, report_rows(report, model, markdown_path=str(paths["markdown"]), html_path=str(paths["html"]))
             )
             weeks = report_weeks(con)
-        write_atomically(settings.data_dir / "reports" / "index.html", render_index(weeks).encode("utf-8"))
+        write_atomically(index_path(settings.data_dir), render_index(weeks).encode("utf-8"))
         if settings.email_send_with_report:
             send_summaries(settings, "weekly", label, report)
     return report
@@ -89,4 +90,4 @@ def write_report_files(report: WeekReport, out_dir: Path) -> dict[str, Path]:
     for stale in sorted(set(out_dir.glob(STALE_CHARTS)) - set(written.values())):
         stale.unlink()
     paths = {path.stem: path for relative, path in written.items() if relative.startswith("charts/")}
-    return paths | {"markdown": written["report.md"], "html": written["report.html"]}
+    return paths | {"markdown": written[MARKDOWN_FILE], "html": written[REPORT_FILE]}

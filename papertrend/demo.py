@@ -9,14 +9,15 @@ from typing import Any
 
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.corpus import Corpus
-from digest_replay.mailbox import LocalSmtpServer
 from digest_replay.server import ReplayServer
+from digest_replay.smtp_server import LocalSmtpServer
 from digest_replay.synthetic.hf import generate_corpus
 from extractors.errors import PapertrendError
 from extractors.sources import ARXIV_LISTING_FOLDER, HF_API_FOLDER
 from flows.ingest import backfill
 from flows.run import RunIncomplete, RunSummary
 from flows.settings import Settings, settings_in_use
+from reports.locations import index_path, report_path
 from reports.weeks import last_complete_week_in_data
 from warehouse import queries
 from warehouse.db import connect_for_reading
@@ -99,11 +100,11 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
             report = weekly_report(last_complete_week_in_data(end))
     inbox = (settings.data_dir / "demo-inbox").resolve()
     saved = smtp.save(inbox)
-    out = (settings.data_dir / "reports" / report.week).resolve()
+    html = report_path(settings.data_dir, report.week).resolve()
     description += (
         f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "
         f"{', '.join(t.term for t in report.rising_terms[:5]) or 'none'}"
-        f"\n  {out / 'report.html'}  (Markdown: report.md; all weeks: {out.parent / 'index.html'})"
+        f"\n  {html}  (Markdown: report.md; all weeks: {index_path(settings.data_dir).resolve()})"
         f"\nemail: {len(saved)} message(s) to {', '.join(a for a, _ in DEMO_SUBSCRIBERS)} received by a local SMTP "
         f"server, saved in {inbox}"
         + ("" if saved else " (already sent for this week: each subscriber gets a week's email once)")

@@ -28,6 +28,7 @@ from papertrend.errors import (
 from papertrend.options import DataDir
 from papertrend.shell import flows_with, settings_for
 from papertrend.subscriber_csv import CSV_FIELDS, EXPORT_ONLY, LIST_SEPARATOR
+from warehouse.subscribers import DEFAULT_MAX_PAPERS
 
 COUNTS_LOCK_WAIT = 2.0  # seconds a subscriber command waits for the warehouse to refresh the counts
 
@@ -50,7 +51,7 @@ def add(
     topic: Annotated[list[str] | None, typer.Option(help="Show topics and papers about it first (repeatable)")] = None,
     seed: Annotated[list[str] | None, typer.Option(help="arXiv id: show the period's most similar papers")] = None,
     cadence: Annotated[Cadence, typer.Option(help="weekly or daily")] = Cadence.weekly,
-    max_papers: Annotated[int, typer.Option(help="Papers per message at most")] = 10,
+    max_papers: Annotated[int, typer.Option(help="Papers per message at most")] = DEFAULT_MAX_PAPERS,
     only_matches: Annotated[bool, typer.Option(help="Send nothing in a period with no match")] = False,
     resubscribe: Annotated[
         bool, typer.Option(help="Subscribe again an address that unsubscribed (only if they asked)")

@@ -34,6 +34,7 @@ from flows.http import FetchError
 from flows.prefect_server import ServerNotRunning
 from flows.run import RunIncomplete, Terminated, stop_reason
 from flows.settings import SettingsInvalid
+from mail.mailer import SmtpUnavailable
 from papertrend.errors import (
     AudienceStoreMissing,
     CommandError,
@@ -55,7 +56,6 @@ from papertrend.errors import (
 )
 from papertrend.subscriber_csv import CsvInvalid, CsvRowsInvalid
 from reports.errors import InvalidWeek, ReportError
-from reports.mailer import SmtpUnavailable
 from warehouse.audience import AudienceError
 from warehouse.db import WarehouseCorrupt, WarehouseError
 from warehouse.reader import PersonalTableAsked, QueryFailed, QueryInvalid, QueryTimedOut, StatementRefused

@@ -135,6 +135,7 @@ def report(
     """Compute the weekly trends report: Markdown, HTML and charts under <data dir>/reports, rows in the warehouse."""
     settings = settings_for(data_dir)
     from flows.weekly import weekly_report
+    from reports.locations import index_path, report_path
     from reports.weeks import week_start
 
     if week is not None:
@@ -144,14 +145,13 @@ def report(
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
     else:
-        out = settings.data_dir / "reports" / result.week
         typer.echo(
             f"{result.week}: {result.papers} papers, {len(result.topics)} topic trends, "
             f"{len(result.rising_terms)} rising and {len(result.new_terms)} new terms"
         )
         typer.echo(
-            f"report at {(out / 'report.html').resolve()} (and report.md); index at "
-            f"{(settings.data_dir / 'reports' / 'index.html').resolve()}"
+            f"report at {report_path(settings.data_dir, result.week).resolve()} (and report.md); index at "
+            f"{index_path(settings.data_dir).resolve()}"
         )
 
 

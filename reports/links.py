@@ -1,5 +1,9 @@
 """Every link an email or report holds, built here from validated ids: never a scraped URL as it came.
 
+The one home of links for both the weekly report (reports/) and the emails
+(mail/): it lives in reports/ because mail/ may import reports/, never the
+other way round.
+
 Links are https only, on an allow-list of hosts (HF, arXiv, GitHub, and the
 operator's own report and unsubscribe hosts). Whatever fails validation is
 dropped (None), not escaped into an href.
@@ -11,13 +15,14 @@ import re
 from urllib.parse import quote, urlsplit
 
 from extractors.ids import InvalidArxivId, canonical_arxiv_id
+from reports.locations import report_href
+from reports.weeks import WEEK_LABEL
+from warehouse.subscribers import TOKEN
 
 PAPER_HOSTS = frozenset({"huggingface.co", "arxiv.org", "github.com"})
 # GitHub's own limits: owner 1-39 letters, digits and single hyphens; repository names of [\w.-].
 _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_WEEK = re.compile(r"^\d{4}-W\d{2}$")
 
 
 def arxiv_link(arxiv_id: str) -> str | None:
@@ -30,6 +35,12 @@ def hf_link(arxiv_id: str) -> str | None:
     """https://huggingface.co/papers/<id> for a valid arXiv id, else None."""
     paper = _paper_id(arxiv_id)
     return f"https://huggingface.co/papers/{paper}" if paper else None
+
+
+def paper_links(arxiv_id: str, github_repo: str | None) -> list[tuple[str, str]]:
+    """A paper's links as (label, URL): HF, arXiv and GitHub, each only when its id or repo validates."""
+    found = [("HF", hf_link(arxiv_id)), ("arXiv", arxiv_link(arxiv_id)), ("GitHub", github_link(github_repo))]
+    return [(label, url) for label, url in found if url]
 
 
 def github_link(repo: str | None) -> str | None:
@@ -68,13 +79,13 @@ def site_base(url: str) -> str | None:
 def report_link(base_url: str, week: str) -> str | None:
     """The published report of `week` under `base_url` (<data_dir>/reports/ published there)."""
     base = site_base(base_url) if base_url else None
-    return f"{base}/{week}/report.html" if base and _WEEK.match(week) else None
+    return f"{base}/{report_href(week)}" if base and WEEK_LABEL.match(week) else None
 
 
 def unsubscribe_link(base_url: str, token: str) -> str | None:
     """The one-click unsubscribe URL for `token` under the operator's endpoint, or None."""
     base = site_base(base_url) if base_url else None
-    return f"{base}?token={quote(token)}" if base and _TOKEN.match(token) else None
+    return f"{base}?token={quote(token)}" if base and TOKEN.match(token) else None
 
 
 def _paper_id(arxiv_id: str) -> str | None:

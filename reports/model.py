@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from reports import links
+
 
 @dataclass(frozen=True)
 class PaperRef:
@@ -19,12 +21,12 @@ class PaperRef:
     sources: tuple[str, ...] = ()
 
     @property
-    def arxiv_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+    def arxiv_url(self) -> str | None:
+        return links.arxiv_link(self.arxiv_id)  # None for an id that is not one: no link rather than a bad one
 
     @property
-    def hf_url(self) -> str:
-        return f"https://huggingface.co/papers/{self.arxiv_id}"
+    def hf_url(self) -> str | None:
+        return links.hf_link(self.arxiv_id)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ from urllib.parse import quote
 import jinja2
 
 from reports import charts, templates
-from reports.links import github_link
-from reports.model import TopicTrend, WeekReport
-from reports.terms import HORIZONS, horizon_words
+from reports.links import paper_links
+from reports.locations import MARKDOWN_FILE, REPORT_FILE, report_href
+from reports.model import PaperRef, TopicTrend, WeekReport
+from reports.templating import template_environment
+from reports.terms import HORIZONS
 from reports.weeks import BASELINE_WEEKS, WEEK_LABEL, iso_week
 
 # Markdown punctuation that could start a link, emphasis, HTML or a table cell inside a text.
@@ -58,8 +60,8 @@ def report_files(report: WeekReport) -> dict[str, bytes]:
     pngs = chart_pngs(report)
     relative = {name: f"charts/{name}.png" for name in pngs}
     files = {path: pngs[name] for name, path in relative.items()}
-    files["report.md"] = render_markdown(report, relative).encode()
-    files["report.html"] = render_html(report, pngs).encode()
+    files[MARKDOWN_FILE] = render_markdown(report, relative).encode()
+    files[REPORT_FILE] = render_html(report, pngs).encode()
     return files
 
 
@@ -78,27 +80,23 @@ def spark_name(topic: TopicTrend) -> str:
 
 
 def _environment(*, html: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        autoescape=html,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment(html=html)
     env.filters.update(
         md=_md,
         mdurl=_md_url,
         pct=_pct,
         num=_num,
-        growth=_growth,
         count=_count,
         signed=_signed,
         count_change=_count_change,
         datauri=_data_uri,
-        horizon=horizon_words,
     )
-    env.globals.update(github_url=github_link, spark_name=spark_name)
+    env.globals.update(paper_links=_paper_links, spark_name=spark_name, report_href=report_href)
     return env
+
+
+def _paper_links(paper: PaperRef) -> list[tuple[str, str]]:
+    return paper_links(paper.arxiv_id, paper.github_repo)
 
 
 def _context(report: WeekReport, chart_refs: dict) -> dict:
@@ -169,13 +167,6 @@ def _pct(share: float) -> str:
 
 def _num(value: float) -> str:
     return "–" if value is None or math.isnan(value) else f"{value:.1f}"
-
-
-def _growth(value: float) -> str:
-    # trends.py caps growth for topics absent from the baseline, but inf/nan must still print sensibly.
-    if math.isnan(value):
-        return "–"
-    return "new" if math.isinf(value) else f"{value:.1f}×"
 
 
 def _count(value: int | None) -> str:

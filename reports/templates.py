@@ -6,10 +6,9 @@ run without autoescape and escape every text with the `md` filter; HTML template
 
 MARKDOWN = """\
 {% macro links(p) -%}
-[HF]({{ p.hf_url | mdurl }}) · [arXiv]({{ p.arxiv_url | mdurl }})
-{%- if github_url(p.github_repo) %} · [GitHub]({{ github_url(p.github_repo) | mdurl }}){% endif %}
+{% for label, url in paper_links(p) %}[{{ label }}]({{ url | mdurl }}){% if not loop.last %} · {% endif %}{% endfor %}
 {%- endmacro %}
-{% macro paper(p) %}[{{ p.title | md }}]({{ p.hf_url | mdurl }}){% endmacro %}
+{% macro paper(p) %}{% if p.hf_url %}[{{ p.title | md }}]({{ p.hf_url | mdurl }}){% else %}{{ p.title | md }}{% endif %}{% endmacro %}
 {% macro terms_table(terms) %}
 
 | Term | Papers | Before, a week | Score | Over |
@@ -157,10 +156,9 @@ HTML = (
     _HEAD
     + """\
 {% macro links(p) -%}
-<span class="links"><a href="{{ p.hf_url }}">HF</a><a href="{{ p.arxiv_url }}">arXiv</a>
-{%- if github_url(p.github_repo) %}<a href="{{ github_url(p.github_repo) }}">GitHub</a>{% endif %}</span>
+<span class="links">{% for label, url in paper_links(p) %}<a href="{{ url }}">{{ label }}</a>{% endfor %}</span>
 {%- endmacro %}
-{% macro paper(p) %}<a href="{{ p.hf_url }}">{{ p.title }}</a>{% endmacro %}
+{% macro paper(p) %}{% if p.hf_url %}<a href="{{ p.hf_url }}">{{ p.title }}</a>{% else %}{{ p.title }}{% endif %}{% endmacro %}
 {% macro chart(name, alt) %}
 {% if charts.get(name) %}<p><img class="chart" src="{{ charts[name] | datauri }}" alt="{{ alt }}"></p>{% endif %}
 {% endmacro %}
@@ -253,7 +251,7 @@ INDEX = (
 {% if weeks %}
 <ul>
 {% for week, summary in weeks %}
-<li><a href="{{ week }}/report.html">{{ week }}</a>{% if summary and summary != week %}: {{ summary }}{% endif %}</li>
+<li><a href="{{ report_href(week) }}">{{ week }}</a>{% if summary and summary != week %}: {{ summary }}{% endif %}</li>
 {% endfor %}
 </ul>
 {% else %}<p class="empty">No weekly reports yet.</p>{% endif %}

@@ -256,3 +256,17 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
+
+
+def plant_token(data_dir: Path, address: str) -> str:
+    """A message's token for `address`, claimed as the email flow claims one (only its hash is stored)."""
+    from warehouse import email_log
+    from warehouse.audience import connect_audience
+    from warehouse.subscribers import find_subscriber, new_token, token_hash
+
+    token = new_token()
+    with connect_audience(data_dir / "audience.sqlite3") as store:
+        sub = find_subscriber(store, address)
+        assert sub is not None and sub.id is not None
+        email_log.claim(store, "2026-W17", [email_log.Claim(sub.id, "<m@x>", token_hash(token))])
+    return token

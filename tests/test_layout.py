@@ -8,8 +8,9 @@ SHELL, REPLAY = "papertrend", "digest_replay"
 CORE = {
     "extractors": {"extractors"},  # the pure leaf
     "warehouse": {"warehouse", "extractors"},
-    "reports": {"reports", "warehouse", "extractors"},
-    "flows": {"flows", "extractors", "warehouse", "reports"},
+    "reports": {"reports", "warehouse", "extractors"},  # the weekly report only: no email in it
+    "mail": {"mail", "reports", "warehouse", "extractors"},
+    "flows": {"flows", "extractors", "warehouse", "reports", "mail"},
 }
 ALLOWED = CORE | {
     REPLAY: {REPLAY, "extractors", "reports"},  # the stand-in for the real sites
@@ -24,6 +25,7 @@ OVER_THE_LIMIT = {
     "flows/settings.py": "issue 17: loading and validating split from the Prefect environment and each layer's checks",
     "warehouse/db.py": "issue 17: the warehouse opens and migrates once, split by noun",
 }
+SMTP_LIBRARIES = {"smtplib", "aiosmtpd"}
 
 
 def _tree(path: Path) -> ast.AST:
@@ -70,6 +72,27 @@ def test_only_the_shell_uses_the_command_line_libraries():
         for lib in sorted(_imported_packages(p) & SHELL_ONLY)
     ]
     assert wrong == []
+
+
+def test_smtp_is_spoken_only_by_the_email_package_and_the_local_stand_in():
+    # The stand-in (digest_replay/smtp_server.py) is the server side, imported only by the demo, tests and bench.
+    wrong = [
+        f"{_name(p)} imports {lib}"
+        for p in MODULES
+        if _package(p) != "mail" and p != ROOT / REPLAY / "smtp_server.py"
+        for lib in sorted(_imported_packages(p) & SMTP_LIBRARIES)
+    ]
+    assert wrong == []
+
+
+def test_reports_holds_the_weekly_report_only():
+    # Email composition (MIME, SMTP, digests) lives in mail/, which may import reports/ but never the reverse.
+    wrong = [
+        f"{_name(p)} imports {lib}"
+        for p in (ROOT / "reports").rglob("*.py")
+        for lib in sorted(_imported_packages(p) & {"mail", "email", *SMTP_LIBRARIES})
+    ]
+    assert wrong == [] and not list((ROOT / "reports").rglob("*.j2"))
 
 
 def test_no_module_of_ours_imports_itself_back_through_others():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,9 @@ _ADDRESS = re.compile(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# An unsubscribe token as links carry it and `unsubscribe` accepts it (new_token() makes 40 hex digits).
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+TOKEN_BYTES = 20
 _COLUMNS = "id, address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created_at, active"
 
 
@@ -126,6 +129,12 @@ def valid_subscriber(sub: Subscriber) -> Subscriber:
 def address_key(address: str) -> str:
     """The one key of a mailbox: the address lower-cased (KIM@example.org and kim@example.org are one)."""
     return address.lower()
+
+
+def new_token() -> str:
+    """A fresh random unsubscribe token for one message."""
+    # Hex: a token never starts with "-", which a command line would read as an option.
+    return secrets.token_hex(TOKEN_BYTES)
 
 
 def token_hash(token: str) -> str:
@@ -267,7 +276,7 @@ def find_subscriber(con: sqlite3.Connection, who: str) -> Subscriber | None:
         except SubscriberInvalid:
             return None
         return match[0] if match else None
-    if not _TOKEN.match(who):
+    if not TOKEN.match(who):
         return None
     row = con.execute(
         f"SELECT {_COLUMNS} FROM subscribers WHERE id = (SELECT subscriber_id FROM tokens WHERE token_hash = ?)",

@@ -1,4 +1,7 @@
 import base64
+import math
+import re
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -157,6 +160,33 @@ def test_html_escapes_scraped_text_and_drops_non_http_repo_links():
     assert tags.named("script") == [] and tags.named("b") == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;careful&lt;/b&gt;" in html
     assert not any("javascript:" in a["href"] for a in tags.named("a"))
+
+
+PAPER_LINK = re.compile(r"^https://(?:huggingface\.co/papers|arxiv\.org/abs)/(?P<id>.*)$")
+
+
+@pytest.mark.parametrize(
+    "scraped", ['2505.00666"><script>alert(1)</script>', "javascript:alert(1)", "https://evil.test/2505.00666"]
+)
+def test_a_scraped_id_that_is_no_arxiv_id_becomes_no_hf_or_arxiv_link(scraped):
+    # HF and arXiv links go through reports.links like GitHub's: rebuilt from a valid id, or left out.
+    hostile = PaperRef(scraped, "Hostile paper", upvotes=5, github_repo="org/hostile")
+    report = _report(top_papers=[hostile], topics=[_topic(1, "agents", "week", 5.2, (hostile,))])
+    html = render_html(report, {})
+    markdown = render_markdown(report, {})
+    hrefs = [a["href"] for a in _Tags(html).named("a")]
+    targets = re.findall(r"\]\(([^)]*)\)", markdown)
+    paper_ids = [m["id"] for link in hrefs + targets if (m := PAPER_LINK.match(link))]
+    assert paper_ids and all(re.fullmatch(r"\d{4}\.\d{4,5}", paper_id) for paper_id in paper_ids)
+    assert "https://github.com/org/hostile" in hrefs and "[GitHub](https://github.com/org/hostile)" in markdown
+    assert "Hostile paper" in html and "Hostile paper" in markdown  # the paper is listed, only without those links
+
+
+def test_growth_reads_new_without_a_baseline_and_a_dash_when_unknown():
+    topics = [_topic(1, "agents", "week", 5.2), _topic(2, "video", "week", 4.1)]
+    topics = [replace(topics[0], growth=math.inf), replace(topics[1], growth=math.nan)]
+    markdown = render_markdown(_report(topics=topics), {})
+    assert "| 6.1% | 2.4% | new | 5.2 |" in markdown and "| 6.1% | 2.4% | – | 4.1 |" in markdown
 
 
 def test_writing_twice_gives_identical_bytes_for_every_file(tmp_path):

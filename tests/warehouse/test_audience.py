@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from papertrend.cli import app
-from tests.reports.test_email_safety import plant_token
+from tests.factories import plant_token
 from warehouse.audience import AudienceError, connect_audience, sending_turn
 from warehouse.db import connect
 from warehouse.subscribers import ConsentWithdrawn, Subscriber, add_subscribers, remove_subscriber, subscribers

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from typer.testing import CliRunner
 
-from digest_replay.mailbox import LocalSmtpServer
 from digest_replay.server import ReplayServer
+from digest_replay.smtp_server import LocalSmtpServer
 from digest_replay.synthetic.hf import generate_corpus
 from flows.email import email_summaries
 from flows.ingest import backfill

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from digest_replay.mailbox import Behaviour, LocalSmtpServer
 from digest_replay.server import ReplayServer
+from digest_replay.smtp_server import Behaviour, LocalSmtpServer
 from digest_replay.synthetic.hf import generate_corpus
 from flows.ingest import backfill
 from flows.settings import Settings

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from digest_replay.mailbox import LocalSmtpServer
+from digest_replay.smtp_server import LocalSmtpServer
 from flows.ingest import ingest
 from flows.run import RunIncomplete
 from flows.settings import Settings, SettingsInvalid, smtp_password

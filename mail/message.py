@@ -22,9 +22,9 @@ from urllib.parse import quote
 
 import jinja2
 
+from mail.digest import Digest, Period, personal_digest, shorten
 from reports import links
-from reports.digest import Digest, Period, shorten
-from reports.terms import horizon_words
+from reports.templating import template_environment
 from warehouse.subscribers import Subscriber
 
 HTML_BUDGET = 100_000  # bytes of the HTML part: Gmail clips a message's HTML at 102 KB
@@ -88,6 +88,14 @@ class Composer:
 
     def message_id(self, sub: Subscriber) -> str:
         return message_id(self.period.label, sub.address, self.sender.domain)
+
+    def compose_for(self, sub: Subscriber, token: str) -> bytes | None:
+        """`sub`'s message of the period, serialised, its unsubscribe links carrying `token`; None when they
+        asked for matches only and nothing matched."""
+        digest = personal_digest(self.period, sub)
+        if sub.only_matches and not digest.has_match:
+            return None
+        return self.compose(digest, token)[0]
 
     def compose(self, digest: Digest, token: str = "") -> tuple[bytes, str]:
         """The message of `digest`, serialised (CRLF), and its Message-ID; papers are dropped from the end
@@ -195,20 +203,9 @@ def _multipart(boundary: str, parts: list[bytes]) -> bytes:
 
 
 def _environment(*, html: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "email_templates"),
-        autoescape=html,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(horizon=horizon_words, growth=_growth, oneline=_oneline, wrap=_wrap)
+    env = template_environment(html=html, loader=jinja2.PackageLoader("mail", "templates"))
+    env.filters.update(oneline=_oneline, wrap=_wrap)
     return env
-
-
-def _growth(value: float) -> str:
-    return f"{value:.1f}×"
 
 
 def _oneline(value: object) -> str:

@@ -143,7 +143,7 @@ def free_port() -> int:
 
 
 def main() -> None:
-    """`python -m digest_replay.mailbox PORT`: serve until stdin closes, then print how many messages came."""
+    """`python -m digest_replay.smtp_server PORT`: serve until stdin closes, then print how many messages came."""
     import sys
 
     with LocalSmtpServer(port=int(sys.argv[1])) as server:

@@ -16,13 +16,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from reports.errors import ReportError
-
-SECURITIES = ("starttls", "tls", "none")
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # where a password may travel unencrypted
+from mail.errors import MailError
+from mail.security import password_in_clear
 
 
-class SmtpUnavailable(ReportError):
+class SmtpUnavailable(MailError):
     """The SMTP server could not be reached, refused our login or our sender; nothing more can be sent now."""
 
     def __init__(self, message: str, *, login_refused: bool = False) -> None:
@@ -149,7 +147,7 @@ class Mailer:
                 if cfg.security == "starttls":
                     smtp.starttls(context=context)
             if cfg.user:
-                if cfg.security == "none" and cfg.host not in LOOPBACK:
+                if password_in_clear(cfg.host, cfg.security, cfg.user):
                     raise SmtpUnavailable(
                         f"refusing to send the SMTP password to {cfg.host} unencrypted; "
                         "set [email] smtp_security to starttls or tls",

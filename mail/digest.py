@@ -1,8 +1,9 @@
 """What one subscriber's summary holds: their matches first, then the period's trends and top papers.
 
-A Period is computed once (trends, paper texts, the TF-IDF rows behind seed
-similarity, the charts); personal_digest then only filters and ranks it, so a
-thousand subscribers cost a thousand cheap passes, not a thousand reports.
+A Period is computed once (mail.period: trends, paper texts, the TF-IDF rows
+behind seed similarity, the charts); personal_digest then only filters and
+ranks it, so a thousand subscribers cost a thousand cheap passes, not a
+thousand reports.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from extractors.phrases import same_idea, term_key
+from mail.similarity import similar
 from reports import links
 from reports.model import TermTrend, TopicTrend, WeekReport
 from reports.render import spark_name
@@ -24,9 +24,6 @@ from warehouse.subscribers import Subscriber
 AUTHORS_SHOWN = 3
 SUMMARY_CHARS = 300
 SEED_TITLE_CHARS = 50  # of a seed paper's title in the 'similar to' tag
-MIN_SIMILARITY = 0.1  # cosine of TF-IDF phrase vectors; below it a paper is not "like" a seed
-SIMILAR_PER_SEED = 3
-MAX_SHARED = 0.5  # a phrase in more than this share of the period's papers is no evidence of likeness
 TOP_TOPICS, TOP_TERMS = 5, 8
 TOP_KEPT = 3  # places kept for the period's top papers however many papers match
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -150,30 +147,6 @@ def _topic(t: TopicTrend) -> EmailTopic:
     return EmailTopic(t.label, t.terms, t.horizon, t.papers, t.growth, spark_name(t))
 
 
-def tfidf_rows(
-    papers: list[EmailPaper], term_ids: dict[str, list[int]], seeds: list[str]
-) -> tuple[sp.csr_matrix, dict[str, sp.csr_matrix]]:
-    """TF-IDF rows (binary phrases, IDF over the period's papers, L2-normalised) of the papers and the seeds."""
-    ids = [p.arxiv_id for p in papers]
-    ids += [s for s in seeds if s in term_ids and s not in ids]  # a seed of the period is counted once
-    columns: dict[int, int] = {}
-    rows, cols = [], []
-    for r, arxiv_id in enumerate(ids):
-        for term in term_ids.get(arxiv_id, ()):
-            rows.append(r)
-            cols.append(columns.setdefault(term, len(columns)))
-    binary = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(ids), len(columns) or 1))
-    # Only phrases two papers share can make them alike; the rest (most of a paper's phrases) only
-    # dilute its vector: keeping them, a paper's nearest neighbour scored 0.02, without them 0.37.
-    # Phrases in over half the papers say nothing about any one.
-    held = np.asarray(binary.getnnz(axis=0))
-    binary = binary[:, np.flatnonzero((held >= 2) & (held <= max(2, MAX_SHARED * len(papers))))]
-    model = TfidfTransformer().fit(binary[: len(papers)] if papers else binary)
-    vectors = model.transform(binary).tocsr()  # rows come out L2-normalised
-    row = {arxiv_id: r for r, arxiv_id in enumerate(ids)}
-    return vectors[: len(papers)], {s: vectors[row[s]] for s in seeds if s in row}
-
-
 def personal_digest(period: Period, sub: Subscriber) -> Digest:
     """`sub`'s message of `period`: papers matching their keywords, topics and seeds first, then the top papers,
     max_papers in all."""
@@ -181,8 +154,9 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
     matched: list[tuple[EmailPaper, str]] = []
     shown: set[str] = set(sub.seeds)  # a reader's own seed papers are not news to them
     # Papers like a seed first: no digest bot offers them, and a keyword finds many papers.
-    for seed, paper in _similar(period, sub.seeds):
-        if paper.arxiv_id not in shown:
+    for seed, row in similar(period.vectors, period.seed_vectors, sub.seeds):
+        paper = period.papers[row]
+        if paper.arxiv_id not in shown:  # a seed of the period is its own nearest paper: shown already
             matched.append((paper, f"similar to {_seed_name(period, seed)}"))
             shown.add(paper.arxiv_id)
     for paper in period.papers:
@@ -197,22 +171,6 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
     room = sub.max_papers - len(matched)
     top = [p for p in period.papers if p.arxiv_id not in shown][: max(room, 0)]
     return Digest(sub, matched, topics, top, period)
-
-
-def _similar(period: Period, seeds: tuple[str, ...]) -> list[tuple[str, EmailPaper]]:
-    if period.vectors is None or not seeds:
-        return []
-    found: list[tuple[float, str, EmailPaper]] = []
-    for seed in seeds:
-        vector = period.seed_vectors.get(seed)
-        if vector is None:
-            continue
-        scores = (period.vectors @ vector.T).toarray().ravel()
-        for i in np.argsort(-scores, kind="stable")[: SIMILAR_PER_SEED + 1]:
-            if scores[i] >= MIN_SIMILARITY and period.papers[i].arxiv_id != seed:
-                found.append((float(scores[i]), seed, period.papers[i]))
-    found.sort(key=lambda f: -f[0])
-    return [(seed, paper) for _, seed, paper in found]
 
 
 def _seed_name(period: Period, seed: str) -> str:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from digest_replay.mailbox import Behaviour, LocalSmtpServer
+from digest_replay.smtp_server import Behaviour, LocalSmtpServer
 from digest_replay.synthetic.hf import generate_corpus
 from flows.email import deliver
 from flows.settings import Settings, SettingsInvalid
-from reports.mailer import SmtpUnavailable
-from reports.message import HTML_BUDGET, MESSAGE_BUDGET, message_id
+from mail.mailer import SmtpUnavailable
+from mail.message import HTML_BUDGET, MESSAGE_BUDGET, message_id
 from reports.trends import build_week_report
 from reports.weeks import iso_week, week_start
 from tests.factories import add_hf_papers, load_corpus, self_signed_certificate
@@ -369,7 +369,10 @@ def test_a_relay_refusing_our_sender_stops_the_batch_and_leaves_everyone_due(dat
     subscribe(data_dir, Subscriber("ada@example.org"), Subscriber("bob@example.org"))
     with LocalSmtpServer(Behaviour(refuse_sender=True)) as smtp, pytest.raises(SmtpUnavailable, match="553"):
         deliver(settings_for(data_dir, smtp), "weekly", week, report=corpus_warehouse[2])
-    assert {e.status for e in log_rows(data_dir, week).values()} <= {"pending"}  # never marked failed
+    # Both were claimed (pending, one attempt) before the first was refused; neither is marked failed or sent.
+    rows = {address: (e.status, e.attempts) for address, e in log_rows(data_dir, week).items()}
+    assert rows == {"ada@example.org": ("pending", 1), "bob@example.org": ("pending", 1)}
+    assert smtp.received == []
 
 
 def test_a_relay_deferring_everyone_stops_after_five_and_keeps_the_rest_due(data_dir, corpus_warehouse):
