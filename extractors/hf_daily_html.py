@@ -14,7 +14,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from extractors.errors import MalformedPayload, PageDateMismatch, StructureMissing
+from extractors.errors import EntryInvalid, MalformedPayload, PageDateMismatch, StructureMissing
 from extractors.hf_entry import SOURCE, record_from_entry
 from extractors.ids import InvalidArxivId, split_arxiv_id
 from extractors.records import PaperRecord
@@ -141,7 +141,9 @@ def _records_from_cards(
 ) -> list[PaperRecord]:
     records: list[PaperRecord] = []
     for card in soup.find_all("article"):
-        record = _record_from_card(card, rank=len(records) + 1, digest_date=digest_date, observed_at=observed_at)
+        record = _record_from_card(
+            card, rank=len(records) + 1, digest_date=digest_date, observed_at=observed_at, where=where
+        )
         if record is not None:
             records.append(record)
     if not records:
@@ -151,16 +153,19 @@ def _records_from_cards(
     return records
 
 
-def _record_from_card(card: Tag, *, rank: int, digest_date: date, observed_at: datetime) -> PaperRecord | None:
+def _record_from_card(
+    card: Tag, *, rank: int, digest_date: date, observed_at: datetime, where: str
+) -> PaperRecord | None:
     link = card.select_one("h3 a[href]")
     href = link.get("href") if link is not None else None
     match = _PAPER_HREF.match(href) if isinstance(href, str) else None
     if link is None or match is None:
-        return None
+        return None  # not a paper card (HF's page has other <article>s)
     try:
         arxiv_id, version = split_arxiv_id(match.group(1))
-    except InvalidArxivId:
-        return None
+    except InvalidArxivId as exc:
+        # As in the props and the API (hf_entry.py): a paper entry without a valid id fails the page.
+        raise EntryInvalid(f"card {rank}: {exc}", source=where) from exc
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,

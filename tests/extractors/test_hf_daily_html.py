@@ -95,3 +95,14 @@ def test_a_page_that_says_it_is_another_days_digest_is_refused(digest_page):
 
     with pytest.raises(PageDateMismatch, match="digest of 2024-08-01, not of 2024-08-02"):
         parse(digest_page, day="2024-08-02")
+
+
+def test_a_card_with_a_paper_link_but_no_valid_arxiv_id_fails_the_page_as_in_the_props(digest_page):
+    from extractors.errors import EntryInvalid
+
+    without_props = re.sub(rb'data-target="DailyPapers" data-props="[^"]*"', b"", digest_page)
+    first = re.search(rb'<h3[^>]*>\s*<a[^>]*href="/papers/([^"]+)"', without_props)
+    assert first is not None
+    broken = without_props.replace(b'href="/papers/' + first.group(1) + b'"', b'href="/papers/not-an-id"')
+    with pytest.raises(EntryInvalid, match="card 1"):
+        parse(broken)
