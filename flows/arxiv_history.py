@@ -55,7 +55,7 @@ class ApiOutcome:
 
 def api_kind(settings: Settings, listing: str) -> DigestKind:
     """The Atom API as a digest kind (its URL is built per query, not per day)."""
-    return DigestKind(ARXIV_API, "api", ARXIV_ATOM, settings.arxiv_api_url, "/api/query", listing=listing)
+    return DigestKind(ARXIV_API, "api", settings.arxiv_api_url, "/api/query", listing=listing)
 
 
 def query_url(settings: Settings, params: dict[str, Any]) -> str:

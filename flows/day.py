@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from extractors import extract
-from extractors.arxiv_listing import parse_listing_page
+from extractors import extract_dated
 from extractors.errors import ExtractError
-from extractors.sources import ARXIV_LISTING, LABELS
+from extractors.sources import LABELS
 from flows.archive import RawArchive
 from flows.digests import DigestKind, WorkItem
 from flows.http import Fetched, Fetcher, FetchError, ResponseTooLarge, stop_reason
@@ -126,17 +125,15 @@ def truncation_reason(size: int) -> str:
 def extract_page(body: bytes, page: RawPage, extractor: str) -> PageResult:
     """Extract a kept body; an extraction error becomes the page's quarantine reason."""
     try:
-        if extractor == ARXIV_LISTING:
-            # A listing dates itself (its announcement heading), even when empty.
-            listing = parse_listing_page(
-                body, observed_at=page.fetched_at, where=page.url, category=page.listing or None
-            )
-            records, stated = listing.records, listing.announced
-        else:
-            records = extract(
-                body, source=extractor, digest_date=page.digest_date, observed_at=page.fetched_at, where=page.url
-            )
-            stated = page.digest_date
+        extraction = extract_dated(
+            body,
+            source=extractor,
+            digest_date=page.digest_date,
+            observed_at=page.fetched_at,
+            where=page.url,
+            listing=page.listing,
+        )
+        records, stated = extraction.records, extraction.digest_date
     except ExtractError as exc:
         return PageResult(page, error=f"{type(exc).__name__}: {exc.reason}")
     except Exception as exc:

@@ -16,10 +16,14 @@ class DigestKind:
 
     source: str  # warehouse source name (extractors.sources)
     kind: str  # "api" | "page" | "listing"; also picks the fetch policy
-    extractor: str  # key in extractors.EXTRACTORS
     base_url: str
     path: str  # with {date} and/or {category}
     listing: str = ""  # arXiv category of a listing
+
+    @property
+    def extractor(self) -> str:
+        """The extractor that reads this kind's bodies (the same table serves reextract)."""
+        return EXTRACTOR_BY_KIND[(self.source, self.kind)]
 
     def url(self, day: date) -> str:
         """The URL of this kind's digest for `day`."""
@@ -38,7 +42,8 @@ class WorkItem:
     kinds: tuple[DigestKind, ...]
 
 
-# (source, kind) of a raw page -> the extractor that reads it (reextract uses this).
+# (source, kind) of a digest or raw page -> the extractor that reads it: the only such table
+# (DigestKind.extractor and reextract both read it).
 EXTRACTOR_BY_KIND = {
     (HF, "api"): HF_API,
     (HF, "page"): HF_PAGE,
@@ -49,8 +54,8 @@ EXTRACTOR_BY_KIND = {
 
 def hf_kinds(settings: Settings) -> tuple[DigestKind, ...]:
     """The kinds to try for an HF day, in order: the configured one, then the fallback."""
-    api = DigestKind(HF, "api", HF_API, settings.hf_base_url, "/api/daily_papers?date={date}")
-    page = DigestKind(HF, "page", HF_PAGE, settings.hf_base_url, "/papers/date/{date}")
+    api = DigestKind(HF, "api", settings.hf_base_url, "/api/daily_papers?date={date}")
+    page = DigestKind(HF, "page", settings.hf_base_url, "/papers/date/{date}")
     if settings.hf_mode == "page":
         return (page,)
     return (api, page) if settings.hf_fallback else (api,)
@@ -61,9 +66,7 @@ def arxiv_listing_kinds(settings: Settings) -> list[DigestKind]:
     if not settings.arxiv_enabled:
         return []
     return [
-        DigestKind(
-            ARXIV, "listing", ARXIV_LISTING, settings.arxiv_base_url, settings.arxiv_listing_path, listing=category
-        )
+        DigestKind(ARXIV, "listing", settings.arxiv_base_url, settings.arxiv_listing_path, listing=category)
         for category in settings.categories
     ]
 
