@@ -112,7 +112,13 @@ def _runs_in_state(url: str, *types: str) -> list[dict]:
 def _running_a_flow(process: subprocess.Popen) -> bool:
     import psutil
 
-    return any("prefect.engine" in " ".join(p.cmdline()) for p in psutil.Process(process.pid).children())
+    def command(child: psutil.Process) -> str:
+        try:
+            return " ".join(child.cmdline())
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):  # a run that has just ended, not yet reaped
+            return ""
+
+    return any("prefect.engine" in command(child) for child in psutil.Process(process.pid).children())
 
 
 def _wait_for(found, process: subprocess.Popen, seconds: float = 300):
