@@ -46,7 +46,7 @@ def test_a_yes_no_cell_that_is_not_one_of_the_words_is_a_numbered_error(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("word", "value"), [("TRUE", True), (" yes ", True), ("1", True), ("Off", False), ("0", False)]
+    ("word", "value"), [("TRUE", True), (" yes ", True), ("1", True), ("on", True), ("Off", False), ("0", False)]
 )
 def test_settings_and_csv_read_booleans_by_the_same_rule(tmp_path, word, value):
     assert parse_boolean(word) is value
