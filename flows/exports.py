@@ -22,7 +22,8 @@ from typing import BinaryIO
 
 from extractors.errors import PapertrendError
 from flows.files import SHARED_MODE
-from flows.settings import Settings, config_file, prefect_home
+from flows.prefect_env import prefect_home
+from flows.settings import Settings, config_file
 from warehouse.db import lock_path, snapshot_path
 
 

@@ -19,7 +19,8 @@ from typing import Any
 from extractors.errors import PapertrendError
 from flows.files import copy_atomically
 from flows.indexing import refresh_phrase_index
-from flows.settings import Settings, served_run_id, test_submit_delay
+from flows.prefect_env import served_run_id, test_submit_delay
+from flows.settings import Settings
 from reports.errors import NothingToReport
 from warehouse import queries
 from warehouse.audience_counts import refresh_audience_counts

@@ -12,6 +12,7 @@ import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -179,12 +180,6 @@ def config_file(config: Path | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     named = config or env.get(f"{ENV_PREFIX}CONFIG")
     return Path(named) if named else Path(DEFAULT_CONFIG_FILE)
-
-
-def prefect_home() -> Path | None:
-    """Prefect's home folder (its database, its logs) when PREFECT_HOME names one."""
-    home = os.environ.get("PREFECT_HOME")
-    return Path(home) if home else None
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -478,93 +473,25 @@ def _category_problems(categories: list[str]) -> list[str]:
     return problems
 
 
-_in_use: Settings | None = None
+# The settings of the flow runs this context starts. A ContextVar, not a module global: it is set in
+# one place (settings_in_use, by the shell, the demo and tests) and read in one (run_settings), and a
+# value set in one thread or task never leaks into another. Prefect runs an in-process flow in the
+# caller's context (a copy of it, for a flow run in a worker thread), so the value reaches the run.
+_RUN_SETTINGS: ContextVar[Settings | None] = ContextVar("papertrend_run_settings", default=None)
 
 
 @contextmanager
 def settings_in_use(settings: Settings) -> Iterator[Settings]:
     """Hand `settings` to the flow runs started inside the block (not as Prefect parameters, which it stores)."""
-    global _in_use
-    previous, _in_use = _in_use, settings
+    token = _RUN_SETTINGS.set(settings)
     try:
         yield settings
     finally:
-        _in_use = previous
+        _RUN_SETTINGS.reset(token)
 
 
 def run_settings() -> Settings:
-    """The settings of a flow run: the shell's (settings_in_use), else read now (a served deployment's run)."""
-    return _in_use if _in_use is not None else Settings.load()
-
-
-def pin_for_served_runs(settings: Settings) -> None:
-    """Make the runs of a served deployment read the data dir and warehouse the shell resolved.
-
-    Each served run reads papertrend.toml and PAPERTREND_* afresh (a changed
-    setting applies from the next run), so the paths go into the environment.
-    """
-    os.environ[f"{ENV_PREFIX}DATA_DIR"] = str(settings.data_dir.resolve())
-    if settings.warehouse is not None:
-        os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(settings.warehouse.resolve())
-
-
-def served_run_id() -> str | None:
-    """The Prefect flow run this process was started for by `serve`'s runner, if it was."""
-    return os.environ.get("PREFECT__FLOW_RUN_ID") or None
-
-
-def test_submit_delay() -> float:
-    """Test only: seconds a served run's process waits before its run starts (it stays PENDING meanwhile).
-
-    PAPERTREND_TEST_SUBMIT_DELAY makes the window in which `serve` is killed
-    mid-submission wide enough for a test to hit (tests/flows/test_serve.py).
-    """
-    try:
-        return max(0.0, float(os.environ.get(f"{ENV_PREFIX}TEST_SUBMIT_DELAY", "0")))
-    except ValueError:
-        return 0.0
-
-
-def prefect_api_url() -> str | None:
-    """The Prefect server the user chose (PREFECT_API_URL), if any."""
-    return os.environ.get("PREFECT_API_URL") or None
-
-
-def use_prefect_api(url: str | None) -> None:
-    """Point Prefect (imported after this) and the processes we start at the server at `url` (None: forget it)."""
-    if url is None:
-        os.environ.pop("PREFECT_API_URL", None)
-    else:
-        os.environ["PREFECT_API_URL"] = url
-
-
-# Prefect 3.9 keeps deployment concurrency slot leases in the server's memory by default: a server
-# that restarts loses them while the slots stay taken, and every later run waits. On disk
-# (<PREFECT_HOME>/concurrency_leases) they survive a restart and expire as they should.
-PREFECT_SERVER_DEFAULTS = {
-    "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
-}
-
-
-def prefect_server_environment() -> dict[str, str]:
-    """The environment of a Prefect server we start: ours, with slot leases kept on disk unless the user chose."""
-    return PREFECT_SERVER_DEFAULTS | dict(os.environ)
-
-
-def prepare_prefect_env(data_dir: Path) -> None:
-    """Set Prefect's home, telemetry and log settings unless the user already chose them.
-
-    Prefect reads these when it is imported, so the CLI calls this first.
-    """
-    os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
-    # Prefect creates its home without parents; a fresh data dir has none yet.
-    try:
-        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a data dir that is a file, under /proc, read-only ...
-        raise SettingsInvalid(f"data_dir {data_dir} cannot hold papertrend's files: {exc.strerror}") from None
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # Our own log lines (e.g. "warehouse busy: waiting ...") go where the flow run's go.
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "papertrend")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    """The settings of a flow run: the shell's (settings_in_use), else read now (a served deployment's run,
+    a process of its own: flows/prefect_env.py pin_for_served_runs puts the shell's paths in its environment)."""
+    settings = _RUN_SETTINGS.get()
+    return settings if settings is not None else Settings.load()

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 
-from flows.settings import Settings, prepare_prefect_env, settings_in_use
+from flows.prefect_env import prepare_prefect_env
+from flows.settings import Settings, settings_in_use
 from papertrend import email_cli
 from papertrend.failures import (
     EXIT_FAILURE,
@@ -105,8 +106,8 @@ def _prefect_api_in_use(settings: Settings) -> Iterator[None]:
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from flows.prefect_env import use_prefect_api
     from flows.prefect_server import answers, drain_run_logs, free_port, start_server, stop_started
-    from flows.settings import use_prefect_api
 
     if PREFECT_API_URL.value():
         yield
@@ -324,7 +325,7 @@ def status(
     for a deployment's slot (asked of the Prefect server, 2 s at most). Exit 1 when not."""
     from flows.bounds import check_day
     from flows.health import check_health, end_of_day
-    from flows.settings import prefect_api_url
+    from flows.prefect_env import prefect_api_url
 
     settings = _settings(data_dir)
     recorded = prefect_api_url() or (_recorded_server(settings) or {}).get("url")
@@ -662,8 +663,8 @@ def serve(
 
 def _prefect_server(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
     """The Prefect API to serve against, and the process of a server we started for it (None if not ours)."""
+    from flows.prefect_env import prefect_api_url, use_prefect_api
     from flows.prefect_server import answers, start_server
-    from flows.settings import prefect_api_url, use_prefect_api
 
     chosen = prefect_api_url()
     if chosen:
