@@ -55,8 +55,9 @@ from flows.weekly import write_report_files
 from reports import render, trends
 from reports.rows import report_rows
 from warehouse import phrase_index, queries
-from warehouse.db import connect, registered, transaction
+from warehouse.db import connect, registered
 from warehouse.report_store import save_report
+from warehouse.transactions import transaction
 
 END = date(2026, 4, 26)  # a Sunday: the last week of the corpus is complete
 DEFAULT_WEEKS, DEFAULT_PAPERS = 261, 261 * 5_100

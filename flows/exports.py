@@ -24,7 +24,7 @@ from extractors.errors import PapertrendError
 from flows.files import SHARED_MODE
 from flows.prefect_env import prefect_home
 from flows.settings import Settings, config_file
-from warehouse.db import lock_path, snapshot_path
+from warehouse.paths import lock_path, snapshot_path
 
 
 class OutputRefused(PapertrendError):

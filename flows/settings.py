@@ -7,14 +7,13 @@ overrides (CLI flags). Every setting is listed in the README's table.
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -23,8 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from extractors.booleans import parse_boolean
 from extractors.errors import PapertrendError
 from extractors.ids import UnknownCategory, check_category
-from flows.http import DEFAULT_USER_AGENT, FetchPolicy
-from warehouse.db import damage
+from flows.calendar import cron_problem
+from flows.files import data_dir_problem
+from flows.http import DEFAULT_USER_AGENT, FetchPolicy, http_url_problem
+from flows.setting_bounds import bound_problems
+from warehouse.integrity import named_file_problem
 
 if TYPE_CHECKING:  # the mailer is imported only by what sends mail
     from reports.mailer import SmtpConfig
@@ -228,61 +230,13 @@ def _convert(kind: str, value: Any) -> Any:
     return {"int": int, "float": float, "str": str}[kind](value)
 
 
-# cronsim reads the five-field crons Prefect schedules; these are the croniter
-# aliases Prefect accepts as well.
-CRON_ALIASES = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-
-
 def _cron_problems(settings: Settings) -> list[str]:
-    from cronsim import CronSim, CronSimError
-
     crons = {
         "schedule_hf": settings.hf_cron,
         "schedule_arxiv": settings.schedule_arxiv,
         "schedule_weekly_report": settings.schedule_weekly_report,
     }
-    problems = []
-    for name, cron in crons.items():
-        try:
-            CronSim(CRON_ALIASES.get(cron.strip(), cron), datetime(2026, 1, 1))
-        except CronSimError as exc:
-            problems.append(f"{name}={cron!r} is not a cron schedule ({exc}); e.g. '30 6 * * *' is 06:30 daily")
-    return problems
-
-
-def _warehouse_problems(settings: Settings) -> list[str]:
-    path = settings.warehouse_path
-    if not path.exists():
-        return []
-    if not path.is_file():
-        return [f"warehouse {path} is not a file"]
-    try:
-        with path.open("rb") as file:
-            header = file.read(12)
-    except OSError as exc:
-        return [f"warehouse {path} cannot be read: {exc.strerror}"]
-    # A `warehouse` set to some other file (a typo, the config): a settings problem. Damage to
-    # papertrend's own file at the default path is WarehouseCorrupt when it is opened.
-    if settings.warehouse is not None and header and damage(path):
-        return [
-            f"warehouse {path} is not a DuckDB file; point warehouse at a new path or at papertrend's own file "
-            "(if it is that file, it is damaged: docs/operations.md, A damaged warehouse)"
-        ]
-    return []
-
-
-def _kernel_filesystem(path: Path) -> bool:
-    # /proc and /sys look writable to root, yet hold no files of ours.
-    parts = path.resolve().parts
-    return len(parts) > 1 and parts[1] in ("proc", "sys")
+    return [problem for name, cron in crons.items() if (problem := cron_problem(name, cron))]
 
 
 def _email_problems(settings: Settings) -> list[str]:
@@ -365,61 +319,10 @@ def smtp_config(settings: Settings) -> SmtpConfig:
     )
 
 
-@dataclass(frozen=True)
-class Bound:
-    """The values a numeric setting may take: from `low` (or just above it, with `above`) to `high`."""
-
-    low: float
-    high: float
-    above: bool = False  # `low` itself is refused (a timeout of 0 s)
-
-    def refuses(self, value: float) -> bool:
-        return not math.isfinite(value) or value > self.high or value < self.low or (self.above and value == self.low)
-
-    def describe(self) -> str:
-        if self.above:
-            return f"more than {_number(self.low)} and at most {_number(self.high)}"
-        return f"from {_number(self.low)} to {_number(self.high)}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-# Every numeric setting and what it may be (the README's settings table lists them): finite,
-# and small enough that a typo cannot ask for years of requests, hours of waiting or a date overflow.
-BOUNDS: dict[str, Bound] = {
-    "refresh_days": Bound(0, 60),  # flows/bounds.py MAX_REFRESH_DAYS; more is --refresh-days N --large
-    "batch_days": Bound(1, 366),
-    "hf_api_interval": Bound(0, 60),
-    "hf_page_interval": Bound(0, 60),
-    "fetch_attempts": Bound(1, 10),
-    "fetch_backoff": Bound(0, 300),
-    "fetch_connect_timeout": Bound(0, 300, above=True),
-    "fetch_read_timeout": Bound(0, 600, above=True),
-    "fetch_deadline": Bound(0, 3600, above=True),
-    "fetch_max_bytes": Bound(0, 1_000_000_000, above=True),
-    "prefect_port": Bound(1, 65535),
-    "arxiv_interval": Bound(0, 60),
-    "arxiv_api_page_size": Bound(1, 2000),  # the API's own maximum per request
-    "email_smtp_port": Bound(1, 65535),
-    "email_smtp_timeout": Bound(0, 600, above=True),
-    "email_send_attempts": Bound(1, 10),
-    "email_retry_backoff": Bound(0, 300),
-    "email_log_days": Bound(1, 36_500),
-}
-
-
-def _bound_problems(settings: Settings) -> list[str]:
-    return [
-        f"{name} must be {bound.describe()}, not {getattr(settings, name)}"
-        for name, bound in BOUNDS.items()
-        if bound.refuses(getattr(settings, name))
-    ]
-
-
 def _problems(settings: Settings) -> list[str]:
-    problems = _bound_problems(settings) + _cron_problems(settings) + _warehouse_problems(settings)
+    problems = bound_problems(settings) + _cron_problems(settings)
+    if warehouse := named_file_problem(settings.warehouse_path, named=settings.warehouse is not None):
+        problems.append(warehouse)
     problems += _email_problems(settings)
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
@@ -431,10 +334,8 @@ def _problems(settings: Settings) -> list[str]:
         ZoneInfo(settings.arxiv_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"arxiv_timezone {settings.arxiv_timezone!r} is not an IANA zone such as 'America/New_York'")
-    if settings.data_dir.exists() and not settings.data_dir.is_dir():
-        problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is a file")
-    elif _kernel_filesystem(settings.data_dir):
-        problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is under /proc or /sys")
+    if data_dir := data_dir_problem(settings.data_dir):
+        problems.append(data_dir)
     try:
         _ = settings.holidays
     except ValueError:
@@ -453,11 +354,7 @@ def _problems(settings: Settings) -> list[str]:
         "arxiv_base_url": settings.arxiv_base_url,
         "arxiv_api_url": settings.arxiv_api_url,
     }
-    problems += [
-        f"{name} must be an http(s) URL, not {url!r}"
-        for name, url in urls.items()
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname
-    ]
+    problems += [problem for name, url in urls.items() if (problem := http_url_problem(name, url))]
     if settings.arxiv_enabled and not settings.categories:
         problems.append("arxiv_categories is empty; name at least one (e.g. cs.LG) or set arxiv_enabled = false")
     return problems

@@ -135,7 +135,7 @@ def _prefect_api_in_use(settings: Settings) -> Iterator[None]:
 def _flows_with(settings: Settings) -> Iterator[None]:
     """Flows started in the block run with `settings`, recorded in a running local server if there is one;
     an expected failure is shown once, by `friendly`, not also as Prefect's traceback."""
-    from warehouse.db import check_intact
+    from warehouse.integrity import check_intact
 
     check_intact(settings.warehouse_path)  # a damaged warehouse is named before Prefect starts
     # _prefect_api_in_use imports Prefect, which sets up the logging shown_once adjusts.

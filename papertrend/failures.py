@@ -33,7 +33,7 @@ from flows.settings import SettingsInvalid
 from reports.errors import InvalidWeek, ReportError
 from reports.mailer import SmtpUnavailable
 from warehouse.audience import AudienceError
-from warehouse.db import WarehouseCorrupt, WarehouseError
+from warehouse.errors import WarehouseCorrupt, WarehouseError
 from warehouse.reader import QueryInvalid, StatementRefused
 from warehouse.subscribers import ConsentWithdrawn, SubscriberInvalid
 

@@ -105,6 +105,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "reextract",
         "run",
         "schedule",
+        "setting_bounds",
         "settings",
         "sweeper",
         "weekly",
@@ -201,7 +202,8 @@ def test_every_exception_of_ours_derives_from_its_layer_base():
 # a resource or a fact, which no caller reads as its input. Everything else travels as an argument or
 # in a ContextVar (flows/settings.py run_settings, flows/progress.py).
 PROCESS_CACHES = {
-    "warehouse/db.py:_writers": "the writer flock per warehouse file: the kernel holds it per process",
+    "warehouse/locks.py:_writers": "the writer flock per warehouse file: the kernel holds it per process",
+    "warehouse/schema.py:_migrated": "the warehouse files this process migrated, as it left them",
     "flows/http.py:_SHARED": "one HTTP connection pool per fetch policy",
 }
 # Known to hand over state through a module global; the shell's split removes it (issue 17).

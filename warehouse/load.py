@@ -10,7 +10,7 @@ from importlib import resources
 import duckdb
 
 from warehouse import phrase_index
-from warehouse.db import registered, transaction
+from warehouse.db import registered
 from warehouse.dedup import mark_repeats
 from warehouse.frames import (
     Batch,
@@ -22,6 +22,7 @@ from warehouse.frames import (
     raw_frame,
     utc_naive,
 )
+from warehouse.transactions import transaction
 
 __all__ = [
     "EXTRACTED_TABLES",

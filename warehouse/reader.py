@@ -12,7 +12,7 @@ import re
 
 import duckdb
 
-from warehouse.db import WarehouseError
+from warehouse.errors import WarehouseError
 
 READING_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
 # PRAGMAs that only describe the database; every other PRAGMA changes a setting.

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import transaction
+from warehouse.transactions import transaction
 
 RUN_COUNTERS = (
     "pages_fetched",

@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 
 from extractors.records import PaperRecord
 from warehouse import load
-from warehouse.db import connect, transaction
+from warehouse.db import connect
 from warehouse.load import PageResult, RawPage, load_pages
+from warehouse.transactions import transaction
 
 PAGES, PER_PAGE = 400, 100
 FETCHED = datetime(2026, 4, 30, 6, 0)

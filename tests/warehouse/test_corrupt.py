@@ -10,7 +10,10 @@ from flows.run import publish_snapshot
 from flows.settings import Settings
 from papertrend.cli import app
 from tests.factories import PageResult, load_pages, page, record
-from warehouse.db import WarehouseCorrupt, connect, damage, snapshot_path
+from warehouse.db import connect
+from warehouse.errors import WarehouseCorrupt
+from warehouse.integrity import damage
+from warehouse.paths import snapshot_path
 
 runner = CliRunner()
 ENV = {"PAPERTREND_ARXIV_ENABLED": "false", "PAPERTREND_HF_BASE_URL": "http://127.0.0.1:9", "COLUMNS": "300"}
