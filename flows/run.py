@@ -11,7 +11,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,25 +29,14 @@ from warehouse.audience_counts import refresh_audience_counts
 from warehouse.db import checkpoint, connect
 from warehouse.load import LoadCounts
 from warehouse.paths import snapshot_path
-from warehouse.runs import finish_run, start_run
+from warehouse.runs import RunCounts, finish_run, start_run
 
 
 @dataclass
-class RunSummary:
-    """What a flow run did, in counts, plus the pages that need a look."""
+class RunSummary(RunCounts):
+    """What a flow run did: its counts (RunCounts, as stored in `runs`), plus the pages that need a look."""
 
     run_id: str = ""
-    days_requested: int = 0
-    days_skipped: int = 0
-    pages_fetched: int = 0
-    pages_not_modified: int = 0
-    pages_failed: int = 0
-    pages_quarantined: int = 0
-    pages_fallback: int = 0
-    days_unfetched: int = 0
-    new_papers: int = 0
-    new_sightings: int = 0
-    updated_sightings: int = 0
     quarantined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (a host told us to stop)
@@ -72,10 +61,6 @@ class RunSummary:
         self.new_papers += counts.new_papers
         self.new_sightings += counts.new_sightings
         self.updated_sightings += counts.updated_sightings
-
-    def counters(self) -> dict[str, int]:
-        """The integer counts, as stored in the `runs` table."""
-        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
 
 
 class Terminated(KeyboardInterrupt):
@@ -158,7 +143,7 @@ def recorded_run(
             con,
             summary.run_id,
             status="incomplete" if summary.incomplete else "completed",
-            counts=summary.counters(),
+            counts=summary,
             error=summary.stopped,
         )
         _publish(con, settings.warehouse_path)
@@ -168,7 +153,7 @@ def recorded_run(
 
 def _record_stopped(con: duckdb.DuckDBPyConnection, summary: RunSummary, exc: BaseException) -> None:
     status, error = ("interrupted", stop_reason(exc)) if stop_reason(exc) else ("failed", repr(exc))
-    finish_run(con, summary.run_id, status=status, counts=summary.counters(), error=error)
+    finish_run(con, summary.run_id, status=status, counts=summary, error=error)
 
 
 @contextmanager
