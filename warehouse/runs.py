@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from extractors.sources import ARXIV_API
 from warehouse.transactions import transaction
 
 
@@ -111,8 +112,8 @@ def record_api_window(
     """Note how much of an API query window (category x submission day) came in."""
     with transaction(con):
         con.execute(
-            """INSERT INTO api_windows VALUES ('arxiv-api', ?, ?, ?, ?, ?, now()::TIMESTAMP)
+            """INSERT INTO api_windows VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
                        ON CONFLICT DO UPDATE SET total = excluded.total, loaded = excluded.loaded,
                            complete = excluded.complete, fetched_at = excluded.fetched_at""",
-            [listing, window_date, total, loaded, complete],
+            [ARXIV_API, listing, window_date, total, loaded, complete],
         )
