@@ -48,10 +48,12 @@ def batch() -> list[PageResult]:
 
 @contextmanager
 def announced_transaction(con):
-    # Say "loading" when the transaction opens, so the test's kills land inside it.
+    # Say "loading" when the transaction opens and "loaded" once it has committed: the test times the
+    # load between the two and kills inside it, whatever the interpreter took to start.
     with transaction(con):
         print("loading", flush=True)
         yield con
+    print("loaded", flush=True)
 
 
 if __name__ == "__main__":
