@@ -1,8 +1,11 @@
-"""Settings: the only module that reads the environment and the config file.
+"""Settings load and validate: the only module that reads the settings' variables and the config file.
 
 Precedence, lowest first: built-in defaults, `papertrend.toml` (or the file
 named by PAPERTREND_CONFIG), PAPERTREND_* environment variables, then explicit
-overrides (CLI flags). Every setting is listed in the README's table.
+overrides (CLI flags). Every setting is listed in the README's table. Each layer
+checks its own values (the warehouse file, crons, URLs, the data folder,
+bounds); `load` calls them and lists every problem at once. The Prefect
+environment is flows/prefect_env.py's.
 """
 
 from __future__ import annotations
