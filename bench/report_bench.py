@@ -52,11 +52,12 @@ from digest_replay.synthetic.papers import (
 from extractors.phrases import is_content_word
 from flows.indexing import refresh_phrase_index
 from flows.weekly import write_report_files
-from reports import render, trends
+from reports import render, trends, week_inputs
 from reports.rows import report_rows
 from warehouse import phrase_index, queries
-from warehouse.db import connect, registered, transaction
+from warehouse.db import connect, registered
 from warehouse.report_store import save_report
+from warehouse.transactions import transaction
 
 END = date(2026, 4, 26)  # a Sunday: the last week of the corpus is complete
 DEFAULT_WEEKS, DEFAULT_PAPERS = 261, 261 * 5_100
@@ -298,7 +299,7 @@ def measure(path: Path, out_dir: Path, seed: int, baseline: bool) -> None:
             con = opened.__enter__()
         with clock.rest("phrase index check (rest of refresh_phrase_index)"):
             refreshed = refresh_phrase_index(
-                con, since=monday - timedelta(weeks=trends.TERM_HISTORY_WEEKS), until=monday + timedelta(days=6)
+                con, since=monday - timedelta(weeks=week_inputs.TERM_HISTORY_WEEKS), until=monday + timedelta(days=6)
             )
         with clock.rest("trends assembly (rest of build_week_report)"):
             report, model = trends.build_week_report(con, monday, seed=seed)
@@ -369,7 +370,7 @@ def print_figures(clock: Stopwatch, total: float, rss_mb: float, counts: tuple[i
     )
     print(
         f"topics: {len(model.topics)} fitted over the {trends.WINDOW_WEEKS}-week window of "
-        f"{model.assignments.height:,} papers; term counts over {trends.TERM_HISTORY_WEEKS} weeks of history\n"
+        f"{model.assignments.height:,} papers; term counts over {week_inputs.TERM_HISTORY_WEEKS} weeks of history\n"
     )
     print(f"{'stage':<46}{'seconds':>9}{'share':>8}")
     for stage, seconds in sorted(clock.seconds.items(), key=lambda item: -item[1]):

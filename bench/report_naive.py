@@ -22,7 +22,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from extractors.phrases import phrases, term_key
 from reports.terms import HORIZONS, WindowTotals, merge_variants, min_count
 from reports.topics import topic_count
-from reports.trends import TERM_HISTORY_WEEKS, WINDOW_WEEKS, rank_terms
+from reports.trends import rank_terms
+from reports.week_inputs import TERM_HISTORY_WEEKS, WINDOW_WEEKS
 from warehouse import phrase_index, queries
 
 

@@ -34,7 +34,8 @@ def send_alert(settings: Settings, flow: str, run: str, reason: str) -> None:
     from mail.mailer import Mailer
     from mail.message import alert_message
     from warehouse import queries
-    from warehouse.db import connect_for_reading, snapshot_path
+    from warehouse.db import connect_for_reading
+    from warehouse.paths import snapshot_path
 
     quarantined: list[dict] = []
     if snapshot_path(settings.warehouse_path).exists():

@@ -1,4 +1,5 @@
-"""arXiv's announcement calendar: which listing dates exist, and which one should be out now.
+"""Calendars: arXiv's announcements (which listing dates exist, which one should be out now), and when
+a schedule's cron fires.
 
 arXiv announces Sunday to Thursday at 20:00 US Eastern; each announcement is
 the /new listing headed with the next day's date, so listing dates run Monday
@@ -8,6 +9,7 @@ to Friday, minus arXiv's holidays (its published schedule; add more with the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,3 +46,35 @@ def missing_announcements(
         for category, day in sorted(shown.items())
         if day < expected
     ]
+
+
+# cronsim reads the five-field crons Prefect schedules; these are the croniter
+# aliases Prefect accepts as well.
+CRON_ALIASES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
+def cron_firings(cron: str, start: datetime) -> Iterator[datetime]:
+    """When a schedule written as `cron` (five fields, or an @alias) fires after `start`; raises
+    cronsim's CronSimError when `cron` is not a schedule."""
+    from cronsim import CronSim
+
+    return CronSim(CRON_ALIASES.get(cron.strip(), cron), start)
+
+
+def cron_problem(name: str, cron: str) -> str | None:
+    """Why the setting `name` = `cron` is not a schedule Prefect can run, or None."""
+    from cronsim import CronSimError
+
+    try:
+        cron_firings(cron, datetime(2026, 1, 1))
+    except CronSimError as exc:
+        return f"{name}={cron!r} is not a cron schedule ({exc}); e.g. '30 6 * * *' is 06:30 daily"
+    return None

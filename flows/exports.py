@@ -22,8 +22,9 @@ from typing import BinaryIO
 
 from extractors.errors import PapertrendError
 from flows.files import SHARED_MODE
-from flows.settings import Settings, config_file, prefect_home
-from warehouse.db import lock_path, snapshot_path
+from flows.prefect_env import prefect_home
+from flows.settings import Settings, config_file
+from warehouse.paths import lock_path, snapshot_path
 
 
 class OutputRefused(PapertrendError):

@@ -128,3 +128,14 @@ def gunzip_capped(data: bytes, max_bytes: int, *, where: str) -> bytes:
             raise GzipUnreadable(f"{where} is not a readable gzip file (it ends mid-stream: truncated)")
         rest = inflater.unused_data.lstrip(b"\0")  # members may follow; gzip pads with zeros
     return bytes(out)
+
+
+def data_dir_problem(path: Path) -> str | None:
+    """Why `path` cannot hold papertrend's files (the data_dir setting), or None."""
+    if path.exists() and not path.is_dir():
+        return f"data_dir {path} cannot hold papertrend's files: it is a file"
+    # /proc and /sys look writable to root, yet hold no files of ours.
+    parts = path.resolve().parts
+    if len(parts) > 1 and parts[1] in ("proc", "sys"):
+        return f"data_dir {path} cannot hold papertrend's files: it is under /proc or /sys"
+    return None

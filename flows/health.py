@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 
 from extractors.sources import ARXIV, HF
 from flows.bounds import latest_day
-from flows.calendar import expected_listing, is_listing_day
-from flows.settings import CRON_ALIASES, Settings
+from flows.calendar import cron_firings, expected_listing, is_listing_day
+from flows.settings import Settings
 from flows.sweeper import SchedulerCheck, check_scheduler
 from warehouse import queries
-from warehouse.db import connect_for_reading, corrupt, damage, snapshot_path
+from warehouse.db import connect_for_reading
+from warehouse.integrity import corrupt, damage
+from warehouse.paths import snapshot_path
 
 # HF builds a day's digest through that day; hf-daily fetches it in the morning
 # (06:30 by default), so by noon in `timezone` today's digest is due.
@@ -139,13 +141,11 @@ def check_health(settings: Settings, as_of: datetime | None = None, prefect_url:
 
 def deployment_periods(settings: Settings) -> dict[str, timedelta]:
     """The longest time between two runs of each scheduled deployment over its next few runs."""
-    from cronsim import CronSim
-
     from flows.schedule import deployments
 
     periods = {}
     for d in deployments(settings):
-        fires = CronSim(CRON_ALIASES.get(d.cron.strip(), d.cron), datetime.now(ZoneInfo(d.timezone)))
+        fires = cron_firings(d.cron, datetime.now(ZoneInfo(d.timezone)))
         times = [next(fires) for _ in range(8)]
         periods[d.name] = max(later - earlier for earlier, later in pairwise(times))
     return periods

@@ -115,6 +115,14 @@ class ResponseTooLarge(FetchError):
         self.partial = partial
 
 
+def http_url_problem(name: str, url: str) -> str | None:
+    """Why the setting `name` = `url` cannot be a site we fetch from (an http(s) URL with a host), or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{name} must be an http(s) URL, not {url!r}"
+    return None
+
+
 def stop_reason(exc: FetchError, site: str) -> str | None:
     """Why the host told us to stop fetching from it altogether, or None when it did not.
 

@@ -7,11 +7,13 @@ never one per paper, nor one per page); each batch loads in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -93,27 +95,43 @@ def run_days(
     With `skip_loaded`, items whose digest is already loaded are not fetched.
     With `live_at` (a scheduled run for "now"), arXiv listings older than the
     calendar says they should be are reported as missing announcements.
+    The warehouse is opened for writing once to start, once per batch, once to finish.
     """
-    requested = len(items)
-    keys = [kind.key(item.day) for item in items for kind in item.kinds]
-    with connect(settings.warehouse_path) as con:
-        if skip_loaded and items:
-            loaded = queries.loaded_digests(con, keys, settle_days=settings.refresh_days)
-            items = [i for i in items if not any(k.key(i.day) in loaded for k in i.kinds)]
-        known = queries.digest_validators(con, keys) if items else {}
-    with recorded_run(settings, flow_name, params) as summary:
-        summary.days_requested, summary.days_skipped = requested, requested - len(items)
-        progress.begin(len(items), f"{flow_name}: fetching {len(items)} digest(s)")
-        for batch in _batches(items, settings.batch_days):
-            summary.add(ingest_items(batch, settings, summary.run_id, known, summary.stopped_hosts))
-        if live_at is not None and settings.arxiv_enabled:
-            _check_announcements(settings, summary, live_at)
+    plan = DayPlan(items, skip_loaded, settings.refresh_days)
+    check = None
+    if live_at is not None and settings.arxiv_enabled:
+        check = partial(_check_announcements, settings=settings, now=live_at)
+    with recorded_run(settings, flow_name, params, on_start=plan.settle, on_finish=check) as summary:
+        progress.begin(len(plan.items), f"{flow_name}: fetching {len(plan.items)} digest(s)")
+        for batch in _batches(plan.items, settings.batch_days):
+            summary.add(ingest_items(batch, settings, summary.run_id, plan.known, summary.stopped_hosts))
     return summary
 
 
-def _check_announcements(settings: Settings, summary: RunSummary, now: datetime) -> None:
-    with connect(settings.warehouse_path) as con:
-        shown = queries.latest_listing_dates(con, settings.categories)
+@dataclass
+class DayPlan:
+    """The days a run asked for, and, once settled against the warehouse, those it fetches and what it knows."""
+
+    items: list[WorkItem]
+    skip_loaded: bool
+    settle_days: int
+    known: dict[DigestKey, Validators] = field(default_factory=dict)
+
+    def settle(self, con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+        """Drop the items already loaded (with skip_loaded), note the pages loaded for the rest, count both."""
+        requested = len(self.items)
+        keys = [kind.key(item.day) for item in self.items for kind in item.kinds]
+        if self.skip_loaded and self.items:
+            loaded = queries.loaded_digests(con, keys, settle_days=self.settle_days)
+            self.items = [i for i in self.items if not any(k.key(i.day) in loaded for k in i.kinds)]
+        self.known = queries.digest_validators(con, keys) if self.items else {}
+        summary.days_requested, summary.days_skipped = requested, requested - len(self.items)
+
+
+def _check_announcements(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, *, settings: Settings, now: datetime
+) -> None:
+    shown = queries.latest_listing_dates(con, settings.categories)
     alerts = missing_announcements(shown, now, settings.holidays)
     summary.failed += alerts
     summary.pages_failed += len(alerts)

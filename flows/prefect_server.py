@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from extractors.errors import PapertrendError
-from flows.settings import prefect_api_url, prefect_server_environment, use_prefect_api
+from flows.prefect_env import prefect_api_url, prefect_server_environment, use_prefect_api
 
 HEALTH_TIMEOUT = 90.0  # a fresh server migrates its SQLite first: 7-12 s here
 STOP_GRACE_SECONDS = 10.0  # it stops in ~1 s on SIGTERM here; SIGKILL after this

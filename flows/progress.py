@@ -1,7 +1,13 @@
-"""A process-wide hook through which long flows report progress to whoever shows it (the CLI)."""
+"""A hook through which long flows report progress to whoever shows it (the CLI).
+
+The listener is a ContextVar, not a module global: the flow runs a command
+starts in its context (Prefect copies the context into a run and its tasks)
+report to its bar, and nothing else does.
+"""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Protocol
 
 
@@ -10,22 +16,23 @@ class Listener(Protocol):
     def advance(self, steps: int) -> None: ...
 
 
-_listener: Listener | None = None
+_LISTENER: ContextVar[Listener | None] = ContextVar("papertrend_progress_listener", default=None)
 
 
 def set_listener(listener: Listener | None) -> None:
-    """Install (or remove, with None) the object that shows progress."""
-    global _listener
-    _listener = listener
+    """Install (or remove, with None) the object that shows the progress of what this context runs."""
+    _LISTENER.set(listener)
 
 
 def begin(total: int, label: str) -> None:
     """Announce `total` units of work about to be done; a no-op when nobody listens."""
-    if _listener is not None:
-        _listener.begin(total, label)
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener.begin(total, label)
 
 
 def advance(steps: int = 1) -> None:
     """Report `steps` more units done; a no-op when nobody listens."""
-    if _listener is not None:
-        _listener.advance(steps)
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener.advance(steps)

@@ -11,39 +11,32 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from extractors.errors import PapertrendError
 from flows.files import copy_atomically
 from flows.indexing import refresh_phrase_index
-from flows.settings import Settings, served_run_id, test_submit_delay
+from flows.prefect_env import served_run_id, test_submit_delay
+from flows.settings import Settings
 from reports.errors import NothingToReport
 from warehouse import queries
 from warehouse.audience_counts import refresh_audience_counts
-from warehouse.db import checkpointed, connect, snapshot_path
+from warehouse.db import checkpoint, connect
 from warehouse.load import LoadCounts
-from warehouse.runs import finish_run, start_run
+from warehouse.paths import snapshot_path
+from warehouse.runs import RunCounts, finish_run, start_run
 
 
 @dataclass
-class RunSummary:
-    """What a flow run did, in counts, plus the pages that need a look."""
+class RunSummary(RunCounts):
+    """What a flow run did: its counts (RunCounts, as stored in `runs`), plus the pages that need a look."""
 
     run_id: str = ""
-    days_requested: int = 0
-    days_skipped: int = 0
-    pages_fetched: int = 0
-    pages_not_modified: int = 0
-    pages_failed: int = 0
-    pages_quarantined: int = 0
-    pages_fallback: int = 0
-    days_unfetched: int = 0
-    new_papers: int = 0
-    new_sightings: int = 0
-    updated_sightings: int = 0
     quarantined: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (a host told us to stop)
@@ -68,10 +61,6 @@ class RunSummary:
         self.new_papers += counts.new_papers
         self.new_sightings += counts.new_sightings
         self.updated_sightings += counts.updated_sightings
-
-    def counters(self) -> dict[str, int]:
-        """The integer counts, as stored in the `runs` table."""
-        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
 
 
 class Terminated(KeyboardInterrupt):
@@ -100,9 +89,20 @@ class RunIncomplete(RunError):
         self.summary = summary
 
 
+# Work a run does on the connection that records its start or its end (see recorded_run).
+RunStep = Callable[[duckdb.DuckDBPyConnection, RunSummary], None]
+
+
 @contextmanager
 def recorded_run(
-    settings: Settings, flow: str, params: dict[str, Any], *, loads: bool = True, raise_incomplete: bool = True
+    settings: Settings,
+    flow: str,
+    params: dict[str, Any],
+    *,
+    loads: bool = True,
+    raise_incomplete: bool = True,
+    on_start: RunStep | None = None,
+    on_finish: RunStep | None = None,
 ) -> Iterator[RunSummary]:
     """Start a run row, yield the summary to fill, then record how it ended.
 
@@ -110,31 +110,50 @@ def recorded_run(
     SIGTERM marks the run `interrupted`, any other crash `failed`; both propagate; pages quarantined, failed or left unfetched
     mark it `incomplete` (and raise RunIncomplete once the snapshot is
     published, unless `raise_incomplete` is off); otherwise it is `completed`.
+
+    The warehouse is opened for writing once at each end: `on_start` reads
+    what the run needs on the connection that then records the start (a
+    failure there records nothing), `on_finish` takes a last look on the one
+    that records the end, indexes and publishes the snapshot.
     """
     with connect(settings.warehouse_path) as con:
-        summary = RunSummary(run_id=start_run(con, flow, params, host=socket.gethostname(), pid=os.getpid()))
-    if not snapshot_path(settings.warehouse_path).exists():
-        publish_snapshot(settings)  # readers of a first load see an empty warehouse, not "no warehouse"
+        summary = RunSummary()
+        if on_start is not None:
+            on_start(con, summary)
+        summary.run_id = start_run(con, flow, params, host=socket.gethostname(), pid=os.getpid())
+        if not snapshot_path(settings.warehouse_path).exists():
+            _publish(con, settings.warehouse_path)  # readers of a first load see an empty warehouse, not none
     try:
         yield summary
     except BaseException as exc:
-        status, error = ("interrupted", stop_reason(exc)) if stop_reason(exc) else ("failed", repr(exc))
         with signals_held(), connect(settings.warehouse_path) as con:
-            finish_run(con, summary.run_id, status=status, counts=summary.counters(), error=error)
+            _record_stopped(con, summary, exc)
         raise
     with connect(settings.warehouse_path) as con:
+        try:
+            if on_finish is not None:
+                on_finish(con, summary)
+        except BaseException as exc:
+            with signals_held():
+                _record_stopped(con, summary, exc)
+            raise
         if loads:
             refresh_phrase_index(con)  # what was loaded, the weekly report will not re-read
         finish_run(
             con,
             summary.run_id,
             status="incomplete" if summary.incomplete else "completed",
-            counts=summary.counters(),
+            counts=summary,
             error=summary.stopped,
         )
-    publish_snapshot(settings)
+        _publish(con, settings.warehouse_path)
     if summary.incomplete and raise_incomplete:
         raise RunIncomplete(summary)
+
+
+def _record_stopped(con: duckdb.DuckDBPyConnection, summary: RunSummary, exc: BaseException) -> None:
+    status, error = ("interrupted", stop_reason(exc)) if stop_reason(exc) else ("failed", repr(exc))
+    finish_run(con, summary.run_id, status=status, counts=summary, error=error)
 
 
 @contextmanager
@@ -171,9 +190,13 @@ def publish_snapshot(settings: Settings, *, recount: bool = False, lock_wait: fl
     with connect(settings.warehouse_path, lock_wait=lock_wait) as con:
         if recount:
             refresh_audience_counts(con, settings.audience_path)
-        # The same process's second connection shares the writer lock and DuckDB's instance: no wait.
-        with checkpointed(settings.warehouse_path) as path:
-            return copy_atomically(path, snapshot_path(path))
+        return _publish(con, settings.warehouse_path)
+
+
+def _publish(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    # Checkpointed and still held open by us: nobody changes the file while it is copied.
+    checkpoint(con)
+    return copy_atomically(path, snapshot_path(path))
 
 
 def run_name(template: str, **defaults: str | Callable[[], str]) -> Callable[[], str]:

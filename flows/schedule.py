@@ -12,7 +12,8 @@ from typing import Any
 from uuid import UUID
 
 from extractors.sources import ARXIV, HF
-from flows.settings import Settings, pin_for_served_runs
+from flows.prefect_env import pin_for_served_runs
+from flows.settings import Settings
 from flows.sweeper import SWEEP_INTERVAL_SECONDS, sweep_orphaned_runs
 
 # A run that would overlap the previous one of its deployment waits its turn (ENQUEUE), never runs beside it.

@@ -1,19 +1,22 @@
-"""Settings: the only module that reads the environment and the config file.
+"""Settings load and validate: the only module that reads the settings' variables and the config file.
 
 Precedence, lowest first: built-in defaults, `papertrend.toml` (or the file
 named by PAPERTREND_CONFIG), PAPERTREND_* environment variables, then explicit
-overrides (CLI flags). Every setting is listed in the README's table.
+overrides (CLI flags). Every setting is listed in the README's table. Each layer
+checks its own values (the warehouse file, crons, URLs, the data folder,
+bounds); `load` calls them and lists every problem at once. The Prefect
+environment is flows/prefect_env.py's.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,9 +25,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from extractors.booleans import parse_boolean
 from extractors.errors import PapertrendError
 from extractors.ids import UnknownCategory, check_category
-from flows.http import DEFAULT_USER_AGENT, FetchPolicy
+from flows.calendar import cron_problem
+from flows.files import data_dir_problem
+from flows.http import DEFAULT_USER_AGENT, FetchPolicy, http_url_problem
+from flows.setting_bounds import bound_problems
 from mail.security import is_loopback
-from warehouse.db import damage
+from warehouse.integrity import named_file_problem
 
 if TYPE_CHECKING:  # the mailer is imported only by what sends mail
     from mail.mailer import SmtpConfig
@@ -181,12 +187,6 @@ def config_file(config: Path | None = None, env: Mapping[str, str] | None = None
     return Path(named) if named else Path(DEFAULT_CONFIG_FILE)
 
 
-def prefect_home() -> Path | None:
-    """Prefect's home folder (its database, its logs) when PREFECT_HOME names one."""
-    home = os.environ.get("PREFECT_HOME")
-    return Path(home) if home else None
-
-
 def _read_config(path: Path) -> dict[str, Any]:
     try:
         return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
@@ -233,61 +233,13 @@ def _convert(kind: str, value: Any) -> Any:
     return {"int": int, "float": float, "str": str}[kind](value)
 
 
-# cronsim reads the five-field crons Prefect schedules; these are the croniter
-# aliases Prefect accepts as well.
-CRON_ALIASES = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-
-
 def _cron_problems(settings: Settings) -> list[str]:
-    from cronsim import CronSim, CronSimError
-
     crons = {
         "schedule_hf": settings.hf_cron,
         "schedule_arxiv": settings.schedule_arxiv,
         "schedule_weekly_report": settings.schedule_weekly_report,
     }
-    problems = []
-    for name, cron in crons.items():
-        try:
-            CronSim(CRON_ALIASES.get(cron.strip(), cron), datetime(2026, 1, 1))
-        except CronSimError as exc:
-            problems.append(f"{name}={cron!r} is not a cron schedule ({exc}); e.g. '30 6 * * *' is 06:30 daily")
-    return problems
-
-
-def _warehouse_problems(settings: Settings) -> list[str]:
-    path = settings.warehouse_path
-    if not path.exists():
-        return []
-    if not path.is_file():
-        return [f"warehouse {path} is not a file"]
-    try:
-        with path.open("rb") as file:
-            header = file.read(12)
-    except OSError as exc:
-        return [f"warehouse {path} cannot be read: {exc.strerror}"]
-    # A `warehouse` set to some other file (a typo, the config): a settings problem. Damage to
-    # papertrend's own file at the default path is WarehouseCorrupt when it is opened.
-    if settings.warehouse is not None and header and damage(path):
-        return [
-            f"warehouse {path} is not a DuckDB file; point warehouse at a new path or at papertrend's own file "
-            "(if it is that file, it is damaged: docs/operations.md, A damaged warehouse)"
-        ]
-    return []
-
-
-def _kernel_filesystem(path: Path) -> bool:
-    # /proc and /sys look writable to root, yet hold no files of ours.
-    parts = path.resolve().parts
-    return len(parts) > 1 and parts[1] in ("proc", "sys")
+    return [problem for name, cron in crons.items() if (problem := cron_problem(name, cron))]
 
 
 def _email_problems(settings: Settings) -> list[str]:
@@ -346,61 +298,10 @@ def smtp_config(settings: Settings) -> SmtpConfig:
     )
 
 
-@dataclass(frozen=True)
-class Bound:
-    """The values a numeric setting may take: from `low` (or just above it, with `above`) to `high`."""
-
-    low: float
-    high: float
-    above: bool = False  # `low` itself is refused (a timeout of 0 s)
-
-    def refuses(self, value: float) -> bool:
-        return not math.isfinite(value) or value > self.high or value < self.low or (self.above and value == self.low)
-
-    def describe(self) -> str:
-        if self.above:
-            return f"more than {_number(self.low)} and at most {_number(self.high)}"
-        return f"from {_number(self.low)} to {_number(self.high)}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-# Every numeric setting and what it may be (the README's settings table lists them): finite,
-# and small enough that a typo cannot ask for years of requests, hours of waiting or a date overflow.
-BOUNDS: dict[str, Bound] = {
-    "refresh_days": Bound(0, 60),  # flows/bounds.py MAX_REFRESH_DAYS; more is --refresh-days N --large
-    "batch_days": Bound(1, 366),
-    "hf_api_interval": Bound(0, 60),
-    "hf_page_interval": Bound(0, 60),
-    "fetch_attempts": Bound(1, 10),
-    "fetch_backoff": Bound(0, 300),
-    "fetch_connect_timeout": Bound(0, 300, above=True),
-    "fetch_read_timeout": Bound(0, 600, above=True),
-    "fetch_deadline": Bound(0, 3600, above=True),
-    "fetch_max_bytes": Bound(0, 1_000_000_000, above=True),
-    "prefect_port": Bound(1, 65535),
-    "arxiv_interval": Bound(0, 60),
-    "arxiv_api_page_size": Bound(1, 2000),  # the API's own maximum per request
-    "email_smtp_port": Bound(1, 65535),
-    "email_smtp_timeout": Bound(0, 600, above=True),
-    "email_send_attempts": Bound(1, 10),
-    "email_retry_backoff": Bound(0, 300),
-    "email_log_days": Bound(1, 36_500),
-}
-
-
-def _bound_problems(settings: Settings) -> list[str]:
-    return [
-        f"{name} must be {bound.describe()}, not {getattr(settings, name)}"
-        for name, bound in BOUNDS.items()
-        if bound.refuses(getattr(settings, name))
-    ]
-
-
 def _problems(settings: Settings) -> list[str]:
-    problems = _bound_problems(settings) + _cron_problems(settings) + _warehouse_problems(settings)
+    problems = bound_problems(settings) + _cron_problems(settings)
+    if warehouse := named_file_problem(settings.warehouse_path, named=settings.warehouse is not None):
+        problems.append(warehouse)
     problems += _email_problems(settings)
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
@@ -412,10 +313,8 @@ def _problems(settings: Settings) -> list[str]:
         ZoneInfo(settings.arxiv_timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"arxiv_timezone {settings.arxiv_timezone!r} is not an IANA zone such as 'America/New_York'")
-    if settings.data_dir.exists() and not settings.data_dir.is_dir():
-        problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is a file")
-    elif _kernel_filesystem(settings.data_dir):
-        problems.append(f"data_dir {settings.data_dir} cannot hold papertrend's files: it is under /proc or /sys")
+    if data_dir := data_dir_problem(settings.data_dir):
+        problems.append(data_dir)
     try:
         _ = settings.holidays
     except ValueError:
@@ -434,11 +333,7 @@ def _problems(settings: Settings) -> list[str]:
         "arxiv_base_url": settings.arxiv_base_url,
         "arxiv_api_url": settings.arxiv_api_url,
     }
-    problems += [
-        f"{name} must be an http(s) URL, not {url!r}"
-        for name, url in urls.items()
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname
-    ]
+    problems += [problem for name, url in urls.items() if (problem := http_url_problem(name, url))]
     if settings.arxiv_enabled and not settings.categories:
         problems.append("arxiv_categories is empty; name at least one (e.g. cs.LG) or set arxiv_enabled = false")
     return problems
@@ -454,93 +349,25 @@ def _category_problems(categories: list[str]) -> list[str]:
     return problems
 
 
-_in_use: Settings | None = None
+# The settings of the flow runs this context starts. A ContextVar, not a module global: it is set in
+# one place (settings_in_use, by the shell, the demo and tests) and read in one (run_settings), and a
+# value set in one thread or task never leaks into another. Prefect runs an in-process flow in the
+# caller's context (a copy of it, for a flow run in a worker thread), so the value reaches the run.
+_RUN_SETTINGS: ContextVar[Settings | None] = ContextVar("papertrend_run_settings", default=None)
 
 
 @contextmanager
 def settings_in_use(settings: Settings) -> Iterator[Settings]:
     """Hand `settings` to the flow runs started inside the block (not as Prefect parameters, which it stores)."""
-    global _in_use
-    previous, _in_use = _in_use, settings
+    token = _RUN_SETTINGS.set(settings)
     try:
         yield settings
     finally:
-        _in_use = previous
+        _RUN_SETTINGS.reset(token)
 
 
 def run_settings() -> Settings:
-    """The settings of a flow run: the shell's (settings_in_use), else read now (a served deployment's run)."""
-    return _in_use if _in_use is not None else Settings.load()
-
-
-def pin_for_served_runs(settings: Settings) -> None:
-    """Make the runs of a served deployment read the data dir and warehouse the shell resolved.
-
-    Each served run reads papertrend.toml and PAPERTREND_* afresh (a changed
-    setting applies from the next run), so the paths go into the environment.
-    """
-    os.environ[f"{ENV_PREFIX}DATA_DIR"] = str(settings.data_dir.resolve())
-    if settings.warehouse is not None:
-        os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(settings.warehouse.resolve())
-
-
-def served_run_id() -> str | None:
-    """The Prefect flow run this process was started for by `serve`'s runner, if it was."""
-    return os.environ.get("PREFECT__FLOW_RUN_ID") or None
-
-
-def test_submit_delay() -> float:
-    """Test only: seconds a served run's process waits before its run starts (it stays PENDING meanwhile).
-
-    PAPERTREND_TEST_SUBMIT_DELAY makes the window in which `serve` is killed
-    mid-submission wide enough for a test to hit (tests/papertrend/test_serve.py).
-    """
-    try:
-        return max(0.0, float(os.environ.get(f"{ENV_PREFIX}TEST_SUBMIT_DELAY", "0")))
-    except ValueError:
-        return 0.0
-
-
-def prefect_api_url() -> str | None:
-    """The Prefect server the user chose (PREFECT_API_URL), if any."""
-    return os.environ.get("PREFECT_API_URL") or None
-
-
-def use_prefect_api(url: str | None) -> None:
-    """Point Prefect (imported after this) and the processes we start at the server at `url` (None: forget it)."""
-    if url is None:
-        os.environ.pop("PREFECT_API_URL", None)
-    else:
-        os.environ["PREFECT_API_URL"] = url
-
-
-# Prefect 3.9 keeps deployment concurrency slot leases in the server's memory by default: a server
-# that restarts loses them while the slots stay taken, and every later run waits. On disk
-# (<PREFECT_HOME>/concurrency_leases) they survive a restart and expire as they should.
-PREFECT_SERVER_DEFAULTS = {
-    "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
-}
-
-
-def prefect_server_environment() -> dict[str, str]:
-    """The environment of a Prefect server we start: ours, with slot leases kept on disk unless the user chose."""
-    return PREFECT_SERVER_DEFAULTS | dict(os.environ)
-
-
-def prepare_prefect_env(data_dir: Path) -> None:
-    """Set Prefect's home, telemetry and log settings unless the user already chose them.
-
-    Prefect reads these when it is imported, so the CLI calls this first.
-    """
-    os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
-    # Prefect creates its home without parents; a fresh data dir has none yet.
-    try:
-        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a data dir that is a file, under /proc, read-only ...
-        raise SettingsInvalid(f"data_dir {data_dir} cannot hold papertrend's files: {exc.strerror}") from None
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # Our own log lines (e.g. "warehouse busy: waiting ...") go where the flow run's go.
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "papertrend")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    """The settings of a flow run: the shell's (settings_in_use), else read now (a served deployment's run,
+    a process of its own: flows/prefect_env.py pin_for_served_runs puts the shell's paths in its environment)."""
+    settings = _RUN_SETTINGS.get()
+    return settings if settings is not None else Settings.load()

@@ -18,7 +18,8 @@ from reports.locations import MARKDOWN_FILE, REPORT_FILE, index_path, week_folde
 from reports.model import WeekReport
 from reports.render import render_index, report_files
 from reports.rows import report_rows
-from reports.trends import TERM_HISTORY_WEEKS, build_week_report
+from reports.trends import build_week_report
+from reports.week_inputs import TERM_HISTORY_WEEKS
 from reports.weeks import last_complete_week_in_data, week_start
 from warehouse import queries
 from warehouse.db import connect

@@ -275,7 +275,7 @@ def _refresh_counts(settings: Settings) -> None:
     """Republish the warehouse with fresh audience counts, unless a flow holds it (then the next subscriber
     command or email run refreshes them): the audience change is already stored, and never waits on a load."""
     from flows.run import publish_snapshot
-    from warehouse.db import WarehouseLocked
+    from warehouse.errors import WarehouseLocked
 
     if not settings.warehouse_path.exists():
         return  # no warehouse yet: the first flow run counts

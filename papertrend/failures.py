@@ -57,7 +57,7 @@ from papertrend.errors import (
 from papertrend.subscriber_csv import CsvInvalid, CsvRowsInvalid
 from reports.errors import InvalidWeek, ReportError
 from warehouse.audience import AudienceError
-from warehouse.db import WarehouseCorrupt, WarehouseError
+from warehouse.errors import WarehouseCorrupt, WarehouseError
 from warehouse.reader import PersonalTableAsked, QueryFailed, QueryInvalid, QueryTimedOut, StatementRefused
 from warehouse.subscribers import ConsentWithdrawn, SubscriberInvalid
 

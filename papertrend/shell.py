@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from flows.settings import Settings, prepare_prefect_env, settings_in_use
+from flows.prefect_env import prepare_prefect_env
+from flows.settings import Settings, settings_in_use
 from papertrend.failures import reported, shown_once
 
 if TYPE_CHECKING:  # rich is imported only when a progress bar is shown
@@ -60,7 +61,7 @@ def flows_with(settings: Settings) -> Iterator[None]:
     """Flows started in the block run with `settings`, recorded in a running local server if there is one;
     an expected failure is shown once, by `friendly`, not also as Prefect's traceback."""
     from flows.prefect_server import prefect_api_in_use
-    from warehouse.db import check_intact
+    from warehouse.integrity import check_intact
 
     check_intact(settings.warehouse_path)  # a damaged warehouse is named before Prefect starts
     # prefect_api_in_use imports Prefect, which sets up the logging shown_once adjusts.

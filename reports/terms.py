@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 
 import polars as pl
@@ -88,6 +89,40 @@ class WindowTotals:
 def min_count(horizon: Horizon, target_documents: int) -> int:
     """The fewest target documents a term of this horizon needs: the floor, or MIN_SHARE of the volume."""
     return max(horizon.floor, math.ceil(MIN_SHARE * target_documents))
+
+
+@dataclass(frozen=True)
+class TermWindows:
+    """A report week's windows: each horizon's document totals and the fewest documents a term needs."""
+
+    totals: dict[str, WindowTotals]
+    minimum: dict[str, int]
+
+    def counted(self) -> dict[str, tuple[int, int, int]]:
+        """Per horizon, (target weeks, baseline weeks, least target documents) for the term counts to read.
+
+        Spellings are merged after the counts are read: a spelling with half the minimum may still add
+        up to a term.
+        """
+        return {h.name: (h.target, h.baseline, max(2, -(-self.minimum[h.name] // 2))) for h in HORIZONS.values()}
+
+
+def term_windows(per_week: dict[date, int], monday: date) -> TermWindows:
+    """The windows of the week starting `monday`, from the indexed papers per week (Monday) up to it."""
+    history = sum(n for week, n in per_week.items() if week < monday)
+    totals = {
+        h.name: WindowTotals(
+            _documents(per_week, monday, range(h.target)),
+            _documents(per_week, monday, range(h.target, h.target + h.baseline)),
+            history,
+        )
+        for h in HORIZONS.values()
+    }
+    return TermWindows(totals, {name: min_count(HORIZONS[name], t.target) for name, t in totals.items()})
+
+
+def _documents(per_week: dict[date, int], monday: date, weeks_back: range) -> int:
+    return sum(per_week.get(monday - timedelta(weeks=n), 0) for n in weeks_back)
 
 
 @lru_cache(maxsize=1 << 16)

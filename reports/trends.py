@@ -1,6 +1,9 @@
-"""Weekly trends from the warehouse: topics, rising and new terms, headline numbers, notable papers.
+"""Weekly trends: topics, rising and new terms, headline numbers, notable papers.
 
-Pure computation over warehouse queries (no files, no SQL); rendering is render.py's.
+Two steps: week_inputs.read_week_inputs reads every frame the week needs from
+the warehouse (the query step); compute_week_report and everything below it
+compute from those frames alone (no connection, no SQL, no files).
+build_week_report runs both. Rendering is render.py's.
 """
 
 from __future__ import annotations
@@ -19,21 +22,18 @@ from reports.terms import (
     WindowTotals,
     is_research_term,
     merge_variants,
-    min_count,
     score_terms,
 )
-from reports.topics import OTHER, DocTerms, TopicModel, fit_topics, vocabulary_limits
+from reports.topics import OTHER, DocTerms, TopicModel, fit_topics
+from reports.week_inputs import WINDOW_WEEKS, WeekInputs, read_week_inputs
 from reports.weeks import BASELINE_WEEKS, iso_week
-from warehouse import phrase_index, queries
 
-WINDOW_WEEKS = 16  # topics: the longest topic horizon, 4 target weeks + 12 baseline weeks
 TOPIC_HORIZONS = ("week", "momentum")  # a quarter would need a 65-week topic fit; terms cover it
 # A topic's weekly share wanders more than a binomial count would: its papers are assigned by a
 # model fitted over the window, and its baseline weeks show how far it wanders. The score counts
 # that spread, and never less than this relative spread (a share of 10% +- 3% a week is ordinary).
 TOPIC_MIN_SPREAD = 0.3
 TOPIC_RISING_SCORE = 2.5  # planted surges: precision 0.94, recall 1.0 (docs/trends.md)
-TERM_HISTORY_WEEKS = 65  # the quarter horizon's 13 + 52 weeks; also the prior for terms
 MIN_WEEK_PAPERS = 20  # below this a week is reported, with a warning, not interpreted
 MIN_BASELINE_WEEKS = 4
 TOP_TOPICS, TOP_FALLING, TOP_TERMS, TOP_PAPERS = 8, 3, 15, 10
@@ -44,29 +44,30 @@ RECENT_WEIGHT = 3.0
 
 
 def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int = 7) -> tuple[WeekReport, TopicModel]:
-    """Compute the report of the ISO week starting `monday`, and the topic model behind it.
+    """The report of the ISO week starting `monday`, and the topic model behind it: read, then computed.
 
     Reads the phrase index (warehouse.phrase_index); the caller keeps it current
     (flows.indexing.refresh_phrase_index), as the weekly_report flow does.
     """
-    sunday = monday + timedelta(days=6)
-    first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
-    lexicon = frozenset(
-        term_key(k) for k in queries.window_keywords(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), sunday)
-    )
-    model = _window_topics(con, first, monday, seed, lexicon)
+    return compute_week_report(read_week_inputs(con, monday), seed=seed)
+
+
+def compute_week_report(inputs: WeekInputs, *, seed: int = 7) -> tuple[WeekReport, TopicModel]:
+    """Compute the report of the week of `inputs`, and the topic model behind it (pure: no I/O)."""
+    monday = inputs.monday
+    lexicon = frozenset(term_key(k) for k in inputs.keywords)
+    model = _window_topics(inputs, seed, lexicon)
     docs = (
-        queries.papers_first_listed(con, first, sunday)
-        .with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
+        inputs.papers.with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
         .join(model.assignments, on="arxiv_id", how="left")
         .with_columns(pl.col("topic_id").fill_null(OTHER), pl.col("carries_terms").fill_null(False))
     )
     week = docs.filter(pl.col("week") == monday)
-    report = _headline(con, docs, week, monday)
+    report = _headline(inputs, docs, week)
     trends = [t for h in TOPIC_HORIZONS for t in _topic_trends(docs, model, monday, h)]
     report.topics = [t for t in trends if is_rising(t)]
     report.falling_topics = sorted((t for t in trends if is_falling(t)), key=lambda t: (t.score, t.topic_id))
-    report.rising_terms, report.new_terms = _term_trends(con, monday, lexicon)
+    report.rising_terms, report.new_terms = _term_trends(inputs, lexicon)
     report.notes = _notes(report, docs, monday)
     return report, model
 
@@ -81,36 +82,17 @@ def is_falling(trend: TopicTrend) -> bool:
     return trend.growth < 1 and trend.score <= -TOPIC_RISING_SCORE
 
 
-def _window_topics(
-    con: duckdb.DuckDBPyConnection, first: date, monday: date, seed: int, lexicon: frozenset[str]
-) -> TopicModel:
-    ids, weeks, offsets, term_ids = phrase_index.window_term_ids(con, first, monday)
-    low, high, most = vocabulary_limits(len(ids))
-    vocabulary = phrase_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
+def _window_topics(inputs: WeekInputs, seed: int, lexicon: frozenset[str]) -> TopicModel:
+    ids, weeks, offsets, term_ids = inputs.window_terms
     # Topics are described by research terms only: prose fragments never make a label.
-    vocabulary = {i: term for i, term in vocabulary.items() if is_research_term(term, lexicon)}
-    recent = np.asarray(weeks) > np.datetime64(monday - timedelta(weeks=HORIZONS["momentum"].target))
+    vocabulary = {i: term for i, term in inputs.vocabulary.items() if is_research_term(term, lexicon)}
+    recent = np.asarray(weeks) > np.datetime64(inputs.monday - timedelta(weeks=HORIZONS["momentum"].target))
     return fit_topics(DocTerms(ids, offsets, term_ids, np.where(recent, RECENT_WEIGHT, 1.0)), vocabulary, seed=seed)
 
 
-def _term_trends(
-    con: duckdb.DuckDBPyConnection, monday: date, lexicon: frozenset[str] = frozenset()
-) -> tuple[list[TermTrend], list[TermTrend]]:
-    per_week = phrase_index.indexed_papers_by_week(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday)
-    history = {week: n for week, n in per_week.items() if week < monday}
-    totals = {
-        h.name: WindowTotals(
-            _documents(per_week, monday, range(h.target)),
-            _documents(per_week, monday, range(h.target, h.target + h.baseline)),
-            sum(history.values()),
-        )
-        for h in HORIZONS.values()
-    }
-    minimum = {name: min_count(HORIZONS[name], t.target) for name, t in totals.items()}
-    # Spellings are merged after the query: a spelling with half the minimum may still add up to a term.
-    windows = {h.name: (h.target, h.baseline, max(2, -(-minimum[h.name] // 2))) for h in HORIZONS.values()}
-    counts = phrase_index.term_window_counts(con, monday, windows, TERM_HISTORY_WEEKS)
-    return rank_terms(merge_variants(counts, lexicon, phrase_index.acronym_aliases(con)), totals, minimum)
+def _term_trends(inputs: WeekInputs, lexicon: frozenset[str] = frozenset()) -> tuple[list[TermTrend], list[TermTrend]]:
+    merged = merge_variants(inputs.term_counts, lexicon, inputs.aliases)
+    return rank_terms(merged, inputs.term_windows.totals, inputs.term_windows.minimum)
 
 
 def rank_terms(
@@ -147,18 +129,12 @@ def rank_terms(
     return rising, new
 
 
-def _documents(per_week: dict[date, int], monday: date, weeks_back: range) -> int:
-    return sum(per_week.get(monday - timedelta(weeks=n), 0) for n in weeks_back)
-
-
-def _headline(con: duckdb.DuckDBPyConnection, docs: pl.DataFrame, week: pl.DataFrame, monday: date) -> WeekReport:
-    sunday = monday + timedelta(days=6)
+def _headline(inputs: WeekInputs, docs: pl.DataFrame, week: pl.DataFrame) -> WeekReport:
+    monday = inputs.monday
     per_week = docs.group_by("week").len()
     counts = dict(zip(per_week["week"].to_list(), per_week["len"].to_list(), strict=True))
     baseline = [counts.get(monday - timedelta(weeks=n), 0) for n in range(1, BASELINE_WEEKS + 1)]
     by_source = week.explode("sources").group_by("sources").len().sort("sources")
-    volume = queries.weekly_source_volume(con, monday - timedelta(weeks=WINDOW_WEEKS - 1), sunday)
-    gainers = queries.upvote_gainers(con, monday - timedelta(days=7), sunday)
     return WeekReport(
         week=iso_week(monday),
         week_start=monday,
@@ -169,7 +145,7 @@ def _headline(con: duckdb.DuckDBPyConnection, docs: pl.DataFrame, week: pl.DataF
         top_papers=_refs(week.sort(["upvotes", "arxiv_id"], descending=[True, False], nulls_last=True)),
         trending_papers=[
             PaperRef(r["arxiv_id"], r["title"], r["upvotes"], r["gain"], r["github_repo"])
-            for r in gainers.iter_rows(named=True)
+            for r in inputs.gainers.iter_rows(named=True)
         ],
         multi_source_papers=_refs(week.filter(pl.col("sources").list.len() > 1).sort("arxiv_id")),
         category_mix=dict(
@@ -178,7 +154,7 @@ def _headline(con: duckdb.DuckDBPyConnection, docs: pl.DataFrame, week: pl.DataF
                 key=lambda r: (-r[1], r[0]),
             )[:12]
         ),
-        volume=[(iso_week(r["week"]), r["source"], r["papers"]) for r in volume.iter_rows(named=True)],
+        volume=[(iso_week(r["week"]), r["source"], r["papers"]) for r in inputs.volume.iter_rows(named=True)],
     )
 
 

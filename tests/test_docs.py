@@ -15,7 +15,7 @@ def test_every_setting_is_in_the_readme_table():
 
 
 def test_every_numeric_setting_states_its_bounds_in_the_readme_table():
-    from flows.settings import BOUNDS
+    from flows.setting_bounds import BOUNDS
 
     rows = {
         line.split("|")[2].strip(" `"): line

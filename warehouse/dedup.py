@@ -8,11 +8,12 @@ from collections.abc import Sequence
 import duckdb
 
 from extractors.records import PaperRecord
+from extractors.sources import ARXIV
 from warehouse.frames import DigestRow, PageResult
 
 # Sources whose digests can be served again unchanged under a new date (arXiv
 # shows Friday's listing all weekend; a crawl before 20:00 ET sees yesterday's).
-REPEATING_SOURCES = frozenset({"arxiv"})
+REPEATING_SOURCES = frozenset({ARXIV})
 
 
 def listing_fingerprint(records: Sequence[PaperRecord]) -> str:

@@ -9,8 +9,9 @@ from importlib import resources
 
 import duckdb
 
+from extractors.sources import ARXIV, ARXIV_API
 from warehouse import phrase_index
-from warehouse.db import registered, transaction
+from warehouse.db import registered
 from warehouse.dedup import mark_repeats
 from warehouse.frames import (
     Batch,
@@ -22,6 +23,7 @@ from warehouse.frames import (
     raw_frame,
     utc_naive,
 )
+from warehouse.transactions import transaction
 
 __all__ = [
     "EXTRACTED_TABLES",
@@ -116,13 +118,13 @@ def _load_sightings_and_papers(con: duckdb.DuckDBPyConnection, batch: Batch) -> 
     with registered(
         con, incoming_sightings=batch.sightings, incoming_papers=batch.papers, incoming_observations=batch.observations
     ):
-        con.execute(_sql("plan_sightings"))
+        con.execute(_sql("plan_sightings"), {"arxiv": ARXIV})
         new_papers, new_sightings, updated_sightings = con.execute(_sql("count_changes")).fetchall()[0]
         con.execute(_sql("delete_superseded_sightings"))
         con.execute(_sql("insert_new_sightings"))
         con.execute(_sql("update_changed_sightings"))
         con.execute(_sql("drop_sighting_plan"))
-        con.execute(_sql("upsert_papers"))
+        con.execute(_sql("upsert_papers"), {"arxiv_api": ARXIV_API})
         con.execute(_sql("insert_observations"))
     phrase_index.mark_changed_texts_stale(con, batch.papers["arxiv_id"])
     return LoadCounts(new_papers=new_papers, new_sightings=new_sightings, updated_sightings=updated_sightings)

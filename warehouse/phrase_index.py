@@ -15,7 +15,8 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from warehouse.db import registered, transaction
+from warehouse.db import registered
+from warehouse.transactions import transaction
 
 INDEX_TABLES = ("terms", "repeated_terms", "paper_terms", "term_weeks", "term_aliases")
 MIN_ALIAS_PAPERS = 2  # an acronym defined so by one paper only may be that paper's own shorthand

@@ -8,6 +8,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from extractors.sources import ARXIV, ARXIV_API, HF
 from warehouse.db import registered
 
 # The tables whose content defines the warehouse (runs are bookkeeping).
@@ -133,8 +134,8 @@ def latest_listing_dates(con: duckdb.DuckDBPyConnection, categories: list[str]) 
     """Per arXiv category followed: the newest listing date loaded (missing categories are absent)."""
     rows = con.execute(
         """SELECT listing, max(digest_date) FROM digests
-                          WHERE source = 'arxiv' AND list_contains(?, listing) GROUP BY listing""",
-        [categories],
+                          WHERE source = ? AND list_contains(?, listing) GROUP BY listing""",
+        [ARXIV, categories],
     ).fetchall()
     return dict(rows)
 
@@ -143,9 +144,9 @@ def loaded_api_days(con: duckdb.DuckDBPyConnection, category: str, *, settle_day
     """Submission days of `category` whose API query came in whole (an empty day once it has settled)."""
     rows = con.execute(
         """SELECT window_date FROM api_windows
-                          WHERE source = 'arxiv-api' AND listing = ? AND complete
+                          WHERE source = ? AND listing = ? AND complete
                             AND (total > 0 OR fetched_at >= window_date + to_days(?::INTEGER + 1))""",
-        [category, settle_days],
+        [ARXIV_API, category, settle_days],
     ).fetchall()
     return {row[0] for row in rows}
 
@@ -182,9 +183,9 @@ def weekly_source_volume(con: duckdb.DuckDBPyConnection, since: date, until: dat
     return con.sql(
         """SELECT date_trunc('week', digest_date)::DATE AS week, source,
                              count(DISTINCT arxiv_id) AS papers
-                      FROM sightings WHERE digest_date BETWEEN $since AND $until AND source <> 'arxiv-api'
+                      FROM sightings WHERE digest_date BETWEEN $since AND $until AND source <> $arxiv_api
                       GROUP BY ALL ORDER BY week, source""",
-        params={"since": since, "until": until},
+        params={"since": since, "until": until, "arxiv_api": ARXIV_API},
     ).pl()
 
 
@@ -236,18 +237,18 @@ def email_papers(con: duckdb.DuckDBPyConnection, since: date, until: date, *, hf
         """SELECT p.arxiv_id, p.title, p.authors, p.ai_summary, p.abstract, p.github_repo, p.ai_keywords,
                   s.upvotes, s.hf_rank, p.first_digest_date
            FROM papers p JOIN (SELECT arxiv_id, max(upvotes) AS upvotes,
-                                      min(rank) FILTER (WHERE source = 'hf' AND digest_date = $until) AS hf_rank
+                                      min(rank) FILTER (WHERE source = $hf AND digest_date = $until) AS hf_rank
                                FROM sightings WHERE digest_date BETWEEN $since AND $until GROUP BY arxiv_id) s
                          USING (arxiv_id)
            WHERE CASE WHEN $hf_day THEN s.hf_rank IS NOT NULL ELSE p.first_digest_date BETWEEN $since AND $until END
            ORDER BY CASE WHEN $hf_day THEN s.hf_rank END, s.upvotes DESC NULLS LAST, p.arxiv_id""",
-        params={"since": since, "until": until, "hf_day": hf_day},
+        params={"since": since, "until": until, "hf_day": hf_day, "hf": HF},
     ).pl()
 
 
 def hf_digest_loaded(con: duckdb.DuckDBPyConnection, day: date) -> bool:
     """Did HF publish a digest of `day` that is loaded (a day worth a daily email)?"""
-    found = con.execute("SELECT 1 FROM sightings WHERE source = 'hf' AND digest_date = ? LIMIT 1", [day]).fetchall()
+    found = con.execute("SELECT 1 FROM sightings WHERE source = ? AND digest_date = ? LIMIT 1", [HF, day]).fetchall()
     return bool(found)
 
 

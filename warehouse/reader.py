@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from warehouse.db import WarehouseError
+from warehouse.errors import WarehouseError
 
 READING_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
 # PRAGMAs that only describe the database; every other PRAGMA changes a setting.

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-from warehouse.db import registered, transaction
+from warehouse.db import registered
+from warehouse.transactions import transaction
 
 REPORT_TABLES = ("reports", "report_topics", "paper_topics", "topic_trends", "topic_weeks", "rising_terms")
 

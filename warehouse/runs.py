@@ -5,24 +5,38 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
 import duckdb
 
-from warehouse.db import transaction
+from extractors.sources import ARXIV_API
+from warehouse.transactions import transaction
 
-RUN_COUNTERS = (
-    "pages_fetched",
-    "pages_not_modified",
-    "pages_failed",
-    "pages_quarantined",
-    "pages_fallback",
-    "days_unfetched",
-    "new_papers",
-    "new_sightings",
-    "updated_sightings",
-)
+
+@dataclass
+class RunCounts:
+    """What a flow run counted: the one list of run counters, each stored in its `runs` column."""
+
+    days_requested: int = 0  # days (or ids) the run was asked for
+    days_skipped: int = 0  # of those, already loaded: not fetched
+    pages_fetched: int = 0
+    pages_not_modified: int = 0
+    pages_failed: int = 0  # days that could not be fetched
+    pages_quarantined: int = 0  # days whose only pages did not extract
+    pages_fallback: int = 0  # days loaded through the digest page after the API failed
+    days_unfetched: int = 0  # left when a host rate-limited us
+    new_papers: int = 0
+    new_sightings: int = 0
+    updated_sightings: int = 0
+
+    def counters(self) -> dict[str, int]:
+        """The counts by column name, in RUN_COUNTERS order."""
+        return {name: getattr(self, name) for name in RUN_COUNTERS}
+
+
+RUN_COUNTERS = tuple(f.name for f in fields(RunCounts))
 
 
 # A run still 'running' after this long is abandoned even when we cannot see its
@@ -79,10 +93,10 @@ def _alive(pid: int) -> bool:
 
 
 def finish_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, counts: dict[str, int], error: str | None = None
+    con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, counts: RunCounts, error: str | None = None
 ) -> None:
     """Record a run's outcome and counts."""
-    values = [int(counts.get(name, 0)) for name in RUN_COUNTERS]
+    values = [int(value) for value in counts.counters().values()]
     assignments = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
     with transaction(con):
         con.execute(
@@ -98,8 +112,8 @@ def record_api_window(
     """Note how much of an API query window (category x submission day) came in."""
     with transaction(con):
         con.execute(
-            """INSERT INTO api_windows VALUES ('arxiv-api', ?, ?, ?, ?, ?, now()::TIMESTAMP)
+            """INSERT INTO api_windows VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
                        ON CONFLICT DO UPDATE SET total = excluded.total, loaded = excluded.loaded,
                            complete = excluded.complete, fetched_at = excluded.fetched_at""",
-            [listing, window_date, total, loaded, complete],
+            [ARXIV_API, listing, window_date, total, loaded, complete],
         )

@@ -14,7 +14,8 @@ from flows.run import publish_snapshot
 from flows.settings import Settings
 from papertrend.cli import app
 from tests.factories import PageResult, load_pages, page, record
-from warehouse.db import connect, lock_path, snapshot_path
+from warehouse.db import connect
+from warehouse.paths import lock_path, snapshot_path
 
 runner = CliRunner()
 BIG = "SELECT n, repeat('x', 200) AS pad FROM range(100000000) t(n)"

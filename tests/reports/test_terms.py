@@ -6,6 +6,7 @@ import pytest
 from extractors.phrases import phrases, term_key
 from reports.terms import HORIZONS, WindowTotals, is_research_term, merge_variants, min_count, score_terms
 from reports.trends import _term_trends
+from reports.week_inputs import read_week_inputs
 from tests.factories import load_corpus
 from warehouse.db import connect
 
@@ -133,7 +134,7 @@ def test_deepseek_r1_rises_in_early_2025_and_grpo_in_may_2025_on_the_real_archiv
         hits = []
         with connect(real_warehouse, read_only=True) as con:
             for week in weeks:
-                rising, new = _term_trends(con, week)
+                rising, new = _term_trends(read_week_inputs(con, week))
                 for horizon in ("week", "momentum"):
                     terms = sorted([t for t in rising + new if t.horizon == horizon], key=lambda t: -t.score)[:10]
                     print(week.isocalendar()[:2], horizon, [t.term for t in terms])

@@ -5,7 +5,8 @@ import pytest
 
 from digest_replay.synthetic.hf import BACKGROUND_TOPICS, generate_corpus
 from reports.terms import HORIZONS
-from reports.trends import TOPIC_RISING_SCORE, build_week_report
+from reports.trends import TOPIC_RISING_SCORE, build_week_report, compute_week_report
+from reports.week_inputs import read_week_inputs
 from reports.weeks import iso_week, week_start
 from tests.factories import load_corpus
 from warehouse.db import connect
@@ -117,6 +118,16 @@ def test_reports_are_deterministic(planted_warehouse):
         first, _ = build_week_report(con, monday)
         second, _ = build_week_report(con, monday)
     assert json.dumps(first.to_json(), default=str) == json.dumps(second.to_json(), default=str)
+
+
+def test_the_computation_needs_no_warehouse_once_its_inputs_are_read(planted_warehouse):
+    path, summary = planted_warehouse
+    monday = week_start(iso_week(summary.last_date)) - timedelta(weeks=1)
+    with connect(path, read_only=True) as con:
+        inputs = read_week_inputs(con, monday)
+        built, _ = build_week_report(con, monday)
+    computed, _ = compute_week_report(inputs)  # the connection is closed
+    assert json.dumps(computed.to_json(), default=str) == json.dumps(built.to_json(), default=str)
 
 
 def test_the_markdown_report_of_a_fixed_corpus_matches_its_golden_snapshot(planted_warehouse):

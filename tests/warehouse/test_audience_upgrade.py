@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 
 from papertrend.cli import app
 from warehouse.audience import connect_audience
-from warehouse.db import connect, migrations, snapshot_path
+from warehouse.db import connect
+from warehouse.paths import snapshot_path
+from warehouse.schema import migrations
 from warehouse.subscribers import find_subscriber, subscribers
 
 PLANTED = "planted.person@example.org"

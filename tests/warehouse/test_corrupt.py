@@ -10,7 +10,10 @@ from flows.run import publish_snapshot
 from flows.settings import Settings
 from papertrend.cli import app
 from tests.factories import PageResult, load_pages, page, record
-from warehouse.db import WarehouseCorrupt, connect, damage, snapshot_path
+from warehouse.db import connect
+from warehouse.errors import WarehouseCorrupt
+from warehouse.integrity import damage, named_file_problem
+from warehouse.paths import snapshot_path
 
 runner = CliRunner()
 ENV = {"PAPERTREND_ARXIV_ENABLED": "false", "PAPERTREND_HF_BASE_URL": "http://127.0.0.1:9", "COLUMNS": "300"}
@@ -86,3 +89,12 @@ def test_connect_refuses_a_file_that_is_not_duckdb_without_touching_it(tmp_path)
     with pytest.raises(WarehouseCorrupt, match="its header is not DuckDB's"), connect(other):
         pass
     assert other.read_text() == "a,b\n1,2\n"
+
+
+def test_a_warehouse_setting_naming_another_file_is_a_settings_problem_and_the_default_path_is_not(tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database, but some twelve bytes long")
+    assert "is not a DuckDB file" in named_file_problem(other, named=True)
+    assert named_file_problem(other, named=False) is None  # papertrend's own file: WarehouseCorrupt on open
+    assert named_file_problem(tmp_path, named=True) == f"warehouse {tmp_path} is not a file"
+    assert named_file_problem(tmp_path / "new.duckdb", named=True) is None

@@ -14,8 +14,10 @@ import pytest
 
 from tests.factories import DAY, T0, held_by_another_process, page, record
 from warehouse import load, queries
-from warehouse.db import WarehouseLocked, WarehouseMissing, connect, migrate, migrations
+from warehouse.db import connect
+from warehouse.errors import WarehouseLocked, WarehouseMissing
 from warehouse.load import PageResult, load_pages, rebuild_from_pages
+from warehouse.schema import migrate, migrations
 
 SQL = Path(load.__file__).parent / "sql"
 

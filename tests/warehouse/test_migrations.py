@@ -2,7 +2,8 @@ from datetime import date
 
 import duckdb
 
-from warehouse.db import connect, migrations
+from warehouse.db import connect
+from warehouse.schema import migrations
 
 
 def test_an_old_warehouse_is_migrated_forward_keeping_its_rows(tmp_path):

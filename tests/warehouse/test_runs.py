@@ -2,7 +2,7 @@ import os
 import subprocess
 import sys
 
-from warehouse.runs import ABANDON_AFTER_HOURS, finish_run, start_run
+from warehouse.runs import ABANDON_AFTER_HOURS, RunCounts, finish_run, start_run
 
 HOST = "this-host"
 
@@ -34,7 +34,7 @@ def test_a_run_older_than_the_limit_is_abandoned_wherever_it_ran(warehouse):
         f"UPDATE runs SET started_at = started_at - INTERVAL {ABANDON_AFTER_HOURS + 1} HOUR WHERE run_id = ?", [stale]
     )
     done = start_run(warehouse, "ingest", {}, host=HOST, pid=dead_pid())
-    finish_run(warehouse, done, status="completed", counts={})
+    finish_run(warehouse, done, status="completed", counts=RunCounts())
     start_run(warehouse, "ingest", {}, host=HOST, pid=os.getpid())
     assert statuses(warehouse)[stale] == "abandoned"
     assert statuses(warehouse)[done] == "completed"  # a finished run is never touched

@@ -10,6 +10,8 @@
 -- repeated announcement and is not kept, whatever order the pages load in. (A listing identical
 -- to the previous one is caught earlier, by content hash: dedup.mark_repeats.)
 --
+-- $arxiv is bound to extractors.sources.ARXIV (warehouse/load.py): source names are never spelled here.
+--
 -- action:  insert      an incoming sighting not stored yet
 --          update      a stored sighting that this observation changes
 --          keep        a stored sighting this observation leaves as it is
@@ -22,10 +24,10 @@ WITH first_new AS (
     -- The day each paper of the batch was announced as a new submission: its earliest 'new' sighting.
     SELECT arxiv_id, min(digest_date) AS digest_date
     FROM (SELECT arxiv_id, digest_date FROM incoming_sightings
-          WHERE source = 'arxiv' AND section = 'new'
+          WHERE source = $arxiv AND section = 'new'
           UNION ALL
           SELECT arxiv_id, digest_date FROM sightings
-          WHERE source = 'arxiv' AND section = 'new'
+          WHERE source = $arxiv AND section = 'new'
             AND arxiv_id IN (SELECT arxiv_id FROM incoming_sightings))
     GROUP BY arxiv_id
 ),
@@ -57,7 +59,7 @@ merged AS (
 )
 SELECT m.arxiv_id, m.source, m.digest_date, m.rank, m.upvotes, m.comments, m.submitter, m.listed_at,
        m.observed_at, m.raw_sha256, m.section, m.listings, m.first_observed_at,
-       CASE WHEN m.source = 'arxiv' AND m.section = 'new' AND m.digest_date > f.digest_date
+       CASE WHEN m.source = $arxiv AND m.section = 'new' AND m.digest_date > f.digest_date
                  THEN CASE WHEN m.stored_observed_at IS NULL THEN 'repeat' ELSE 'superseded' END
             WHEN m.stored_observed_at IS NULL THEN 'insert'
             WHEN m.newer
@@ -76,6 +78,6 @@ UNION ALL BY NAME
 SELECT s.arxiv_id, s.source, s.digest_date, 'superseded' AS action, false AS reported_update
 FROM sightings s
 JOIN first_new f USING (arxiv_id)
-WHERE s.source = 'arxiv' AND s.section = 'new' AND s.digest_date > f.digest_date
+WHERE s.source = $arxiv AND s.section = 'new' AND s.digest_date > f.digest_date
   AND NOT EXISTS (SELECT 1 FROM incoming_sightings i
                   WHERE i.arxiv_id = s.arxiv_id AND i.source = s.source AND i.digest_date = s.digest_date)

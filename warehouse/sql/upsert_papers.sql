@@ -1,7 +1,8 @@
 -- One row per paper. Each attribute comes from the newest observation that has a value (an older
 -- observation only fills gaps). The first/last digest dates are computed here and nowhere else,
 -- from the paper's sightings once this load has written them: digests (HF days, arXiv listings)
--- date a paper; arxiv-api results only date papers that no digest has listed yet.
+-- date a paper; arxiv-api results ($arxiv_api, bound by warehouse/load.py) only date papers that no
+-- digest has listed yet.
 INSERT INTO papers (arxiv_id, version, title, abstract, authors, published_at, updated_at, github_repo,
                     github_stars, project_page, ai_keywords, ai_summary, organization, primary_category, categories,
                     arxiv_comment, first_digest_date, last_digest_date, observed_at)
@@ -10,9 +11,9 @@ SELECT i.arxiv_id, i.version, i.title, i.abstract, i.authors, i.published_at, i.
        i.arxiv_comment, d.first_digest_date, d.last_digest_date, i.observed_at
 FROM incoming_papers i
 LEFT JOIN (SELECT arxiv_id,
-                  coalesce(min(digest_date) FILTER (WHERE source <> 'arxiv-api'), min(digest_date))
+                  coalesce(min(digest_date) FILTER (WHERE source <> $arxiv_api), min(digest_date))
                       AS first_digest_date,
-                  coalesce(max(digest_date) FILTER (WHERE source <> 'arxiv-api'), max(digest_date))
+                  coalesce(max(digest_date) FILTER (WHERE source <> $arxiv_api), max(digest_date))
                       AS last_digest_date
            FROM sightings
            WHERE arxiv_id IN (SELECT arxiv_id FROM incoming_papers)

@@ -85,6 +85,19 @@ def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_pat
         assert count(con, "SELECT count(*) FROM open_quarantine") == 0
 
 
+def test_the_runs_table_keeps_every_counter_a_run_reports(site, tmp_path):
+    overrides = overrides_for(tmp_path / "data", site.base_url)
+    first = run_flow(overrides, backfill, FIRST, LAST)
+    second = run_flow(overrides, backfill, FIRST, LAST)
+    assert (first.days_requested, first.days_skipped, second.days_skipped) == (3, 0, 3)
+    with open_warehouse(tmp_path) as con:
+        stored = con.sql("SELECT * FROM runs ORDER BY started_at").pl().to_dicts()
+    assert [{name: row[name] for name in first.counters()} for row in stored] == [
+        first.counters(),
+        second.counters(),
+    ]
+
+
 @pytest.mark.parametrize(
     "fault, reason",
     [

@@ -1,0 +1,17 @@
+"""Where the files that live beside a warehouse are: its published snapshot and its writer lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def snapshot_path(path: Path | str) -> Path:
+    """Where the read-only snapshot of the warehouse at `path` is published."""
+    path = Path(path)
+    return path.with_name(path.stem + ".snapshot" + path.suffix)
+
+
+def lock_path(path: Path | str) -> Path:
+    """The writer lock file beside the warehouse at `path`."""
+    path = Path(path)
+    return path.with_name(path.name + ".lock")
