@@ -38,6 +38,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import report_naive
+from common.phrases import is_content_word
 from digest_replay.synthetic.papers import (
     BACKGROUND_TERMS,
     BACKGROUND_WEIGHTS,
@@ -49,7 +50,6 @@ from digest_replay.synthetic.papers import (
     pick,
     some,
 )
-from extractors.phrases import is_content_word
 from flows.indexing import refresh_phrase_index
 from flows.weekly import write_report_files
 from reports import render, trends, week_inputs
@@ -78,7 +78,7 @@ ASIDES = (
 
 
 def lexicon(rng: random.Random) -> np.ndarray:
-    """LEXICON distinct lower-case pseudo-words, each one a content word (extractors.phrases.is_content_word)."""
+    """LEXICON distinct lower-case pseudo-words, each one a content word (common.phrases.is_content_word)."""
     syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
     endings = ("", "al", "ive", "ing", "ion", "ed", "ic", "ity")
     words: set[str] = set()

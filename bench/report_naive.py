@@ -19,7 +19,7 @@ import polars as pl
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from extractors.phrases import phrases, term_key
+from common.phrases import phrases, term_key
 from reports.terms import HORIZONS, WindowTotals, merge_variants, min_count
 from reports.topics import topic_count
 from reports.trends import rank_terms

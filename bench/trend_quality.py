@@ -46,7 +46,7 @@ _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*(?:k|m|b|t|x|times|ms|s|h|fps|gb|mb|tb|%)
 def key(term: str) -> str:
     """A term as compared: lower case, hyphens as spaces, sizes and a final plural 's' dropped.
 
-    Its own copy of extractors.phrases.term_key (and _NUMBER of its number rule), on purpose:
+    Its own copy of common.phrases.term_key (and _NUMBER of its number rule), on purpose:
     the bench also runs on the code before the change, which has neither.
     """
     words = [w for w in re.sub(r"[-_]", " ", term.lower()).split() if not re.match(r"^\d+(?:\.\d+)?[bmk]$", w)]

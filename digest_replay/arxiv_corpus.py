@@ -23,8 +23,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from extractors.ids import CATEGORY
-from extractors.sources import ARXIV_LISTING_FOLDER
+from common.ids import CATEGORY
+from common.sources import ARXIV_LISTING_FOLDER
 
 FOLDER = ARXIV_LISTING_FOLDER
 SECTION_ORDER = ("new", "cross", "replacement")

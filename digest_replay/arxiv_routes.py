@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+from common.ids import InvalidArxivId, canonical_arxiv_id
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.arxiv_pages import render_atom, render_atom_error, render_listing
-from extractors.ids import InvalidArxivId, canonical_arxiv_id
 
 Response = tuple[int, bytes, str]
 _LISTING = re.compile(r"^/list/([A-Za-z\-]+(?:\.[A-Za-z\-]+)?)/new$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from extractors.sources import HF_API_FOLDER, HF_PAGES_FOLDER
+from common.sources import HF_API_FOLDER, HF_PAGES_FOLDER
 
 
 class Corpus:

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
+from common.text import fold_spaces
+
 _PAGE = """<!doctype html>
 <html class=""><head><meta charset="utf-8"><title>Daily Papers - Hugging Face</title></head>
 <body class="flex flex-col min-h-dvh bg-white dark:bg-gray-950 text-black DailyPapersPage">
@@ -104,7 +106,7 @@ def _card(entry: dict[str, Any]) -> str:
         thumb=escape(entry.get("thumbnail") or ""),
         submitter=escape(submitter.get("user") or submitter.get("name") or ""),
         upvotes=int(paper.get("upvotes") or 0),
-        title=escape(" ".join(str(paper.get("title", "")).split())),
+        title=escape(fold_spaces(str(paper.get("title", "")))),
         authors=len(paper.get("authors") or []),
         comments=int(entry.get("numComments") or 0),
     )

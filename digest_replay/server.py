@@ -19,11 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from common.errors import PapertrendError
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.arxiv_routes import arxiv_response
 from digest_replay.corpus import Corpus
 from digest_replay.hf_pages import render_daily_page
-from extractors.errors import PapertrendError
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FAULT_KINDS = ("status", "drip", "stall", "truncate", "disconnect", "malformed", "oversize")

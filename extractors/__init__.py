@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from common.records import PaperRecord
+from common.sources import ARXIV_ATOM, ARXIV_LISTING, HF_API, HF_PAGE
 from extractors.arxiv_atom import parse_atom_records
 from extractors.arxiv_listing import parse_listing, parse_listing_page
 from extractors.hf_daily_html import parse_daily_page
 from extractors.hf_daily_json import parse_daily_api
-from extractors.records import PaperRecord
-from extractors.sources import ARXIV_ATOM, ARXIV_LISTING, HF_API, HF_PAGE
 
 Extractor = Callable[..., list[PaperRecord]]
 

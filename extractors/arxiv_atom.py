@@ -6,10 +6,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from common.ids import InvalidArxivId, split_arxiv_id
+from common.records import PaperRecord
+from common.sources import ARXIV_API, ARXIV_ATOM
+from common.text import fold_spaces
 from extractors.errors import EntryInvalid, ExtractError, MalformedPayload
-from extractors.ids import InvalidArxivId, split_arxiv_id
-from extractors.records import PaperRecord
-from extractors.sources import ARXIV_API, ARXIV_ATOM
 
 SOURCE = ARXIV_API
 _NS = {
@@ -102,7 +103,7 @@ def _record(entry: ET.Element, *, rank: int, observed_at: datetime, where: str) 
 
 def _text(node: ET.Element, path: str) -> str | None:
     text = node.findtext(path, None, _NS)
-    return " ".join(text.split()) or None if text else None
+    return fold_spaces(text) or None if text else None
 
 
 def _time(node: ET.Element, path: str) -> datetime | None:

@@ -18,10 +18,11 @@ from datetime import date, datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from common.ids import CATEGORY_CODE, InvalidArxivId, split_arxiv_id
+from common.records import PaperRecord
+from common.sources import ARXIV, ARXIV_LISTING
+from common.text import fold_spaces
 from extractors.errors import EntryInvalid, ExtractError, StructureMissing
-from extractors.ids import CATEGORY_CODE, InvalidArxivId, split_arxiv_id
-from extractors.records import PaperRecord
-from extractors.sources import ARXIV, ARXIV_LISTING
 
 SOURCE = ARXIV
 _ANNOUNCED = re.compile(r"Showing new listings for\s+\w+,\s+(\d{1,2} \w+ \d{4})")
@@ -195,4 +196,4 @@ def _field(dd: LexborNode, selector: str, label: str) -> str | None:
 
 
 def _clean(text: str | None) -> str | None:
-    return " ".join(text.split()) or None if text else None
+    return fold_spaces(text) or None if text else None

@@ -1,15 +1,8 @@
-"""The root of papertrend's exception tree, and the errors of extraction.
-
-Every layer derives its errors from one base of its own, and every base from
-PapertrendError (the tree is drawn in docs/architecture.md). The root lives
-here because extractors/ is the leaf every layer may import.
-"""
+"""The errors of extraction: what a parser raises for a page it cannot read."""
 
 from __future__ import annotations
 
-
-class PapertrendError(Exception):
-    """Something papertrend expected can go wrong went wrong; the message says what to do."""
+from common.errors import PapertrendError
 
 
 class ExtractError(PapertrendError, ValueError):

@@ -14,11 +14,12 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
+from common.ids import InvalidArxivId, split_arxiv_id
+from common.records import PaperRecord
+from common.sources import HF_PAGE
+from common.text import fold_spaces
 from extractors.errors import EntryInvalid, MalformedPayload, PageDateMismatch, StructureMissing
 from extractors.hf_entry import SOURCE, record_from_entry
-from extractors.ids import InvalidArxivId, split_arxiv_id
-from extractors.records import PaperRecord
-from extractors.sources import HF_PAGE
 
 # Targets whose props carry papers: the digest's list, or one paper's page.
 _LIST_TARGET = "DailyPapers"
@@ -172,7 +173,7 @@ def _record_from_card(
         source=SOURCE,
         digest_date=digest_date,
         rank=rank,
-        title=" ".join(link.get_text().split()),
+        title=fold_spaces(link.get_text()),
         observed_at=observed_at,
         # The "Submitted by" badge is also .leading-none; the vote count is the numeric one.
         upvotes=next((v for v in map(_card_int, card.select("div.leading-none")) if v is not None), None),
@@ -188,7 +189,7 @@ def _card_int(node: Tag | None) -> int | None:
 
 def _card_submitter(card: Tag) -> str | None:
     for div in card.find_all("div", recursive=True):
-        text = " ".join(div.get_text(" ").split())
+        text = fold_spaces(div.get_text(" "))
         if text.startswith("Submitted by "):
             return text.removeprefix("Submitted by ").strip() or None
     return None

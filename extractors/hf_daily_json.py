@@ -7,10 +7,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from common.records import PaperRecord
+from common.sources import HF_API
 from extractors.errors import MalformedPayload
 from extractors.hf_entry import record_from_entry
-from extractors.records import PaperRecord
-from extractors.sources import HF_API
 
 _WRAPPER_KEYS = {"status", "date", "count", "data"}
 

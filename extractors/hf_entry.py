@@ -11,10 +11,11 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+from common.ids import InvalidArxivId, split_arxiv_id
+from common.records import PaperRecord
+from common.sources import HF
+from common.text import fold_spaces
 from extractors.errors import EntryInvalid
-from extractors.ids import InvalidArxivId, split_arxiv_id
-from extractors.records import PaperRecord
-from extractors.sources import HF
 
 SOURCE = HF
 _INT32_MAX = 2**31 - 1
@@ -62,7 +63,7 @@ def _clean(text: Any) -> str | None:
     # Before 2025 titles and abstracts carry arXiv's hard wraps ("\n  ").
     if not isinstance(text, str):
         return None
-    return " ".join(text.split()) or None
+    return fold_spaces(text) or None
 
 
 def _text(value: Any) -> str | None:

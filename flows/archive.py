@@ -8,7 +8,7 @@ import os
 import zlib
 from pathlib import Path
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 from flows.files import write_atomically
 
 

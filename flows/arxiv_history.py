@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from common.ids import canonical_arxiv_id, check_category
+from common.sources import ARXIV_API, ARXIV_ATOM, LABELS
 from extractors.arxiv_atom import error_message, feed_total
-from extractors.ids import canonical_arxiv_id, check_category
-from extractors.sources import ARXIV_API, ARXIV_ATOM, LABELS
 from flows import progress
 from flows.archive import RawArchive
 from flows.calendar import is_listing_day

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 from flows.digests import work_items
 from flows.settings import Settings
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from common.sources import LABELS
 from extractors import extract_dated
 from extractors.errors import ExtractError
-from extractors.sources import LABELS
 from flows.archive import RawArchive
 from flows.digests import DigestKind, WorkItem
 from flows.http import Fetched, Fetcher, FetchError, ResponseTooLarge, stop_reason

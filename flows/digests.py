@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from extractors.sources import ARXIV, ARXIV_API, ARXIV_ATOM, ARXIV_LISTING, HF, HF_API, HF_PAGE
+from common.sources import ARXIV, ARXIV_API, ARXIV_ATOM, ARXIV_LISTING, HF, HF_API, HF_PAGE
 from flows.settings import Settings
 from warehouse.queries import DigestKey
 
@@ -14,7 +14,7 @@ from warehouse.queries import DigestKey
 class DigestKind:
     """One way to read a digest: a URL shape, the extractor for its body, the politeness class."""
 
-    source: str  # warehouse source name (extractors.sources)
+    source: str  # warehouse source name (common.sources)
     kind: str  # "api" | "page" | "listing"; also picks the fetch policy
     base_url: str
     path: str  # with {date} and/or {category}

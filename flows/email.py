@@ -24,6 +24,7 @@ from pathlib import Path
 
 from prefect import flow
 
+from common.names import Cadence, EmailStatus
 from flows.files import write_atomically
 from flows.run import newest_digest_day, publish_snapshot, run_name
 from flows.settings import Settings, SettingsInvalid, run_settings, smtp_config
@@ -90,13 +91,13 @@ def resolve_period(settings: Settings, period: str | None) -> tuple[str, str]:
     """('weekly', '2026-W17') or ('daily', '2026-04-24'); default: the last complete week in the data."""
     if period and WEEK_LABEL.match(period):
         week_start(period)  # a week that does not exist fails here
-        return "weekly", period
+        return Cadence.WEEKLY, period
     if period:
         try:
-            return "daily", date.fromisoformat(period).isoformat()
+            return Cadence.DAILY, date.fromisoformat(period).isoformat()
         except ValueError:
             raise InvalidWeek(f"period {period!r} is neither a week like 2026-W17 nor a day like 2026-04-24") from None
-    return "weekly", last_complete_week_in_data(newest_digest_day(settings))
+    return Cadence.WEEKLY, last_complete_week_in_data(newest_digest_day(settings))
 
 
 def deliver(
@@ -180,8 +181,8 @@ def _due(
     due = []
     for sub in subscribers(store, cadence=kind, ids=None if to is None else [to]):
         entry = entries.get(sub.id) if sub.id is not None else None
-        if entry and not resend and entry.status in ("sent", "failed", "skipped"):
-            outcome.already_sent += entry.status == "sent"
+        if entry and not resend and entry.status in (EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.SKIPPED):
+            outcome.already_sent += entry.status == EmailStatus.SENT
             continue
         due.append(sub)
     return due
@@ -280,24 +281,26 @@ def _send_batch(
         if sub.id is None:  # only subscribers read from the store are sent to
             continue
         if data is None:
-            email_log.mark_done(store, label, sub.id, "skipped", "nothing matched its filters", mid)
+            email_log.mark_done(store, label, sub.id, EmailStatus.SKIPPED, "nothing matched its filters", mid)
             outcome.skipped += 1
         elif isinstance(data, Exception):
             reply = f"not sent: composing failed ({type(data).__name__})"
-            email_log.mark_done(store, label, sub.id, "failed", reply, mid)
+            email_log.mark_done(store, label, sub.id, EmailStatus.FAILED, reply, mid)
             outcome.failed.append((sub.address, reply))
         elif sub.id in claimed:  # else another run has it, or sent it meanwhile
             delivery = mailer.send(data, settings.email_from_address, sub.address)
             # A deferred message stays pending: a rerun (the flow's retry) tries it again.
-            status = {"sent": "sent", "failed": "failed"}.get(delivery.status, "pending")
+            status = (
+                delivery.status if delivery.status in (EmailStatus.SENT, EmailStatus.FAILED) else EmailStatus.PENDING
+            )
             email_log.mark_done(store, label, sub.id, status, delivery.reply, mid, address=sub.address)
-            if status == "sent":
+            if status == EmailStatus.SENT:
                 outcome.sent += 1
                 deferred_in_a_row = 0
                 continue
             outcome.failed.append((sub.address, delivery.reply))
-            outcome.deferred += status == "pending"
-            deferred_in_a_row = deferred_in_a_row + 1 if status == "pending" else 0
+            outcome.deferred += status == EmailStatus.PENDING
+            deferred_in_a_row = deferred_in_a_row + 1 if status == EmailStatus.PENDING else 0
             if deferred_in_a_row == MAX_DEFERRED_IN_A_ROW:
                 raise SmtpUnavailable(
                     f"SMTP server {settings.email_smtp_host} deferred {deferred_in_a_row} messages in a "

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 from flows.files import SHARED_MODE
 from flows.prefect_env import prefect_home
 from flows.settings import Settings, config_file

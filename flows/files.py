@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer around deflate
 READ_CHUNK = 1 << 20

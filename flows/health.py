@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from extractors.sources import ARXIV, HF
+from common.names import BAD_OUTCOMES
+from common.sources import ARXIV, HF
 from flows.bounds import latest_day
 from flows.calendar import cron_firings, expected_listing, is_listing_day
 from flows.settings import Settings
@@ -32,7 +33,6 @@ HF_DUE_AFTER = timedelta(hours=12)
 # a listing counts as due six hours after its announcement would make it current.
 ARXIV_GRACE = timedelta(hours=6)
 GAP_WINDOW_DAYS = 28  # missing days are looked for this far back from the newest digest
-BAD_OUTCOMES = ("failed", "incomplete", "abandoned", "interrupted")
 
 
 @dataclass

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 ERROR_BODY_BYTES = 65_536

@@ -19,7 +19,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from extractors.phrases import PHRASES_VERSION, phrases_and_acronyms
+from common.phrases import PHRASES_VERSION, phrases_and_acronyms
 from warehouse import phrase_index
 
 log = logging.getLogger(__name__)

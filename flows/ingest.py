@@ -17,7 +17,8 @@ import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from extractors.sources import ARXIV, HF
+from common.names import Cadence
+from common.sources import ARXIV, HF
 from flows import progress
 from flows.alerts import alert_ops
 from flows.archive import RawArchive
@@ -204,7 +205,7 @@ def ingest(
         if had_digest:
             from flows.email import send_summaries  # composing mail loads the report code: only when needed
 
-            send_summaries(settings, "daily", day.isoformat())
+            send_summaries(settings, Cadence.DAILY, day.isoformat())
     return summary
 
 

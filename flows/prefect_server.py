@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 from flows.prefect_env import prefect_api_url, prefect_server_environment, use_prefect_api
 
 HEALTH_TIMEOUT = 90.0  # a fresh server migrates its SQLite first: 7-12 s here

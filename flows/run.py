@@ -18,7 +18,8 @@ from typing import Any
 
 import duckdb
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
+from common.names import RunStatus
 from flows.files import copy_atomically
 from flows.indexing import refresh_phrase_index
 from flows.prefect_env import served_run_id, test_submit_delay
@@ -142,7 +143,7 @@ def recorded_run(
         finish_run(
             con,
             summary.run_id,
-            status="incomplete" if summary.incomplete else "completed",
+            status=RunStatus.INCOMPLETE if summary.incomplete else RunStatus.COMPLETED,
             counts=summary,
             error=summary.stopped,
         )
@@ -152,7 +153,7 @@ def recorded_run(
 
 
 def _record_stopped(con: duckdb.DuckDBPyConnection, summary: RunSummary, exc: BaseException) -> None:
-    status, error = ("interrupted", stop_reason(exc)) if stop_reason(exc) else ("failed", repr(exc))
+    status, error = (RunStatus.INTERRUPTED, stop_reason(exc)) if stop_reason(exc) else (RunStatus.FAILED, repr(exc))
     finish_run(con, summary.run_id, status=status, counts=summary, error=error)
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from extractors.sources import ARXIV, HF
+from common.sources import ARXIV, HF
 from flows.prefect_env import pin_for_served_runs
 from flows.settings import Settings
 from flows.sweeper import SWEEP_INTERVAL_SECONDS, sweep_orphaned_runs

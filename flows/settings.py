@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from extractors.booleans import parse_boolean
-from extractors.errors import PapertrendError
-from extractors.ids import UnknownCategory, check_category
+from common.booleans import parse_boolean
+from common.errors import PapertrendError
+from common.ids import UnknownCategory, check_category
 from flows.calendar import cron_problem
 from flows.files import data_dir_problem
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy, http_url_problem

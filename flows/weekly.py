@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow
 
+from common.names import Cadence
 from flows.alerts import alert_ops
 from flows.email import send_summaries
 from flows.files import write_atomically
@@ -55,7 +56,7 @@ def weekly_report(week: str | None = None) -> WeekReport:
             weeks = report_weeks(con)
         write_atomically(index_path(settings.data_dir), render_index(weeks).encode("utf-8"))
         if settings.email_send_with_report:
-            send_summaries(settings, "weekly", label, report)
+            send_summaries(settings, Cadence.WEEKLY, label, report)
     return report
 
 

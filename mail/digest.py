@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import polars as pl
 import scipy.sparse as sp
 
-from extractors.phrases import same_idea, term_key
+from common.phrases import same_idea, term_key
+from common.text import fold_spaces, shorten
 from mail.similarity import similar
 from reports import links
 from reports.model import TermTrend, TopicTrend, WeekReport
@@ -119,17 +120,10 @@ def email_papers(frame: pl.DataFrame) -> list[EmailPaper]:
 
 def summary_of(ai_summary: str | None, abstract: str | None) -> str:
     """HF's one-sentence summary when there is one, else the abstract's first sentence; at most SUMMARY_CHARS."""
-    text = " ".join((ai_summary or "").split())
+    text = fold_spaces(ai_summary or "")
     if not text and abstract:
-        text = _SENTENCE.split(" ".join(abstract.split()), maxsplit=1)[0]
+        text = _SENTENCE.split(fold_spaces(abstract), maxsplit=1)[0]
     return shorten(text, SUMMARY_CHARS)
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` at most `limit` characters: cut at a word, an ellipsis added."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:/-") + "…"
 
 
 def weekly_parts(report: WeekReport) -> tuple[list[EmailTopic], list[TermTrend], list[TermTrend]]:

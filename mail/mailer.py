@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from common.names import EmailStatus
+from common.text import fold_spaces
 from mail.errors import MailError
 from mail.security import password_in_clear
 
@@ -92,17 +94,17 @@ class Mailer:
                 smtp = self._smtp or self._connect()
                 refused = smtp.sendmail(sender, [recipient], message)
                 if not refused:
-                    return Delivery("sent", self._last_reply(), attempt)
+                    return Delivery(EmailStatus.SENT, self._last_reply(), attempt)
                 code, text = refused[recipient]  # accepted for nobody we asked: this recipient's refusal
                 reply = _reply(code, text)
                 if not 400 <= code < 500:
-                    return Delivery("failed", reply, attempt)
+                    return Delivery(EmailStatus.FAILED, reply, attempt)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = exc.recipients.get(recipient, (550, b"refused"))
                 reply = _reply(code, text)
                 self._reset()
                 if not 400 <= code < 500:
-                    return Delivery("failed", reply, attempt)
+                    return Delivery(EmailStatus.FAILED, reply, attempt)
             except (smtplib.SMTPSenderRefused, smtplib.SMTPHeloError) as exc:
                 reply = _reply(exc.smtp_code, exc.smtp_error)
                 if not 400 <= exc.smtp_code < 500:
@@ -116,7 +118,7 @@ class Mailer:
                 reply = _reply(exc.smtp_code, exc.smtp_error)
                 self._reset()
                 if not 400 <= exc.smtp_code < 500:
-                    return Delivery("failed", reply, attempt)
+                    return Delivery(EmailStatus.FAILED, reply, attempt)
             except SmtpUnavailable as exc:  # a reconnect failed: one more transient attempt, unless a login
                 if exc.login_refused or attempt == self.config.attempts:
                     raise
@@ -224,4 +226,4 @@ def _close(smtp: smtplib.SMTP | None) -> None:
 
 def _reply(code: int, text: bytes | str) -> str:
     words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    return f"{code} {' '.join(words.split())}"
+    return f"{code} {fold_spaces(words)}"

@@ -22,7 +22,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from mail.digest import Digest, Period, personal_digest, shorten
+from common.names import Cadence
+from common.text import fold_spaces, shorten
+from mail.digest import Digest, Period, personal_digest
 from reports import links
 from reports.templating import template_environment
 from warehouse.subscribers import Subscriber
@@ -55,7 +57,7 @@ class Sender:
 def header_text(value: str, limit: int = SUBJECT_CHARS) -> str:
     """`value` fit for a header: control and invisible characters gone, encoded-word openers broken, one line,
     at most `limit` characters (cut at a word, with an ellipsis)."""
-    return shorten(" ".join(_UNSAFE.sub(" ", value).split()).replace("=?", "= ?").replace("?=", "? ="), limit)
+    return shorten(fold_spaces(_UNSAFE.sub(" ", value)).replace("=?", "= ?").replace("?=", "? ="), limit)
 
 
 def message_id(period: str, address: str, domain: str) -> str:
@@ -67,7 +69,7 @@ def message_id(period: str, address: str, domain: str) -> str:
 def subject(period: Period, digest: Digest | None = None) -> str:
     """'papertrend weekly, 2026-W17: rising — <topic>': the reader's own rising topic when one matched, else
     the week's top one (the label sanitised and capped)."""
-    if period.kind == "weekly":
+    if period.kind == Cadence.WEEKLY:
         top = digest.matched_topics[0].label if digest and digest.matched_topics else period.top_label
         return f"papertrend weekly, {period.label}: " + (f"rising — {header_text(top)}" if top else "no rising topic")
     count = len(period.papers)
@@ -84,7 +86,9 @@ class Composer:
         self.cids = {name: f"{name}.{period.label}@{sender.domain}" for name in period.charts}
         self._images = [_image_part(png, self.cids[name]) for name, png in period.charts.items()]  # bytes, once
         self._images_size = sum(len(image) for image in self._images)
-        self.report_url = links.report_link(sender.report_url or "", period.label) if period.kind == "weekly" else None
+        self.report_url = (
+            links.report_link(sender.report_url or "", period.label) if period.kind == Cadence.WEEKLY else None
+        )
 
     def message_id(self, sub: Subscriber) -> str:
         return message_id(self.period.label, sub.address, self.sender.domain)
@@ -144,7 +148,9 @@ class Composer:
         sub = digest.subscriber
         mailto, https = unsubscribe[0], (unsubscribe[1] if len(unsubscribe) > 1 else None)
         words = (
-            f"the week {self.period.label}" if self.period.kind == "weekly" else f"the papers of {self.period.label}"
+            f"the week {self.period.label}"
+            if self.period.kind == Cadence.WEEKLY
+            else f"the papers of {self.period.label}"
         )
         return {
             "digest": digest,
@@ -153,8 +159,8 @@ class Composer:
             "charts": self.cids,
             "greeting": sub.name,
             "period_words": words,
-            "period_in": "this week" if self.period.kind == "weekly" else "today",
-            "trending": self.period.trending[:3] if self.period.kind == "weekly" else [],
+            "period_in": "this week" if self.period.kind == Cadence.WEEKLY else "today",
+            "trending": self.period.trending[:3] if self.period.kind == Cadence.WEEKLY else [],
             "report_url": self.report_url,
             "unsubscribe_url": https,
             "unsubscribe_mailto": mailto,
@@ -210,7 +216,7 @@ def _environment(*, html: bool) -> jinja2.Environment:
 
 def _oneline(value: object) -> str:
     # Plain text shows scraped strings as one line each: no fake headers or sections inside a title.
-    return " ".join(_UNSAFE.sub(" ", str(value)).split())
+    return fold_spaces(_UNSAFE.sub(" ", str(value)))
 
 
 def _wrap(value: str) -> str:

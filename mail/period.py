@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
+from common.names import Cadence
 from mail.digest import Period, email_papers, weekly_parts
 from mail.similarity import tfidf_rows
 from reports import charts
@@ -31,7 +32,7 @@ def build_period(
 
     `kind` is "weekly" (`label` an ISO week; its report is computed unless given) or "daily" (`label` a day).
     """
-    if kind == "weekly":
+    if kind == Cadence.WEEKLY:
         monday = week_start(label)
         sunday = monday + timedelta(days=6)
         if report is None:

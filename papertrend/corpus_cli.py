@@ -54,9 +54,9 @@ def extract(
 
 def _digest_date(path: Path, body: bytes, source: str, given: date | None) -> date:
     # --date, else the file name's date, else (an HF digest page) the date the page states.
+    from common.sources import HF_PAGE
     from extractors.errors import ExtractError
     from extractors.hf_daily_html import page_date
-    from extractors.sources import HF_PAGE
 
     match = DATE_IN_NAME.search(path.name)
     if given is not None:

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from common.errors import PapertrendError
+from common.sources import ARXIV_LISTING_FOLDER, HF_API_FOLDER
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.corpus import Corpus
 from digest_replay.server import ReplayServer
 from digest_replay.smtp_server import LocalSmtpServer
 from digest_replay.synthetic.hf import generate_corpus
-from extractors.errors import PapertrendError
-from extractors.sources import ARXIV_LISTING_FOLDER, HF_API_FOLDER
 from flows.ingest import backfill
 from flows.run import RunIncomplete, RunSummary
 from flows.settings import Settings, settings_in_use

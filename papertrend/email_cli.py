@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from common.names import Cadence
 from flows.settings import Settings
 from papertrend.errors import (
     AudienceStoreMissing,
@@ -33,11 +34,6 @@ from warehouse.subscribers import DEFAULT_MAX_PAPERS
 COUNTS_LOCK_WAIT = 2.0  # seconds a subscriber command waits for the warehouse to refresh the counts
 
 
-class Cadence(StrEnum):
-    weekly = "weekly"
-    daily = "daily"
-
-
 class SubscriberFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -50,7 +46,7 @@ def add(
     keyword: Annotated[list[str] | None, typer.Option(help="Show papers mentioning it first (repeatable)")] = None,
     topic: Annotated[list[str] | None, typer.Option(help="Show topics and papers about it first (repeatable)")] = None,
     seed: Annotated[list[str] | None, typer.Option(help="arXiv id: show the period's most similar papers")] = None,
-    cadence: Annotated[Cadence, typer.Option(help="weekly or daily")] = Cadence.weekly,
+    cadence: Annotated[Cadence, typer.Option(help="weekly or daily")] = Cadence.WEEKLY,
     max_papers: Annotated[int, typer.Option(help="Papers per message at most")] = DEFAULT_MAX_PAPERS,
     only_matches: Annotated[bool, typer.Option(help="Send nothing in a period with no match")] = False,
     resubscribe: Annotated[

@@ -6,7 +6,7 @@ papertrend/failures.py (ADVICE), beside the advice for every other layer's error
 
 from __future__ import annotations
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 
 
 class CommandError(PapertrendError):

@@ -22,10 +22,11 @@ from typing import Any
 
 import typer
 
+from common.errors import PapertrendError
+from common.ids import InvalidArxivId, UnknownCategory
 from digest_replay.server import PortOutOfRange, PortUnavailable
 from extractors import EXTRACTORS
-from extractors.errors import ExtractError, PapertrendError
-from extractors.ids import InvalidArxivId, UnknownCategory
+from extractors.errors import ExtractError
 from flows.archive import ArchiveMissing
 from flows.bounds import DateOutOfRange, RangeTooLarge
 from flows.exports import OutputRefused, OutputUnwritable
@@ -95,7 +96,7 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
     (PortOutOfRange, EXIT_USAGE, "e.g. --port 8765, or --port 0 for a free one"),
     (PortUnavailable, EXIT_FAILURE, "stop what holds it, or pick another with --port (0 picks a free one)"),
     (InvalidWeek, EXIT_USAGE, "use an ISO week YYYY-Www, e.g. 2025-W22"),
-    (UnknownCategory, EXIT_USAGE, "use a code of arXiv's taxonomy (extractors/arxiv_taxonomy.txt), e.g. cs.LG"),
+    (UnknownCategory, EXIT_USAGE, "use a code of arXiv's taxonomy (common/arxiv_taxonomy.txt), e.g. cs.LG"),
     (InvalidArxivId, EXIT_USAGE, "pass ids like 2406.01234, 2406.01234v2, astro-ph/0601001 or abs URLs"),
     (
         SubscriberInvalid,

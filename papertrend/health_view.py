@@ -8,15 +8,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from common.names import RunStatus
 from flows.health import Health
 
 OUTCOME_STYLE = {
-    "completed": "green",
-    "running": "cyan",
-    "incomplete": "yellow",
-    "interrupted": "yellow",
-    "failed": "red",
-    "abandoned": "red",
+    RunStatus.COMPLETED: "green",
+    RunStatus.RUNNING: "cyan",
+    RunStatus.INCOMPLETE: "yellow",
+    RunStatus.INTERRUPTED: "yellow",
+    RunStatus.FAILED: "red",
+    RunStatus.ABANDONED: "red",
 }
 
 

@@ -64,7 +64,7 @@ def arxiv_history(
     data_dir: DataDir = None,
 ) -> None:
     """Load a category's papers submitted from START to END through the arXiv API (3 s per request)."""
-    from extractors.ids import check_category
+    from common.ids import check_category
 
     check_category(category)  # before settings: a typo is named even with a broken config
     settings = settings_for(data_dir)

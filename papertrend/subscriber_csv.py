@@ -4,7 +4,7 @@ A cell that starts with =, +, -, @, a tab or a carriage return is a formula to
 a spreadsheet, so the export prefixes it with a single quote (OWASP's advice for
 CSV injection) and the import takes exactly that quote off again: an exported
 file imports back unchanged. Booleans use the settings' own rule
-(extractors.booleans), so `only_matches=maybe` is an error, not a silent false.
+(common.booleans), so `only_matches=maybe` is an error, not a silent false.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from extractors.booleans import BooleanInvalid, parse_boolean
-from extractors.errors import PapertrendError
+from common.booleans import BooleanInvalid, parse_boolean
+from common.errors import PapertrendError
 from warehouse.subscribers import DEFAULT_MAX_PAPERS, Subscriber, SubscriberInvalid, address_key, valid_subscriber
 
 LIST_SEPARATOR = ";"  # between keywords, topics or seeds in one CSV cell

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from extractors.ids import InvalidArxivId, canonical_arxiv_id
+from common.ids import InvalidArxivId, canonical_arxiv_id
 from reports.locations import report_href
 from reports.weeks import WEEK_LABEL
 from warehouse.subscribers import TOKEN

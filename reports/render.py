@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from common.text import fold_spaces
 from reports import charts, templates
 from reports.links import paper_links
 from reports.locations import MARKDOWN_FILE, REPORT_FILE, report_href
@@ -154,7 +155,7 @@ def _categories(report: WeekReport) -> list[tuple[str, int, float]]:
 
 def _md(text: object) -> str:
     """Text safe inside Markdown (and its tables): one line, punctuation that means something escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", fold_spaces(str(text)))
 
 
 def _md_url(url: str) -> str:

@@ -1,6 +1,6 @@
 """Rising and new research terms of a report: document frequencies against a trailing baseline.
 
-Candidates come from the phrase index (extractors/phrases.py: noun-phrase-like
+Candidates come from the phrase index (common/phrases.py: noun-phrase-like
 chunks). Here they are first weighed as research terms, then scored:
 
 - Evidence: a candidate is kept when HF's own `ai_keywords` of the window's
@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from extractors.phrases import is_name_like, term_key
+from common.phrases import is_name_like, term_key
 
 PRIOR_STRENGTH = 250.0  # a0 of the Dirichlet prior, in documents (below one HF week: the data, not the prior, decide)
 ALPHA_FLOOR = 0.5  # the least prior a term gets, in documents: a term unseen before is not infinitely surprising

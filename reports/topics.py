@@ -20,7 +20,7 @@ from sklearn.decomposition import NMF, MiniBatchNMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from extractors.phrases import same_idea, term_key
+from common.phrases import same_idea, term_key
 
 OTHER = -1  # the topic of papers no topic explains
 MIN_WEIGHT = 0.02  # below this (relative to the paper's best topic weight) a paper is "other"

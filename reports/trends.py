@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from extractors.phrases import same_idea, term_key
+from common.phrases import same_idea, term_key
 from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
 from reports.terms import (
     HORIZONS,

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from common.records import PaperRecord
+from common.sources import HF, HF_API_FOLDER
 from digest_replay.server import Fault, ReplayServer
 from extractors.hf_daily_json import parse_daily_api
-from extractors.records import PaperRecord
-from extractors.sources import HF, HF_API_FOLDER
 from flows.indexing import refresh_phrase_index
 from flows.settings import Settings, settings_in_use
 from papertrend.demo import replay_overrides

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 
 AUDIENCE_FILE = "audience.sqlite3"
 BUSY_TIMEOUT_MS = 10_000  # another writer holds the store only for one short transaction

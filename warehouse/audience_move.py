@@ -16,12 +16,13 @@ from pathlib import Path
 
 import duckdb
 
+from common.names import EmailStatus
 from warehouse.audience import connect_audience, now_text, writing
 from warehouse.subscribers import address_key, token_hash
 
 AUDIENCE_VERSION = 12  # the warehouse migration that drops the tables
 # When two rows of a period merge, the more final one is kept.
-_FINALITY = {"sent": 3, "failed": 2, "skipped": 1, "pending": 0}
+_FINALITY = {EmailStatus.SENT: 3, EmailStatus.FAILED: 2, EmailStatus.SKIPPED: 1, EmailStatus.PENDING: 0}
 
 
 def has_personal_tables(con: duckdb.DuckDBPyConnection) -> bool:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import duckdb
 
-from extractors.records import PaperRecord
-from extractors.sources import ARXIV
+from common.records import PaperRecord
+from common.sources import ARXIV
 from warehouse.frames import DigestRow, PageResult
 
 # Sources whose digests can be served again unchanged under a new date (arXiv

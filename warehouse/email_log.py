@@ -15,9 +15,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from common.names import EmailStatus
 from warehouse.audience import now_text, writing
 
-STATUSES = ("pending", "sent", "failed", "skipped")
+STATUSES = tuple(EmailStatus)
 MAX_REPLY = 500  # characters of the server's reply kept
 RECIPIENT = "<recipient>"  # what a reply's copy of the address becomes
 
@@ -124,7 +125,7 @@ def mark_done(
         "reply": scrubbed(reply, address)[:MAX_REPLY] if reply else None,
         "mid": message_id,
         "now": now_text(),
-        "attempts": 0 if status == "skipped" else 1,
+        "attempts": 0 if status == EmailStatus.SKIPPED else 1,
     }
     with writing(con):
         con.execute(

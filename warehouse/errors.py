@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 
 
 class WarehouseError(PapertrendError):

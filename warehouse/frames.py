@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 from polars._typing import PolarsDataType
 
-from extractors.records import PaperRecord
+from common.records import PaperRecord
 
 
 @dataclass(frozen=True)

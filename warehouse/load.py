@@ -9,7 +9,7 @@ from importlib import resources
 
 import duckdb
 
-from extractors.sources import ARXIV, ARXIV_API
+from common.sources import ARXIV, ARXIV_API
 from warehouse import phrase_index
 from warehouse.db import registered
 from warehouse.dedup import mark_repeats

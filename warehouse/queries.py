@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from extractors.sources import ARXIV, ARXIV_API, HF
+from common.sources import ARXIV, ARXIV_API, HF
 from warehouse.db import registered
 
 # The tables whose content defines the warehouse (runs are bookkeeping).

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from extractors.sources import ARXIV_API
+from common.sources import ARXIV_API
 from warehouse.transactions import transaction
 
 

@@ -16,11 +16,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from extractors.errors import PapertrendError
-from extractors.ids import InvalidArxivId, canonical_arxiv_id
+from common.errors import PapertrendError
+from common.ids import InvalidArxivId, canonical_arxiv_id
+from common.names import Cadence
+from common.text import fold_spaces
 from warehouse.audience import erase_freed_bytes, now_text, writing
 
-CADENCES = ("weekly", "daily")
+CADENCES = tuple(Cadence)
 MAX_ADDRESS = 254  # RFC 5321's path limit less the angle brackets
 DEFAULT_MAX_PAPERS = 10
 MAX_FILTER = 100  # characters of one keyword or topic filter
@@ -62,7 +64,7 @@ class Subscriber:
 
     address: str
     name: str | None = None
-    cadence: str = "weekly"
+    cadence: str = Cadence.WEEKLY
     keywords: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     seeds: tuple[str, ...] = ()  # canonical arXiv ids
@@ -110,7 +112,7 @@ def valid_subscriber(sub: Subscriber) -> Subscriber:
         seeds = tuple(dict.fromkeys(canonical_arxiv_id(s) for s in sub.seeds))
     except InvalidArxivId as exc:
         raise SubscriberInvalid(f"{where}: seed {exc}") from None
-    name = " ".join(_BREAKS.sub(" ", sub.name).split())[:100] if sub.name else None
+    name = fold_spaces(_BREAKS.sub(" ", sub.name))[:100] if sub.name else None
     return Subscriber(
         address,
         name or None,

@@ -15,8 +15,8 @@ import random
 from datetime import date
 from pathlib import Path
 
+from common.sources import ARXIV_LISTING_FOLDER
 from digest_replay.synthetic.papers import BACKGROUND_TOPICS, GZIP_LEVEL, paper_entry, submitter
-from extractors.sources import ARXIV_LISTING_FOLDER
 
 FOLDER = ARXIV_LISTING_FOLDER
 SHARED_RATE = 0.6  # share of a day's HF papers that arXiv lists that day

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from common.ids import canonical_arxiv_id
+from common.records import PaperRecord
+from common.sources import ARXIV_ATOM, ARXIV_LISTING, HF_API, HF_PAGE
 from digest_replay.arxiv_corpus import ArxivCorpus
 from digest_replay.arxiv_pages import render_listing
 from extractors import extract
 from extractors.errors import ExtractError
-from extractors.ids import canonical_arxiv_id
-from extractors.records import PaperRecord
-from extractors.sources import ARXIV_ATOM, ARXIV_LISTING, HF_API, HF_PAGE
 from tests.factories import OBSERVED, fixtures_or_skip
 
 pytestmark = pytest.mark.fixtures

@@ -10,7 +10,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from extractors.booleans import BooleanInvalid, parse_boolean
+from common.booleans import BooleanInvalid, parse_boolean
 from flows.settings import Settings, SettingsInvalid
 from papertrend.cli import app
 from papertrend.subscriber_csv import neutralised, restored

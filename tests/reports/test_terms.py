@@ -3,7 +3,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from extractors.phrases import phrases, term_key
+from common.phrases import phrases, term_key
 from reports.terms import HORIZONS, WindowTotals, is_research_term, merge_variants, min_count, score_terms
 from reports.trends import _term_trends
 from reports.week_inputs import read_week_inputs

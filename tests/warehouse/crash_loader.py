@@ -4,7 +4,7 @@ import sys
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
-from extractors.records import PaperRecord
+from common.records import PaperRecord
 from warehouse import load
 from warehouse.db import connect
 from warehouse.load import PageResult, RawPage, load_pages

@@ -1,6 +1,6 @@
 from datetime import date, datetime, timedelta
 
-from extractors.records import PaperRecord
+from common.records import PaperRecord
 from warehouse.load import PageResult, RawPage, load_pages
 
 MON, TUE = date(2026, 3, 9), date(2026, 3, 10)

@@ -169,7 +169,7 @@ def test_a_window_cut_off_mid_paging_is_fetched_again_in_full(fixture_site, tmp_
 
 
 def test_lookups_enrich_papers_and_bad_ids_fail_before_any_request(fixture_site, tmp_path):
-    from extractors.ids import InvalidArxivId
+    from common.ids import InvalidArxivId
 
     overrides = arxiv_overrides(tmp_path, fixture_site)
     with pytest.raises(InvalidArxivId):

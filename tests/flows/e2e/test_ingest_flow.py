@@ -388,7 +388,7 @@ def test_runs_are_named_for_what_they_cover(site, tmp_path):
 
 
 def test_an_hf_page_showing_another_day_is_quarantined_not_loaded_under_the_wrong_day(fixtures):
-    from extractors.sources import HF_PAGE
+    from common.sources import HF_PAGE
     from flows.day import extract_page
     from tests.factories import page
 

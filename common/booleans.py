@@ -7,7 +7,7 @@ CSV import read booleans, and a rule kept twice drifts (a CSV once read
 
 from __future__ import annotations
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")

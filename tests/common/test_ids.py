@@ -1,6 +1,6 @@
 import pytest
 
-from extractors.ids import InvalidArxivId, canonical_arxiv_id, split_arxiv_id
+from common.ids import InvalidArxivId, canonical_arxiv_id, split_arxiv_id
 
 
 @pytest.mark.parametrize(

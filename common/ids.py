@@ -7,7 +7,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from extractors.errors import PapertrendError
+from common.errors import PapertrendError
 
 # New-style ids (0704.0001 onwards, 5-digit numbers since 1501) and old-style
 # archive ids such as "astro-ph/0601001" or "math.GT/0309136".
@@ -25,13 +25,13 @@ class InvalidArxivId(PapertrendError, ValueError):
 
 
 class UnknownCategory(PapertrendError, ValueError):
-    """A category code that is not in arXiv's taxonomy (extractors/arxiv_taxonomy.txt)."""
+    """A category code that is not in arXiv's taxonomy (common/arxiv_taxonomy.txt)."""
 
 
 @cache
 def arxiv_categories() -> frozenset[str]:
-    """Every category and archive code of arXiv's taxonomy, as shipped in extractors/arxiv_taxonomy.txt."""
-    text = (resources.files("extractors") / TAXONOMY_FILE).read_text(encoding="utf-8")
+    """Every category and archive code of arXiv's taxonomy, as shipped in common/arxiv_taxonomy.txt."""
+    text = (resources.files("common") / TAXONOMY_FILE).read_text(encoding="utf-8")
     return frozenset(line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
