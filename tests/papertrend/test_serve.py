@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -32,17 +33,8 @@ def _completed_runs(data) -> list[tuple[str, str]]:
 @pytest.mark.slow
 def test_serve_starts_its_own_prefect_server_and_a_one_minute_schedule_fires(tmp_path):
     data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PREFECT_HOME"))}
     with ReplayServer(write_tiny_corpus(tmp_path / "corpus")) as site:
-        env |= {
-            "PAPERTREND_DATA_DIR": str(data),
-            "PAPERTREND_HF_BASE_URL": site.base_url,
-            "PAPERTREND_HF_API_INTERVAL": "0",
-            "PAPERTREND_ARXIV_ENABLED": "false",
-            "PAPERTREND_REFRESH_DAYS": "1",
-            "PAPERTREND_SCHEDULE_HF": "* * * * *",
-            "PAPERTREND_PREFECT_PORT": str(_free_port()),
-        }
+        env = _every_minute_env(data, site.base_url)
         serving = subprocess.Popen(
             [sys.executable, "-m", "papertrend.cli", "serve"],
             env=env,
@@ -109,6 +101,20 @@ def _runs_in_state(url: str, *types: str) -> list[dict]:
         return []
 
 
+def _every_minute_env(data: Path, base_url: str) -> dict[str, str]:
+    """A `serve` of hf-daily every minute against the replay at `base_url`, with a Prefect server of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PREFECT_HOME"))}
+    return env | {
+        "PAPERTREND_DATA_DIR": str(data),
+        "PAPERTREND_HF_BASE_URL": base_url,
+        "PAPERTREND_HF_API_INTERVAL": "0",
+        "PAPERTREND_ARXIV_ENABLED": "false",
+        "PAPERTREND_REFRESH_DAYS": "1",
+        "PAPERTREND_SCHEDULE_HF": "* * * * *",
+        "PAPERTREND_PREFECT_PORT": str(_free_port()),
+    }
+
+
 def _running_a_flow(process: subprocess.Popen) -> bool:
     import psutil
 
@@ -138,17 +144,8 @@ def test_after_serve_is_killed_mid_submission_and_restarted_the_next_scheduled_r
     import psutil
 
     data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PREFECT_HOME"))}
     with ReplayServer(write_tiny_corpus(tmp_path / "corpus")) as site:
-        env |= {
-            "PAPERTREND_DATA_DIR": str(data),
-            "PAPERTREND_HF_BASE_URL": site.base_url,
-            "PAPERTREND_HF_API_INTERVAL": "0",
-            "PAPERTREND_ARXIV_ENABLED": "false",
-            "PAPERTREND_REFRESH_DAYS": "1",
-            "PAPERTREND_SCHEDULE_HF": "* * * * *",
-            "PAPERTREND_PREFECT_PORT": str(_free_port()),
-        }
+        env = _every_minute_env(data, site.base_url)
 
         def serve(extra: dict[str, str]) -> subprocess.Popen:
             return subprocess.Popen(
