@@ -156,6 +156,7 @@ def test_an_empty_weekday_is_suspicious_once_and_a_sunday_is_quiet(fixture_site,
     assert run_flow(overrides, arxiv_history, "cs.CL", date(2024, 1, 6), date(2024, 1, 7)).days_skipped == 2
 
 
+@pytest.mark.slow  # ~20 s: pages a real category window twice
 def test_a_window_cut_off_mid_paging_is_fetched_again_in_full(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_api_page_size=40)
     arm(fixture_site, "500@start=40")
