@@ -21,8 +21,16 @@ def template_environment(*, html: bool, loader: jinja2.BaseLoader | None = None)
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(growth=growth_words, horizon=horizon_words)
+    env.filters.update(growth=growth_words, share_change=share_change_words, horizon=horizon_words)
     return env
+
+
+def share_change_words(value: float) -> str:
+    """The growth as a clause for prose (the emails): '2.4× their share of the weeks before', 'none in the
+    weeks before' when there was no baseline share, 'no share to compare with' when unknown."""
+    if math.isnan(value):
+        return "no share to compare with"
+    return "none in the weeks before" if math.isinf(value) else f"{value:.1f}× their share of the weeks before"
 
 
 def growth_words(value: float) -> str:

@@ -28,8 +28,9 @@ def test_growth_without_a_baseline_or_unknown_reads_as_in_the_report():
     data = composer.compose_for(Subscriber("ada@example.org", topics=("agents",)), "t" * 40)
     assert data is not None
     text, html = _parts(data)
-    # As the report's growth column: "new" with no baseline share, "–" when unknown, "2.5×" otherwise.
+    # The report's growth column says "new" and "–"; the email's prose says the same in words.
     for part in (text, html):
         assert "inf×" not in part and "nan×" not in part
-        assert "new their share" in part and "– their share" in part and "2.5× their share" in part
-    assert "Rising: agents: 12 papers (this week), new their share" in text  # the reader's own topic too
+        assert "none in the weeks before" in part and "no share to compare with" in part
+        assert "2.5× their share of the weeks before" in part
+    assert "Rising: agents: 12 papers (this week), none in the weeks before" in text  # the reader's own topic too
