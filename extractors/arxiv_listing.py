@@ -61,9 +61,14 @@ def parse_listing_page(
 
     Raises StructureMissing when the heading or the sections are gone, and
     ListingIncomplete when a section, or the page's "Total of N entries", holds
-    fewer entries than it claims (a page cut short).
+    fewer entries than it claims, or the last entry is cut short (a page cut short).
     """
-    tree = LexborHTMLParser(body.decode("utf-8", errors="replace"))
+    text = body.decode("utf-8", errors="replace")
+    # The HTML parser closes whatever a cut body left open, so a body cut inside its last entry would
+    # parse into a whole-looking record with half its authors or abstract: its list must be closed.
+    if text.rfind("<dd") > text.rfind("</dl>"):
+        raise ListingIncomplete("the body ends inside its last entry; is it truncated?", source=where)
+    tree = LexborHTMLParser(text)
     page = tree.css_first("#dlpage") or tree.body
     if page is None:
         raise StructureMissing("no page body", source=where)
