@@ -33,12 +33,15 @@ sys.path.insert(0, str(ROOT))
 FIRST, LAST = date.fromisocalendar(2024, 30, 1), date.fromisocalendar(2026, 17, 1)
 LANDMARKS = {
     "DeepSeek-R1": ("2025-W05", "2025-W07", ("deepseek r1", "deepseek-r1")),
-    "GRPO": (None, "2025-W12", ("grpo",)),
+    "GRPO": (None, "2025-W11", ("grpo",)),
     "Qwen3": (None, "2025-W24", ("qwen3",)),
-    "OpenClaw": (None, "2026-W16", ("openclaw",)),
-    "on-policy distillation": (None, "2026-W17", ("on policy distillation", "opd")),
+    "OpenClaw": (None, "2026-W15", ("openclaw",)),
+    "on-policy distillation": (None, "2026-W16", ("on policy distillation",)),  # spelled out, not "OPD" alone
+    "RLVR": (None, "2025-W23", ("rlvr",)),
 }
 TOP = 10
+# A reference for one proxy only (how often a field-wide umbrella is shown), never used by the method.
+UMBRELLAS = {"llm", "large language model", "lm", "language model", "gpt", "natural language", "foundation model"}
 # A bare number, multiplier or unit as written ("200k", "9b", "2.26times", "000"); "GPT-4o", "3D" are names.
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*(?:k|m|b|t|x|times|ms|s|h|fps|gb|mb|tb|%)?$")
 
@@ -55,6 +58,12 @@ def key(term: str) -> str:
     return " ".join(words)
 
 
+def spellings(term: str) -> list[str]:
+    """The keys a shown term answers to: "OPD (on-policy distillation)" is both "opd" and "on policy distillation"."""
+    short, _, long = term.partition(" (")
+    return [key(short)] + ([key(long.rstrip(")"))] if long else [])
+
+
 def weeks() -> list[date]:
     return [FIRST + timedelta(weeks=n) for n in range((LAST - FIRST).days // 7 + 1)]
 
@@ -68,7 +77,9 @@ def collect(con, monday: date) -> dict:
         for item in items:
             lists.setdefault(f"{kind} {item.horizon}", [])
             if len(lists[f"{kind} {item.horizon}"]) < TOP:
-                lists[f"{kind} {item.horizon}"].append(item.term)
+                lists[f"{kind} {item.horizon}"].append(getattr(item, "name", item.term))
+    stories = getattr(report, "stories", None)
+    rows = stories if stories is not None else report.topics
     topics = [
         {
             "label": t.label,
@@ -76,9 +87,9 @@ def collect(con, monday: date) -> dict:
             "horizon": t.horizon,
             "growth": t.growth,
             "score": t.score,
-            "papers": [p.arxiv_id for p in t.top_papers],
+            "papers": [p.arxiv_id for p in (t.examples if stories is not None else t.top_papers)],
         }
-        for t in report.topics
+        for t in rows
     ]
     return {"week": report.week, "lists": lists, "topics": topics}
 
@@ -94,10 +105,14 @@ def proxies(entries: list[dict], keywords: set[str], texts: dict[str, str]) -> d
             overlapping += any(k == o or f" {k} " in f" {o} " or f" {o} " in f" {k} " for o in others)
     rows = [t for e in entries for t in e["topics"]]
     shown = [(t, p) for t in rows for p in t["papers"]]
-    off = sum(1 for t, p in shown if not any(key(term) in key(texts.get(p, "")) for term in t["terms"]))
+    off = sum(
+        1 for t, p in shown if not any(k in key(texts.get(p, "")) for term in t["terms"] for k in spellings(term))
+    )
     n = max(len(terms), 1)
+    umbrella = sum(1 for _, t in terms if set(spellings(t)) & UMBRELLAS)
     return {
         "terms": len(terms),
+        "umbrellas": umbrella / n,
         "keyword": sum(1 for _, t in terms if key(t) in keywords) / n,
         "digits": digit_only / n,
         "overlap": overlapping / n,
@@ -109,9 +124,17 @@ def proxies(entries: list[dict], keywords: set[str], texts: dict[str, str]) -> d
 
 def landmarks(entries: list[dict]) -> dict[str, str | None]:
     first: dict[str, str | None] = {}
-    for name, (_, _, spellings) in LANDMARKS.items():
+    spellings_of = spellings
+    for name, (_, _, wanted) in LANDMARKS.items():
         hit = next(
-            (e["week"] for e in entries for items in e["lists"].values() for t in items if key(t) in spellings), None
+            (
+                e["week"]
+                for e in entries
+                for items in [*e["lists"].values(), [s["label"] for s in e["topics"]]]
+                for t in items
+                if set(spellings_of(t)) & set(wanted)
+            ),
+            None,
         )
         first[name] = hit
     return first
@@ -122,13 +145,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--label", default="after")
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "fixtures")
+    parser.add_argument("--warehouse", type=Path, help="an HF-archive warehouse to read (default: load one)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
     from tests.factories import load_corpus
     from warehouse.db import connect
 
-    path = args.out / f"warehouse-{args.label}.duckdb"
+    path = args.warehouse or args.out / f"warehouse-{args.label}.duckdb"
     began = time.perf_counter()
     if not path.exists():
         load_corpus(args.corpus, path)
@@ -149,6 +173,13 @@ def main() -> None:
         cells = [f"{v:>16.1%}" if isinstance(v, float) else f"{v:>16}" for v in figures.values()]
         print(f"{args.label}: {name:<9} " + " ".join(cells))
     print()
+    beside = [
+        e["week"]
+        for e in entries
+        if any("rlvr" in spellings(t) for items in e["lists"].values() for t in items)
+        and any(key(t) == "verifiable reward" for items in e["lists"].values() for t in items)
+    ]
+    print(f"{args.label}: weeks listing RLVR beside 'verifiable rewards': {beside or 'none'}")
     for name, week in landmarks(entries).items():
         earliest, by, _ = LANDMARKS[name]
         ok = week is not None and week <= by and (earliest is None or week >= earliest)

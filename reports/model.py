@@ -49,14 +49,50 @@ class TopicTrend:
 
 @dataclass(frozen=True)
 class TermTrend:
-    """A rising or new key phrase."""
+    """A rising or new research term: its papers now and before, in papers a week."""
 
     term: str
-    count: int
+    count: int  # papers of the target weeks holding it (a sum over them)
     baseline_count: int  # papers of the baseline weeks holding it (a sum over them)
-    score: float
+    score: float  # the rate ratio's lower 95% bound: what ranks terms (reports/terms.py)
     horizon: str  # "week" | "momentum" | "quarter"
     baseline_per_week: float = 0.0  # baseline_count as a weekly mean ("2.1 a week")
+    per_week: float = 0.0  # count as a weekly mean, the same unit
+    growth: float = 0.0  # its share of all papers now over its share before (volume-adjusted)
+    long_form: str | None = None  # an acronym's long form, as papers define it
+    series: tuple[tuple[str, int | None], ...] = ()  # (ISO week, papers) over 26 weeks; None: no data that week
+    examples: tuple[PaperRef, ...] = ()  # papers holding it, best fit first
+
+    @property
+    def name(self) -> str:
+        """How a reader sees it: "OPD (on-policy distillation)", or the term itself."""
+        return f"{self.term} ({self.long_form})" if self.long_form else self.term
+
+
+@dataclass(frozen=True)
+class Story:
+    """Terms that rose together (they share papers), told as one story with its own id across weeks."""
+
+    story_id: str  # "<its first term's key>-<the week its rise began>": the same id every week it continues
+    label: str  # its name: its strongest term, an acronym spelled out
+    terms: tuple[str, ...]  # the terms it groups, as shown (the first is the name's)
+    horizon: str  # how its rise shows: "week" | "momentum" | "quarter"
+    papers: int  # papers of the target weeks carrying one of its terms
+    per_week: float  # those papers a week
+    baseline_per_week: float  # papers a week carrying them in the baseline weeks
+    growth: float  # share of all papers now over share before (volume-adjusted)
+    score: float  # the rate ratio's lower 95% bound
+    since: str  # ISO week its rise began
+    new: bool  # first seen within the last 2 weeks, absent the year before
+    series: tuple[tuple[str, int | None], ...] = ()  # (ISO week, papers) over 26 weeks; None: no data
+    examples: tuple[PaperRef, ...] = ()  # best fit to its terms first, then upvotes
+    topic_id: int | None = None  # the rising topic of the window that shares its papers, if any
+
+    def to_json(self) -> dict[str, Any]:
+        """The story for `report --json`, with the keys older readers of `topics` know (label, terms, ...)."""
+        data = asdict(self)
+        data["id"] = data.pop("story_id")
+        return data
 
 
 @dataclass
@@ -69,7 +105,9 @@ class WeekReport:
     papers_by_source: dict[str, int]
     last_week_papers: int
     baseline_mean: float  # mean papers per week over the 8 weeks before
-    topics: list[TopicTrend] = field(default_factory=list)  # rising: growth > 1, score past the threshold
+    stories: list[Story] = field(default_factory=list)  # what rose, strongest first
+    summary: list[str] = field(default_factory=list)  # three lines: volume, top stories, top paper
+    rising_topics: list[TopicTrend] = field(default_factory=list)  # topic rows (warehouse topic_trends)
     falling_topics: list[TopicTrend] = field(default_factory=list)  # shrinking as significantly, weakest first
     rising_terms: list[TermTrend] = field(default_factory=list)
     new_terms: list[TermTrend] = field(default_factory=list)
@@ -84,4 +122,10 @@ class WeekReport:
         """The report as plain JSON-able data (`papertrend report --json`)."""
         data = asdict(self)
         data["week_start"] = self.week_start.isoformat()
+        data["stories"] = [story.to_json() for story in self.stories]
+        # `topics` were the rising topic rows; they are the stories now, with the keys readers used.
+        data["topics"] = data["stories"]
+        del data["rising_topics"]
+        for key in ("rising_terms", "new_terms"):
+            data[key] = [item | {"name": term.name} for item, term in zip(data[key], getattr(self, key), strict=True)]
         return data

@@ -1,22 +1,21 @@
-"""Rising and new research terms of a report: document frequencies against a trailing baseline.
+"""Rising and new research terms of a report: document rates against a trailing baseline.
 
 Candidates come from the phrase index (common/phrases.py: noun-phrase-like
-chunks). Here they are first weighed as research terms, then scored:
+chunks). Here they are first weighed as research terms (reports/lexicon.py),
+then scored:
 
-- Evidence: a candidate is kept when HF's own `ai_keywords` of the window's
-  papers name it (a lexicon of research terms), or it holds a name ("GRPO",
-  "Qwen2.5-VL"), or at least one of its words is rare in general English
-  (wordfreq's Zipf frequency below COMMON_ZIPF): "consistent gains", "current
-  agents" are made only of common English and are prose; "world models" is
-  too, and is kept because HF's keywords name it.
-- Variants (case, hyphen or space, plural) are one term under the spelling
-  most papers use.
-- Score: the log-odds ratio with an informative Dirichlet prior (Monroe,
-  Colaresi & Quinn 2008), as a z-score; the prior comes from the whole
-  history, so a term needs more evidence the rarer it is, and a steady term
-  can still surge (there is no "always present, so background" rule). A term
-  needs a minimum count that grows with the window's volume and a z-score of
-  at least RISING_SCORE.
+- Variants (case, hyphen or space, plural, an acronym and its long form) are
+  one term under the acronym, else the spelling most papers use.
+- Effect size, conservatively: a term's rate is its share of the window's
+  papers (volume-normalised, so a busy week lifts nothing by itself). Its
+  rate ratio against the baseline window has a lower confidence bound
+  (log scale, Poisson errors, one-sided 95%); a term rises when that bound is
+  at least MIN_LOWER_RATIO, and terms are ranked by it. A large count no longer
+  makes a small difference "significant": "LLM" in 68 papers of a busy week
+  against 44.6 a week before is a share barely above its usual one, and stays
+  out. A term held by UMBRELLA_SHARE of the baseline's papers is field-wide and
+  must at least double (UMBRELLA_GROWTH). A term also needs a minimum count that
+  grows with the window's volume.
 """
 
 from __future__ import annotations
@@ -24,18 +23,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
 import polars as pl
 
-from common.phrases import is_name_like, term_key
+from common.phrases import term_key
+from reports.lexicon import Lexicon
 
-PRIOR_STRENGTH = 250.0  # a0 of the Dirichlet prior, in documents (below one HF week: the data, not the prior, decide)
-ALPHA_FLOOR = 0.5  # the least prior a term gets, in documents: a term unseen before is not infinitely surprising
-RISING_SCORE = 2.0  # a term scoring this much (a z-score) is called rising (topics: trends.TOPIC_RISING_SCORE)
+CONFIDENCE_Z = 1.645  # one-sided 95%: the lower bound of a rate ratio that is wrong 1 time in 20
+MIN_LOWER_RATIO = 1.5  # a term rises when its rate is, with that confidence, at least this times its baseline rate
+SMOOTHING = 0.5  # documents added to both counts: a term unseen before has a finite ratio and a wide bound
+# The baseline is taken to hold one paper more per target window (at the baseline's volume) than it does:
+# a rise from nothing to three papers in a week is weak evidence of a trend, from nothing to six is not.
+PRIOR_PAPERS = 1.0
+UMBRELLA_SHARE = 0.03  # a term in this share of the baseline's papers names a field, not a trend ...
+UMBRELLA_GROWTH = 2.0  # ... and is shown only when its share at least doubled
 PART_OF_PHRASE = 0.6  # drop a term when a longer term holds this share of its count
 MIN_SHARE = 0.005  # a term needs this share of the target window's papers (and the horizon's floor)
-COMMON_ZIPF = 4.0  # words at least this frequent in general English (e.g. "gains" 4.3) carry no term alone
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,8 @@ HORIZONS = {
     h.name: h
     for h in (
         Horizon("week", 1, 8, 3, "this week"),
-        Horizon("momentum", 4, 12, 5, "last 4 weeks"),
-        Horizon("quarter", 13, 52, 8, "this quarter"),
+        Horizon("momentum", 4, 12, 4, "last 4 weeks"),
+        Horizon("quarter", 13, 52, 6, "this quarter"),
     )
 }
 
@@ -73,8 +76,9 @@ class TermScore:
     term: str
     count: int  # target documents containing it
     baseline_count: int  # baseline documents containing it
-    score: float  # z-score of the log-odds ratio (informative Dirichlet prior)
+    score: float  # the lower confidence bound of the rate ratio (what ranks terms)
     new: bool  # absent from the baseline
+    growth: float = 0.0  # the rate ratio itself: target share over baseline share
 
 
 @dataclass(frozen=True)
@@ -125,54 +129,32 @@ def _documents(per_week: dict[date, int], monday: date, weeks_back: range) -> in
     return sum(per_week.get(monday - timedelta(weeks=n), 0) for n in weeks_back)
 
 
-@lru_cache(maxsize=1 << 16)
-def _rare_in_english(word: str) -> bool:
-    from wordfreq import zipf_frequency
-
-    parts = [p for p in word.replace("-", " ").split() if p]
-    return any(zipf_frequency(p, "en") < COMMON_ZIPF for p in parts)
-
-
-def is_research_term(term: str, lexicon: frozenset[str] | set[str]) -> bool:
-    """Weigh the evidence that a candidate is a research term (see the module docstring)."""
-    if term_key(term) in lexicon:
-        return True
-    words = term.split()
-    return any(is_name_like(w) for w in words) or (len(words) > 1 and any(_rare_in_english(w) for w in words))
-
-
-def merge_variants(
-    counts: pl.DataFrame, lexicon: frozenset[str] | set[str], aliases: dict[str, str] | None = None
-) -> pl.DataFrame:
+def merge_variants(counts: pl.DataFrame, lexicon: Lexicon) -> pl.DataFrame:
     """Keep the research terms of `counts` and fold their spellings into one row per term.
 
     Spellings share a term_key; a long form papers define an acronym for
-    (`aliases`: long-form key -> acronym) joins the acronym. Counts are summed
-    (a paper that defines an acronym is indexed under the acronym alone, and
-    one rarely writes a term two ways). The display form is the acronym, else
-    the spelling in most target-window papers, then the most frequent in the history.
+    (`lexicon.aliases`) joins the acronym. Counts are summed (a paper that
+    defines an acronym is indexed under the acronym alone, and one rarely
+    writes a term two ways). The display form is the acronym, else the
+    spelling in most target-window papers, then the most frequent in the
+    history. A `term_ids` column, when present, becomes the list of the ids merged.
     """
     if counts.height == 0:
         return counts
-    aliases = aliases or {}
-    acronyms = {term_key(a) for a in aliases.values()}
-    # One pass over the distinct spellings: (kept, key, is an acronym) per term.
-    judged = [(t, term_key(t)) for t in counts["term"].to_list() if is_research_term(t, lexicon)]
+    acronyms = {term_key(a) for a in lexicon.aliases.values()}
+    judged = [(t, lexicon.key(t)) for t in counts["term"].to_list() if lexicon.is_research_term(t)]
     keys = pl.DataFrame(
-        {
-            "term": [t for t, _ in judged],
-            "key": [term_key(aliases[k]) if k in aliases else k for _, k in judged],
-            "acronym": [k in acronyms for _, k in judged],
-        },
+        {"term": [t for t, _ in judged], "key": [k for _, k in judged], "acronym": [k in acronyms for _, k in judged]},
         schema={"term": pl.String, "key": pl.String, "acronym": pl.Boolean},
     )
     kept = counts.join(keys, on="term", how="inner")
-    numbers = [c for c in counts.columns if c != "term"]
+    numbers = [c for c in counts.columns if c not in ("term", "term_id")]
     first = ["acronym", *[c for c in numbers if c.endswith("_count")], "history_count"]
+    ids = [pl.col("term_id").alias("term_ids")] if "term_id" in counts.columns else []
     return (
         kept.sort([*first, "term"], descending=[True] * len(first) + [False])
         .group_by("key", maintain_order=True)
-        .agg(pl.col("term").first(), *[pl.col(c).sum() for c in numbers])
+        .agg(pl.col("term").first(), *[pl.col(c).sum() for c in numbers], *ids)
         .drop("key")
         .sort("term")
     )
@@ -181,34 +163,43 @@ def merge_variants(
 def score_terms(counts: pl.DataFrame, totals: WindowTotals, *, min_count: int) -> list[TermScore]:
     """Rising terms of the target window, strongest first (see the module docstring).
 
-    `counts` has one row per term: term, count, baseline_count, history_count.
+    `counts` has one row per term: term, count, baseline_count.
     """
-    y_i, y_j = pl.col("count").cast(pl.Float64), pl.col("baseline_count").cast(pl.Float64)
-    alpha = (PRIOR_STRENGTH * (pl.col("history_count") + 1) / (totals.history + 1)).clip(lower_bound=ALPHA_FLOOR)
+    y_i = pl.col("count").cast(pl.Float64)
+    y_j = pl.col("baseline_count").cast(pl.Float64)
+    n_i, n_j = max(totals.target, 1), max(totals.baseline, 1)
+    prior = baseline_prior(n_i, n_j)
+    log_ratio = ((y_i + SMOOTHING) / n_i).log() - ((y_j + prior) / n_j).log()
+    error = (1 / (y_i + SMOOTHING) + 1 / (y_j + prior)).sqrt()
+    raw = (y_i / n_i) / (pl.max_horizontal(y_j, pl.lit(SMOOTHING)) / n_j)
     scored = (
         counts.filter(pl.col("count") >= min_count)
-        .with_columns(alpha.alias("alpha"))
         .with_columns(
-            (
-                (_log_odds(y_i, totals.target) - _log_odds(y_j, totals.baseline))
-                / (1 / (y_i + pl.col("alpha")) + 1 / (y_j + pl.col("alpha"))).sqrt()
-            ).alias("score")
+            (log_ratio - CONFIDENCE_Z * error).exp().alias("score"),
+            pl.min_horizontal(log_ratio.exp(), raw).alias("growth"),
+            ((y_j / n_j) >= UMBRELLA_SHARE).alias("field_wide"),
         )
-        .filter(pl.col("score") >= RISING_SCORE)
-        .with_columns(pl.col("score").round(4))
+        .filter(
+            (pl.col("score") >= MIN_LOWER_RATIO)
+            & (pl.col("growth") >= MIN_LOWER_RATIO)
+            & ~(pl.col("field_wide") & (pl.col("growth") < UMBRELLA_GROWTH))
+        )
+        .with_columns(pl.col("score").round(3), pl.col("growth").round(2))
         .sort(["score", "term"], descending=[True, False])
     )
     return _prefer_phrases(
         [
-            TermScore(term, count, base, score, base == 0)
-            for term, count, base, score in scored.select("term", "count", "baseline_count", "score").iter_rows()
+            TermScore(term, count, base, score, base == 0, growth)
+            for term, count, base, score, growth in scored.select(
+                "term", "count", "baseline_count", "score", "growth"
+            ).iter_rows()
         ]
     )
 
 
-def _log_odds(count: pl.Expr, total: int) -> pl.Expr:
-    alpha = pl.col("alpha")
-    return ((count + alpha) / (total + PRIOR_STRENGTH - count - alpha).clip(lower_bound=1e-9)).log()
+def baseline_prior(target_documents: int, baseline_documents: int) -> float:
+    """The documents added to a baseline count: SMOOTHING, and PRIOR_PAPERS per target window at its volume."""
+    return SMOOTHING + PRIOR_PAPERS * max(baseline_documents, 1) / max(target_documents, 1)
 
 
 def _prefer_phrases(scored: list[TermScore]) -> list[TermScore]:

@@ -15,15 +15,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from common.phrases import same_idea, term_key
-from reports.model import PaperRef, TermTrend, TopicTrend, WeekReport
-from reports.terms import (
-    HORIZONS,
-    WindowTotals,
-    is_research_term,
-    merge_variants,
-    score_terms,
-)
+from common.phrases import same_idea
+from reports.lexicon import Lexicon
+from reports.model import PaperRef, Story, TermTrend, TopicTrend, WeekReport
+from reports.stories import PaperIndex, StoryInputs, tell_stories
+from reports.terms import HORIZONS, WindowTotals, horizon_words, merge_variants, score_terms
 from reports.topics import OTHER, DocTerms, TopicModel, fit_topics
 from reports.week_inputs import WINDOW_WEEKS, WeekInputs, read_week_inputs
 from reports.weeks import BASELINE_WEEKS, iso_week
@@ -55,7 +51,7 @@ def build_week_report(con: duckdb.DuckDBPyConnection, monday: date, *, seed: int
 def compute_week_report(inputs: WeekInputs, *, seed: int = 7) -> tuple[WeekReport, TopicModel]:
     """Compute the report of the week of `inputs`, and the topic model behind it (pure: no I/O)."""
     monday = inputs.monday
-    lexicon = frozenset(term_key(k) for k in inputs.keywords)
+    lexicon = inputs.lexicon
     model = _window_topics(inputs, seed, lexicon)
     docs = (
         inputs.papers.with_columns(pl.col("first_digest_date").dt.truncate("1w").alias("week"))
@@ -65,11 +61,46 @@ def compute_week_report(inputs: WeekInputs, *, seed: int = 7) -> tuple[WeekRepor
     week = docs.filter(pl.col("week") == monday)
     report = _headline(inputs, docs, week)
     trends = [t for h in TOPIC_HORIZONS for t in _topic_trends(docs, model, monday, h)]
-    report.topics = [t for t in trends if is_rising(t)]
+    report.rising_topics = [t for t in trends if is_rising(t)]
     report.falling_topics = sorted((t for t in trends if is_falling(t)), key=lambda t: (t.score, t.topic_id))
-    report.rising_terms, report.new_terms = _term_trends(inputs, lexicon)
+    merged = merge_variants(inputs.term_counts, lexicon)
+    rising, new = rank_terms(merged, inputs.term_windows.totals, inputs.term_windows.minimum, lexicon)
+    named = [_named(t, lexicon) for t in rising + new]
+    ids = dict(zip(merged["term"].to_list(), merged["term_ids"].to_list(), strict=True)) if merged.height else {}
+    history = (
+        dict(zip(merged["term"].to_list(), merged["quarter_baseline"].to_list(), strict=True)) if merged.height else {}
+    )
+    story_inputs = StoryInputs(
+        monday, PaperIndex.of(inputs.window_terms, monday), inputs.per_week, inputs.papers, history
+    )
+    report.stories, shown = tell_stories(named, ids, story_inputs, lexicon)
+    report.rising_terms = [t for t in shown if t.baseline_count]
+    report.new_terms = [t for t in shown if not t.baseline_count]
+    report.summary = summarise(report)
     report.notes = _notes(report, docs, monday)
     return report, model
+
+
+def _named(term: TermTrend, lexicon: Lexicon) -> TermTrend:
+    long_form = lexicon.long_form(term.term)
+    return TermTrend(**{**term.__dict__, "long_form": long_form}) if long_form else term
+
+
+def summarise(report: WeekReport) -> list[str]:
+    """Three lines a reader takes in first: the week's volume against usual, its top stories, its top paper."""
+    change = f" ({(report.papers - report.baseline_mean) / report.baseline_mean:+.0%})" if report.baseline_mean else ""
+    lines = [f"{report.papers} papers this week against {report.baseline_mean:g} in a usual week{change}."]
+    if report.stories:
+        lines.append("Rising: " + "; ".join(_story_line(s) for s in report.stories[:3]) + ".")
+    if report.top_papers:
+        top = report.top_papers[0]
+        votes = f" ({top.upvotes} upvotes)" if top.upvotes is not None else ""
+        lines.append(f"Top paper: {top.title}{votes}.")
+    return lines
+
+
+def _story_line(story: Story) -> str:
+    return f"{story.label} ×{story.growth:g} {horizon_words(story.horizon)}"
 
 
 def is_rising(trend: TopicTrend) -> bool:
@@ -82,24 +113,38 @@ def is_falling(trend: TopicTrend) -> bool:
     return trend.growth < 1 and trend.score <= -TOPIC_RISING_SCORE
 
 
-def _window_topics(inputs: WeekInputs, seed: int, lexicon: frozenset[str]) -> TopicModel:
-    ids, weeks, offsets, term_ids = inputs.window_terms
+def _window_topics(inputs: WeekInputs, seed: int, lexicon: Lexicon) -> TopicModel:
+    ids, weeks, offsets, term_ids = _topic_window(inputs)
     # Topics are described by research terms only: prose fragments never make a label.
-    vocabulary = {i: term for i, term in inputs.vocabulary.items() if is_research_term(term, lexicon)}
+    vocabulary = {i: term for i, term in inputs.vocabulary.items() if lexicon.is_research_term(term)}
     recent = np.asarray(weeks) > np.datetime64(inputs.monday - timedelta(weeks=HORIZONS["momentum"].target))
     return fit_topics(DocTerms(ids, offsets, term_ids, np.where(recent, RECENT_WEIGHT, 1.0)), vocabulary, seed=seed)
 
 
-def _term_trends(inputs: WeekInputs, lexicon: frozenset[str] = frozenset()) -> tuple[list[TermTrend], list[TermTrend]]:
-    merged = merge_variants(inputs.term_counts, lexicon, inputs.aliases)
-    return rank_terms(merged, inputs.term_windows.totals, inputs.term_windows.minimum)
+def _topic_window(inputs: WeekInputs) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    # The index covers the series' 26 weeks; topics are fitted on the last WINDOW_WEEKS of them.
+    ids, weeks, offsets, term_ids = inputs.window_terms
+    keep = np.asarray(weeks) >= np.datetime64(inputs.monday - timedelta(weeks=WINDOW_WEEKS - 1))
+    if keep.all():
+        return ids, weeks, offsets, term_ids
+    lengths = np.diff(offsets)[keep]
+    flat = np.repeat(keep, np.diff(offsets))
+    return (
+        [i for i, k in zip(ids, keep, strict=True) if k],
+        np.asarray(weeks)[keep],
+        np.concatenate([[0], np.cumsum(lengths)]).astype(offsets.dtype),
+        np.asarray(term_ids)[flat],
+    )
 
 
 def rank_terms(
-    counts: pl.DataFrame, totals: dict[str, WindowTotals], minimum: dict[str, int]
+    counts: pl.DataFrame, totals: dict[str, WindowTotals], minimum: dict[str, int], lexicon: Lexicon | None = None
 ) -> tuple[list[TermTrend], list[TermTrend]]:
     """The rising and new terms of each horizon from merged counts (term, <horizon>_count,
-    <horizon>_baseline, history_count), strongest first, TOP_TERMS of each, one idea once."""
+    <horizon>_baseline), strongest first, TOP_TERMS of each, one idea once (in any of its
+    forms, with the lexicon: "verifiable rewards" is one idea with RLVR)."""
+    same = lexicon.same_idea if lexicon else same_idea
+
     rising: list[TermTrend] = []
     new: list[TermTrend] = []
     shown: set[str] = set()
@@ -108,18 +153,24 @@ def rank_terms(
             "term",
             pl.col(f"{horizon.name}_count").alias("count"),
             pl.col(f"{horizon.name}_baseline").alias("baseline_count"),
-            "history_count",
         )
         # One idea once per report: a term is listed at its shortest horizon only, and never
         # beside a term it contains or is contained in ("RL training" after "RL").
         scored = []
         for t in score_terms(frame, totals[horizon.name], min_count=minimum[horizon.name]):
-            if not any(same_idea(t.term, other) for other in shown):
+            if not any(same(t.term, other) for other in shown):
                 scored.append(t)
                 shown.add(t.term)
         trends = [
             TermTrend(
-                t.term, t.count, t.baseline_count, t.score, horizon.name, round(t.baseline_count / horizon.baseline, 1)
+                t.term,
+                t.count,
+                t.baseline_count,
+                t.score,
+                horizon.name,
+                round(t.baseline_count / horizon.baseline, 1),
+                round(t.count / horizon.target, 1),
+                t.growth,
             )
             for t in scored
         ]

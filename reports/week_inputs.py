@@ -15,12 +15,15 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from reports.lexicon import Lexicon, build_lexicon
 from reports.terms import TermWindows, term_windows
 from reports.topics import vocabulary_limits
 from warehouse import phrase_index, queries
 
 WINDOW_WEEKS = 16  # topics: the longest topic horizon, 4 target weeks + 12 baseline weeks
-TERM_HISTORY_WEEKS = 65  # the quarter horizon's 13 + 52 weeks; also the prior for terms
+TERM_HISTORY_WEEKS = 65  # the quarter horizon's 13 + 52 weeks
+SERIES_WEEKS = 26  # a story's series: half a year of papers per week
+LEXICON_PAPERS = 1_000  # keyworded papers the lexicon needs before it stops reading past the week
 
 
 @dataclass(frozen=True)
@@ -28,16 +31,16 @@ class WeekInputs:
     """What the report of the ISO week starting `monday` is computed from."""
 
     monday: date
-    keywords: list[str]  # HF's ai_keywords over the term history: a lexicon of research terms
-    window_terms: tuple[list[str], np.ndarray, np.ndarray, np.ndarray]  # the topic window's indexed papers:
-    # (ids, weeks, CSR row offsets, term ids), in no particular order
+    lexicon: Lexicon  # keyphraseness and acronyms' long forms: which phrases are research terms
+    window_terms: tuple[list[str], np.ndarray, np.ndarray, np.ndarray]  # the series window's indexed papers
+    # (SERIES_WEEKS): (ids, weeks, CSR row offsets, term ids), in no particular order
     vocabulary: dict[int, str]  # term id -> phrase, the window's most frequent phrases within the topic limits
     papers: pl.DataFrame  # papers first listed in the topic window, with upvotes and sources
     volume: pl.DataFrame  # distinct papers per week and source over the topic window
     gainers: pl.DataFrame  # the week's sightings that gained the most upvotes
     term_windows: TermWindows  # each horizon's document totals and minimum
-    term_counts: pl.DataFrame  # candidate phrases' documents per horizon window and over the history
-    aliases: dict[str, str]  # long form -> the acronym papers define for it
+    term_counts: pl.DataFrame  # candidate phrases (and ids): documents per horizon window and over the history
+    per_week: dict[date, int]  # indexed papers per week over the term history
 
 
 def read_week_inputs(con: duckdb.DuckDBPyConnection, monday: date) -> WeekInputs:
@@ -47,9 +50,13 @@ def read_week_inputs(con: duckdb.DuckDBPyConnection, monday: date) -> WeekInputs
     """
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
-    keywords = queries.window_keywords(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), sunday)
-    window_terms = phrase_index.window_term_ids(con, first, monday)
-    low, high, most = vocabulary_limits(len(window_terms[0]))
+    lexicon = build_lexicon(
+        phrase_index.keyword_paper_phrases(con, sunday, LEXICON_PAPERS),
+        phrase_index.acronym_definitions(con),
+        phrase_index.acronym_aliases(con),
+    )
+    window_terms = phrase_index.window_term_ids(con, monday - timedelta(weeks=SERIES_WEEKS - 1), monday)
+    low, high, most = vocabulary_limits(int((window_terms[1] >= np.datetime64(first)).sum()))
     vocabulary = phrase_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
     papers = queries.papers_first_listed(con, first, sunday)
     volume = queries.weekly_source_volume(con, first, sunday)
@@ -58,7 +65,7 @@ def read_week_inputs(con: duckdb.DuckDBPyConnection, monday: date) -> WeekInputs
     windows = term_windows(per_week, monday)
     return WeekInputs(
         monday=monday,
-        keywords=keywords,
+        lexicon=lexicon,
         window_terms=window_terms,
         vocabulary=vocabulary,
         papers=papers,
@@ -66,5 +73,5 @@ def read_week_inputs(con: duckdb.DuckDBPyConnection, monday: date) -> WeekInputs
         gainers=gainers,
         term_windows=windows,
         term_counts=phrase_index.term_window_counts(con, monday, windows.counted(), TERM_HISTORY_WEEKS),
-        aliases=phrase_index.acronym_aliases(con),
+        per_week=per_week,
     )

@@ -172,6 +172,40 @@ def acronym_aliases(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(rows)
 
 
+def acronym_definitions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """Every acronym definition papers made: (acronym, long-form key, papers defining it so)."""
+    return [tuple(row) for row in con.execute("SELECT acronym, long_key, papers FROM term_aliases").fetchall()]
+
+
+def keyword_paper_phrases(
+    con: duckdb.DuckDBPyConnection, until: date, at_least: int
+) -> list[tuple[list[str], list[str]]]:
+    """(HF ai_keywords, indexed phrases in two papers or more) of the keyworded papers first listed up to `until`.
+
+    When fewer than `at_least` are, the first `at_least` keyworded papers instead: the evidence for
+    weeks before HF had keywords (the one read past a report's week; docs/trends.md says why).
+    """
+    keyworded = "len(coalesce(p.ai_keywords, [])) > 0"
+    cutoff = con.execute(
+        f"""SELECT CASE WHEN count(*) FILTER (WHERE first_digest_date <= $until) >= $at_least THEN $until
+                        ELSE (SELECT first_digest_date FROM papers p WHERE {keyworded}
+                              ORDER BY first_digest_date, arxiv_id LIMIT 1 OFFSET $at_least - 1) END
+            FROM papers p WHERE {keyworded}""",
+        {"until": until, "at_least": at_least},
+    ).fetchall()[0][0]
+    if cutoff is None:  # fewer keyworded papers than asked in the whole warehouse: all of them
+        cutoff = date(9999, 12, 31)
+    rows = con.execute(
+        f"""SELECT any_value(p.ai_keywords), list(t.term ORDER BY t.term)
+            FROM papers p JOIN paper_terms pt USING (arxiv_id)
+            CROSS JOIN unnest(pt.term_ids) AS u(term_id) JOIN repeated_terms t ON t.term_id = u.term_id
+            WHERE {keyworded} AND p.first_digest_date <= $cutoff
+            GROUP BY p.arxiv_id ORDER BY p.arxiv_id""",
+        {"cutoff": cutoff},
+    ).fetchall()
+    return [(list(keywords), list(terms)) for keywords, terms in rows]
+
+
 def indexed_papers_by_week(con: duckdb.DuckDBPyConnection, since: date, until: date) -> dict[date, int]:
     """Indexed papers per week (Monday) in [since, until]: the document totals behind term counts."""
     rows = con.execute(
@@ -212,7 +246,7 @@ def term_window_counts(
         candidates AS (SELECT term_id FROM term_weeks
                        WHERE week BETWEEN $span_start AND $monday AND term_id IN (SELECT term_id FROM seeds)
                        GROUP BY term_id HAVING {" OR ".join(candidate_tests)})
-        SELECT t.term, c.* EXCLUDE (term_id) FROM (
+        SELECT t.term, c.* FROM (
             SELECT term_id, {", ".join(window_sums)},
                    coalesce(sum(docs) FILTER (week < $monday), 0)::INTEGER AS history_count
             FROM term_weeks

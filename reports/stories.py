@@ -1,0 +1,196 @@
+"""Stories: the rising terms that share papers, told together, each with its papers, series and examples.
+
+Pure: from the rising terms (reports/terms.py), the series window's paper
+index and per-week totals. Terms are taken strongest first; a term joins the
+story whose first term's papers hold at least JOIN_OVERLAP of its own (or
+of the first term's, when those are fewer) over the last 13 weeks, else it
+starts one.
+A story's figures are its first term's, in that term's horizon: papers a
+week now and before, growth as the ratio of shares (volume-adjusted), and the
+conservative bound terms are ranked by; its examples hold its terms. Its
+id is its first term's key and the week its rise began, both derived from
+data up to the report's week, so every rerun gives the same ids and a story
+keeps its id while it continues.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from common.phrases import same_idea, term_key
+from reports.lexicon import Lexicon
+from reports.model import PaperRef, Story, TermTrend
+from reports.terms import HORIZONS, SMOOTHING
+from reports.weeks import iso_week
+
+TOP_STORIES = 8
+STORY_TERMS = 5  # the terms a story shows, its name's first
+EXAMPLES = 3
+JOIN_OVERLAP = 0.5  # a term joins a story holding this share of its papers (overlap coefficient)
+GROUPING_WEEKS = 13  # terms are compared on their papers of the last quarter
+SERIES_WEEKS = 26
+NEW_WEEKS, NEW_ABSENT_WEEKS = 2, 52  # "new": first seen in the last 2 weeks, absent the 52 before
+RAISED = 1.5  # a week belongs to a story's rise when its share is this times the story's baseline share
+
+
+@dataclass(frozen=True)
+class PaperIndex:
+    """The series window's papers with their phrase ids (CSR) and how many weeks before the report each is."""
+
+    ids: list[str]
+    weeks_back: np.ndarray  # per paper: 0 for the report's week, 1 for the week before, ...
+    offsets: np.ndarray
+    term_ids: np.ndarray
+
+    @classmethod
+    def of(cls, window: tuple[list[str], np.ndarray, np.ndarray, np.ndarray], monday: date) -> PaperIndex:
+        ids, weeks, offsets, term_ids = window
+        back = (np.datetime64(monday, "D") - np.asarray(weeks, dtype="datetime64[D]")).astype(np.int64) // 7
+        return cls(ids, back, offsets, term_ids)
+
+    def holders(self, wanted: dict[str, list[int]]) -> dict[str, np.ndarray]:
+        """For each name, the sorted rows of the papers holding any of its phrase ids (one pass over the index)."""
+        every = np.unique(np.fromiter((i for ids in wanted.values() for i in ids), dtype=np.int64))
+        rows = np.repeat(np.arange(len(self.ids)), np.diff(self.offsets))
+        hit = np.isin(self.term_ids, every)
+        pairs_term, pairs_row = np.asarray(self.term_ids)[hit], rows[hit]
+        order = np.argsort(pairs_term, kind="stable")
+        pairs_term, pairs_row = pairs_term[order], pairs_row[order]
+        found = {}
+        for name, ids in wanted.items():
+            parts = [
+                pairs_row[np.searchsorted(pairs_term, i, "left") : np.searchsorted(pairs_term, i, "right")] for i in ids
+            ]
+            found[name] = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        return found
+
+
+@dataclass(frozen=True)
+class StoryInputs:
+    """What stories are told from, besides the terms: papers, their index and the weeks' totals."""
+
+    monday: date
+    index: PaperIndex
+    per_week: dict[date, int]  # indexed papers per week (a week absent: no data)
+    papers: pl.DataFrame  # arxiv_id, title, upvotes, github_repo, sources of the topic window
+    baseline_history: dict[str, int]  # term -> papers of its quarter baseline (weeks 14-65 back)
+
+
+def tell_stories(
+    terms: list[TermTrend], term_ids: dict[str, list[int]], inputs: StoryInputs, lexicon: Lexicon | None = None
+) -> tuple[list[Story], list[TermTrend]]:
+    """The week's stories, strongest first, and the terms they show (with per-week figures, series, examples)."""
+    if not terms:
+        return [], []
+    same = lexicon.same_idea if lexicon else same_idea
+    holders = inputs.index.holders({t.term: term_ids.get(t.term, []) for t in terms})
+    recent = inputs.index.weeks_back < GROUPING_WEEKS
+    groups: list[list[TermTrend]] = []
+    members: list[np.ndarray] = []
+    for term in sorted(terms, key=lambda t: (-t.score, t.term)):
+        rows = holders[term.term][recent[holders[term.term]]]
+        best, best_overlap = None, 0.0
+        for g, story_rows in enumerate(members):
+            shared = np.intersect1d(rows, story_rows, assume_unique=True).size
+            overlap = shared / max(min(rows.size, story_rows.size), 1)
+            if shared >= 2 and overlap >= JOIN_OVERLAP and overlap > best_overlap:
+                best, best_overlap = g, overlap
+        if best is None:
+            groups.append([term])
+            members.append(rows)  # compared with its first term's papers only: no chaining through a growing union
+        elif not any(same(term.term, other.term) for other in groups[best]):
+            groups[best].append(term)
+    stories = [_story(group, holders, inputs) for group in groups]
+    stories = sorted(stories, key=lambda s: (-s.score, s.story_id))[:TOP_STORIES]
+    shown = {name for story in stories for name in story.terms}
+    described = [_described(t, holders[t.term], inputs) for t in terms if t.name in shown]
+    return stories, described
+
+
+def _story(group: list[TermTrend], holders: dict[str, np.ndarray], inputs: StoryInputs) -> Story:
+    # Its figures are its first term's, in that term's horizon: the evidence that made it rise, in one
+    # unit (papers a week now and before). The other terms name it better and bring its examples.
+    first = group[0]
+    horizon = HORIZONS[first.horizon]
+    rows = holders[first.term]
+    back = inputs.index.weeks_back[rows]
+    counts = np.bincount(back, minlength=SERIES_WEEKS)[:SERIES_WEEKS]
+    totals = [inputs.per_week.get(inputs.monday - timedelta(weeks=n), 0) for n in range(SERIES_WEEKS)]
+    # Its rise began with the earliest week, going back without a break, whose share stayed RAISED times
+    # its baseline share (its baseline papers a week over a usual week's papers).
+    usual = float(np.mean([t for t in totals if t])) if any(totals) else 1.0
+    base_share = max(first.baseline_per_week, SMOOTHING / horizon.baseline) / usual
+    since = 0
+    for n in range(1, SERIES_WEEKS):
+        if totals[n] == 0 or counts[n] / totals[n] < RAISED * base_share:
+            break
+        since = n
+    first_seen = max((n for n in range(SERIES_WEEKS) if counts[n]), default=0)
+    new = first_seen < NEW_WEEKS and all(inputs.baseline_history.get(t.term, 0) == 0 for t in group)
+    start = inputs.monday - timedelta(weeks=first_seen if new else since)
+    every = np.unique(np.concatenate([holders[t.term] for t in group]))
+    return Story(
+        story_id=f"{_slug(first.term)}-{iso_week(start).lower()}",
+        label=first.name,
+        terms=tuple(t.name for t in group[:STORY_TERMS]),
+        horizon=first.horizon,
+        papers=first.count,
+        per_week=first.per_week,
+        baseline_per_week=first.baseline_per_week,
+        growth=first.growth,
+        score=first.score,
+        since=iso_week(start),
+        new=new,
+        series=_series(counts, totals, inputs.monday),
+        examples=_examples(every[inputs.index.weeks_back[every] < horizon.target], group, holders, inputs),
+    )
+
+
+def _described(term: TermTrend, rows: np.ndarray, inputs: StoryInputs) -> TermTrend:
+    horizon = HORIZONS[term.horizon]
+    back = inputs.index.weeks_back[rows]
+    counts = np.bincount(back, minlength=SERIES_WEEKS)[:SERIES_WEEKS]
+    totals = [inputs.per_week.get(inputs.monday - timedelta(weeks=n), 0) for n in range(SERIES_WEEKS)]
+    return replace(
+        term,
+        per_week=round(term.count / horizon.target, 1),
+        series=_series(counts, totals, inputs.monday),
+        examples=_examples(rows[back < horizon.target], [term], {term.term: rows}, inputs),
+    )
+
+
+def _series(counts: np.ndarray, totals: list[int], monday: date) -> tuple[tuple[str, int | None], ...]:
+    # Oldest first; a week without any indexed paper is a gap (no data), not a zero.
+    return tuple(
+        (iso_week(monday - timedelta(weeks=n)), int(counts[n]) if totals[n] else None)
+        for n in range(SERIES_WEEKS - 1, -1, -1)
+    )
+
+
+def _examples(
+    rows: np.ndarray, group: list[TermTrend], holders: dict[str, np.ndarray], inputs: StoryInputs
+) -> tuple[PaperRef, ...]:
+    # Fit first: a paper holding more of the story's terms, the stronger ones weighing more; then upvotes.
+    fit = np.zeros(rows.size)
+    for rank, term in enumerate(group):
+        fit += np.isin(rows, holders[term.term]) / (rank + 1)
+    ids = [inputs.index.ids[r] for r in rows]
+    frame = pl.DataFrame({"arxiv_id": ids, "fit": fit}, schema={"arxiv_id": pl.String, "fit": pl.Float64})
+    chosen = (
+        frame.join(inputs.papers, on="arxiv_id", how="inner")
+        .sort(["fit", "upvotes", "arxiv_id"], descending=[True, True, False], nulls_last=True)
+        .head(EXAMPLES)
+    )
+    return tuple(
+        PaperRef(r["arxiv_id"], r["title"], r["upvotes"], None, r["github_repo"], tuple(r["sources"] or ()))
+        for r in chosen.iter_rows(named=True)
+    )
+
+
+def _slug(term: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", term_key(term)).strip("-")[:48] or "story"
