@@ -8,6 +8,7 @@ from pathlib import Path
 from prefect import flow
 
 from common.names import Cadence
+from common.sources import ARXIV, HF
 from flows.alerts import alert_ops
 from flows.email import send_summaries
 from flows.files import write_atomically
@@ -21,7 +22,7 @@ from reports.render import render_index, report_files
 from reports.rows import report_rows
 from reports.trends import build_week_report
 from reports.week_inputs import TERM_HISTORY_WEEKS
-from reports.weeks import last_complete_week_in_data, week_start
+from reports.weeks import default_report_week, week_start
 from warehouse import queries
 from warehouse.db import connect
 from warehouse.report_store import report_weeks, save_report
@@ -37,7 +38,8 @@ STALE_CHARTS = "charts/spark-*.png"
     on_failure=[alert_ops],
 )
 def weekly_report(week: str | None = None) -> WeekReport:
-    """Compute, write and store the report of `week` (default: the last complete week in the data)."""
+    """Compute, write and store the report of `week` (default: the newest complete week in which every
+    enabled source has digests)."""
     settings = run_settings()
     label, monday = _week_with_data(settings, week)
     out = week_folder(settings.data_dir, label)
@@ -61,32 +63,48 @@ def weekly_report(week: str | None = None) -> WeekReport:
 
 
 def _latest_week_label() -> str:
-    """The week a run without one will report, for its name (a scheduled run's): the last complete week in the data."""
+    """The week a run without one will report, for its name (a scheduled run's): see _default_week."""
+    settings = run_settings()
     try:
-        return last_complete_week_in_data(newest_digest_day(run_settings()))
+        newest = newest_digest_day(settings)
+        with connect(settings.warehouse_path) as con:
+            return _default_week(settings, queries.digest_weeks(con), newest)
     except NothingToReport:
         return "latest complete"  # the run itself says why there is nothing to report
 
 
 def _week_with_data(settings: Settings, week: str | None) -> tuple[str, date]:
-    """The week to report (default: the last complete week in the data) and its Monday.
+    """The week to report (default: _default_week) and its Monday.
 
     Raises NothingToReport rather than writing an empty report into the archive index.
     """
     monday = week_start(week) if week else None  # a bad label fails before anything is opened
     newest = newest_digest_day(settings)
-    label = week or last_complete_week_in_data(newest)
-    monday = monday or week_start(label)
     with connect(settings.warehouse_path) as con:
+        label = week or _default_week(settings, queries.digest_weeks(con), newest)
+        monday = monday or week_start(label)
         if queries.week_paper_count(con, monday) == 0:
             raise NothingToReport(f"no paper was first listed in {label} (the data ends on {newest})")
     return label, monday
 
 
+def _default_week(settings: Settings, weeks: dict[str, set[date]], newest: date) -> str:
+    """The newest complete week every enabled source that has data has digests in (reports.weeks)."""
+    enabled = {source for source, on in ((HF, settings.hf_enabled), (ARXIV, settings.arxiv_enabled)) if on}
+    chosen = {source: days for source, days in weeks.items() if source in enabled} or weeks
+    week = default_report_week(chosen, newest)
+    if week is None:
+        raise NothingToReport(
+            f"no complete week has digests from every enabled source ({', '.join(sorted(chosen))}; "
+            f"the data ends on {newest})"
+        )
+    return week
+
+
 def write_report_files(report: WeekReport, out_dir: Path) -> dict[str, Path]:
     """Write a week's report.md, report.html and charts/*.png under `out_dir` atomically; return paths by name.
 
-    Names are "markdown", "html" and the chart names ("topics", "volume", "spark-<topic_id>-<horizon>").
+    Names are "markdown", "html" and the chart names ("stories", "volume", "spark-<story id>").
     """
     written = {relative: write_atomically(out_dir / relative, data) for relative, data in report_files(report).items()}
     for stale in sorted(set(out_dir.glob(STALE_CHARTS)) - set(written.values())):

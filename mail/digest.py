@@ -18,14 +18,15 @@ from common.phrases import same_idea, term_key
 from common.text import fold_spaces, shorten
 from mail.similarity import similar
 from reports import links
-from reports.model import TermTrend, TopicTrend, WeekReport
+from reports.model import WeekReport
 from reports.render import spark_name
+from reports.stories import story_when
 from warehouse.subscribers import Subscriber
 
 AUTHORS_SHOWN = 3
 SUMMARY_CHARS = 300
 SEED_TITLE_CHARS = 50  # of a seed paper's title in the 'similar to' tag
-TOP_TOPICS, TOP_TERMS = 5, 8
+TOP_STORIES = 5
 TOP_KEPT = 3  # places kept for the period's top papers however many papers match
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _NON_WORD = re.compile(r"[^\w+#]+")  # "C++", "C#" keep their signs
@@ -47,15 +48,17 @@ class EmailPaper:
 
 
 @dataclass(frozen=True)
-class EmailTopic:
-    """A rising topic as an email shows it."""
+class EmailStory:
+    """A story of the week's report as an email tells it: the same name, figures and example papers."""
 
     label: str
     terms: tuple[str, ...]
-    horizon: str
-    papers: int
+    when: str  # "building for 4 weeks · continuing since 2026-W12"
+    per_week: float  # papers a week now ...
+    baseline_per_week: float  # ... and before, the same unit
     growth: float
     spark: str | None  # chart name of its sparkline
+    examples: tuple[tuple[str, str | None], ...] = ()  # (title, link built by reports.links) best fit first
 
 
 @dataclass
@@ -65,9 +68,7 @@ class Period:
     kind: str  # "weekly" | "daily"
     label: str  # "2026-W17" | "2026-04-24"
     papers: list[EmailPaper]  # best first (upvotes; HF's order for a day)
-    topics: list[EmailTopic] = field(default_factory=list)
-    rising_terms: list[TermTrend] = field(default_factory=list)
-    new_terms: list[TermTrend] = field(default_factory=list)
+    stories: list[EmailStory] = field(default_factory=list)  # the report's stories, strongest first
     trending: list[EmailPaper] = field(default_factory=list)
     charts: dict[str, bytes] = field(default_factory=dict)  # name -> PNG, shared by every message
     report_url: str | None = None
@@ -77,7 +78,7 @@ class Period:
 
     @property
     def top_label(self) -> str | None:
-        return self.topics[0].label if self.topics else None
+        return self.stories[0].label if self.stories else None
 
 
 @dataclass
@@ -86,13 +87,14 @@ class Digest:
 
     subscriber: Subscriber
     matched: list[tuple[EmailPaper, str]]  # (paper, why: the keyword, topic or seed it matched)
-    matched_topics: list[EmailTopic]
+    matched_stories: list[EmailStory]
     top: list[EmailPaper]
     period: Period
+    unmatched: list[str] = field(default_factory=list)  # the reader's keywords and topics that found nothing
 
     @property
     def has_match(self) -> bool:
-        return bool(self.matched or self.matched_topics)
+        return bool(self.matched or self.matched_stories)
 
 
 def email_papers(frame: pl.DataFrame) -> list[EmailPaper]:
@@ -126,19 +128,21 @@ def summary_of(ai_summary: str | None, abstract: str | None) -> str:
     return shorten(text, SUMMARY_CHARS)
 
 
-def weekly_parts(report: WeekReport) -> tuple[list[EmailTopic], list[TermTrend], list[TermTrend]]:
-    """The rising topics (one row per topic, its strongest horizon) and the term lists of a report."""
-    seen: set[int] = set()
-    topics = []
-    for t in sorted(report.topics, key=lambda t: -t.score):
-        if t.topic_id not in seen:
-            seen.add(t.topic_id)
-            topics.append(_topic(t))
-    return topics[:TOP_TOPICS], report.rising_terms[:TOP_TERMS], report.new_terms[:TOP_TERMS]
-
-
-def _topic(t: TopicTrend) -> EmailTopic:
-    return EmailTopic(t.label, t.terms, t.horizon, t.papers, t.growth, spark_name(t))
+def weekly_stories(report: WeekReport) -> list[EmailStory]:
+    """The report's stories as the email tells them, strongest first."""
+    return [
+        EmailStory(
+            story.label,
+            story.terms,
+            story_when(story, report.week),
+            story.per_week,
+            story.baseline_per_week,
+            story.growth,
+            spark_name(story),
+            tuple((p.title, links.paper_page(p.arxiv_id, p.sources)) for p in story.examples),
+        )
+        for story in report.stories[:TOP_STORIES]
+    ]
 
 
 def personal_digest(period: Period, sub: Subscriber) -> Digest:
@@ -161,10 +165,13 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
     # Matches come first but leave the period's top papers a third of the room (at most 3 places).
     matched = matched[: sub.max_papers - min(TOP_KEPT, sub.max_papers // 3)]
     wanted = [*sub.topics, *sub.keywords]
-    topics = [t for t in period.topics if any(_topic_matches(t, w) for w in wanted)]
+    stories = [t for t in period.stories if any(_story_matches(t, w) for w in wanted)]
+    # One line names what found nothing, so silence about a keyword is not mistaken for a miss.
+    found = {why for _, why in matched} | {w for w in wanted for t in stories if _story_matches(t, w)}
+    unmatched = [w for w in dict.fromkeys(wanted) if w not in found]
     room = sub.max_papers - len(matched)
     top = [p for p in period.papers if p.arxiv_id not in shown][: max(room, 0)]
-    return Digest(sub, matched, topics, top, period)
+    return Digest(sub, matched, stories, top, period, unmatched)
 
 
 def _seed_name(period: Period, seed: str) -> str:
@@ -180,6 +187,6 @@ def words(text: str) -> str:
     return " " + " ".join(_NON_WORD.split(text.lower())).strip() + " "
 
 
-def _topic_matches(topic: EmailTopic, wanted: str) -> bool:
+def _story_matches(story: EmailStory, wanted: str) -> bool:
     key = term_key(wanted)
-    return any(same_idea(key, term) for term in (topic.label, *topic.terms))
+    return any(same_idea(key, term) for term in (story.label, *story.terms))

@@ -67,11 +67,13 @@ def message_id(period: str, address: str, domain: str) -> str:
 
 
 def subject(period: Period, digest: Digest | None = None) -> str:
-    """'papertrend weekly, 2026-W17: rising — <topic>': the reader's own rising topic when one matched, else
-    the week's top one (the label sanitised and capped)."""
+    """'papertrend weekly, 2026-W17: rising — <story>': the reader's own story when one matched, else the
+    week's top one (the name sanitised and capped)."""
     if period.kind == Cadence.WEEKLY:
-        top = digest.matched_topics[0].label if digest and digest.matched_topics else period.top_label
-        return f"papertrend weekly, {period.label}: " + (f"rising — {header_text(top)}" if top else "no rising topic")
+        top = digest.matched_stories[0].label if digest and digest.matched_stories else period.top_label
+        return f"papertrend weekly, {period.label}: " + (
+            f"rising — {header_text(top)}" if top else "nothing rose clearly"
+        )
     count = len(period.papers)
     return f"papertrend daily, {period.label}: {count} paper{'s' if count != 1 else ''} on HF"
 

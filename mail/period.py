@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from common.names import Cadence
-from mail.digest import Period, email_papers, weekly_parts
+from mail.digest import Period, email_papers, weekly_stories
 from mail.similarity import tfidf_rows
 from reports import charts
 from reports.model import WeekReport
@@ -43,12 +43,12 @@ def build_period(
         frame = queries.email_papers(con, monday - timedelta(days=TRENDING_DAYS), sunday)
         papers = email_papers(frame.filter(pl.col("first_digest_date") >= monday))
         recent = {p.arxiv_id: p for p in email_papers(frame)}
-        topics, rising, new = weekly_parts(report)
-        shown = {t.spark for t in topics}
-        pngs = {"topics": charts.topic_share_chart(report, narrow=True)} if report.topics else {}
-        pngs |= {spark_name(t): charts.sparkline(t.series) for t in report.topics if spark_name(t) in shown}
+        stories = weekly_stories(report)
+        shown = {t.spark for t in stories}
+        pngs = {"stories": charts.story_chart(report, narrow=True)} if report.stories else {}
+        pngs |= {spark_name(s): charts.sparkline(s.series) for s in report.stories if spark_name(s) in shown}
         trending = [recent[p.arxiv_id] for p in report.trending_papers if p.arxiv_id in recent]
-        period = Period(kind, label, papers, topics, rising, new, trending, pngs)
+        period = Period(kind, label, papers, stories, trending, pngs)
     else:
         day = date.fromisoformat(label)
         period = Period(kind, label, email_papers(queries.email_papers(con, day, day, hf_day=True)))

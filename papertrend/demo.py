@@ -18,7 +18,6 @@ from flows.ingest import backfill
 from flows.run import RunIncomplete, RunSummary
 from flows.settings import Settings, settings_in_use
 from reports.locations import index_path, report_path
-from reports.weeks import last_complete_week_in_data
 from warehouse import queries
 from warehouse.db import connect_for_reading
 
@@ -97,13 +96,13 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
             "email_from_address": DEMO_FROM,
         }
         with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"), **email)):
-            report = weekly_report(last_complete_week_in_data(end))
+            report = weekly_report()
     inbox = (settings.data_dir / "demo-inbox").resolve()
     saved = smtp.save(inbox)
     html = report_path(settings.data_dir, report.week).resolve()
     description += (
-        f"\nweekly report {report.week}: {report.papers} papers, top rising terms: "
-        f"{', '.join(t.term for t in report.rising_terms[:5]) or 'none'}"
+        f"\nweekly report {report.week}: {report.papers} papers, top stories: "
+        f"{'; '.join(s.label for s in report.stories[:3]) or 'nothing rose clearly'}"
         f"\n  {html}  (Markdown: report.md; all weeks: {index_path(settings.data_dir).resolve()})"
         f"\nemail: {len(saved)} message(s) to {', '.join(a for a, _ in DEMO_SUBSCRIBERS)} received by a local SMTP "
         f"server, saved in {inbox}"

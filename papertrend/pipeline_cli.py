@@ -146,7 +146,7 @@ def report(
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")
     else:
         typer.echo(
-            f"{result.week}: {result.papers} papers, {len(result.topics)} topic trends, "
+            f"{result.week}: {result.papers} papers, {len(result.stories)} stories, "
             f"{len(result.rising_terms)} rising and {len(result.new_terms)} new terms"
         )
         typer.echo(

@@ -1,4 +1,4 @@
-"""The report's PNG charts: topic shares, weekly volume per source and per-topic sparklines, as bytes.
+"""The report's PNG charts: the top stories, weekly volume per source and per-story sparklines, as bytes.
 
 Figures are built with `matplotlib.figure.Figure` and an explicit Agg canvas, never pyplot: no global
 figure registry to leak into, no backend switch for the whole process, and safe in worker threads
@@ -8,7 +8,9 @@ figure registry to leak into, no backend switch for the whole process, and safe 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Sequence
+from datetime import timedelta
 from functools import lru_cache
 
 from matplotlib import font_manager
@@ -16,52 +18,50 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from reports.model import TopicTrend, WeekReport
-from reports.terms import horizon_words
+from reports.model import WeekReport
+from reports.weeks import iso_week, week_start
 
 DPI = 100
 CHART_SIZE = (8.0, 4.0)  # inches: 800x400 px
 SPARK_SIZE = (1.6, 0.4)  # inches: 160x40 px
 NARROW_SIZE = (6.0, 4.4)  # inches: the email's 600 px column, legend below
 NO_DATA_SIZE = (3.0, 1.0)
-MAX_TOPICS = 5
+MAX_STORIES = 5
 MAX_LABEL = 40
 NARROW_LABEL = 90  # a legend below the plot has the figure's width
-HORIZON_PREFERENCE = ("momentum", "week")
 # Colour-blind-safe (Okabe-Ito); fixed so a topic does not change colour with matplotlib's defaults.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 # PNG metadata matplotlib would otherwise stamp with its version; without it bytes depend only on pixels.
 PNG_METADATA = {"Software": None}
 
 
-def topic_share_chart(report: WeekReport, *, narrow: bool = False) -> bytes:
-    """Line chart of weekly share (%) of the top rising topics (momentum horizon preferred, else week).
+def story_chart(report: WeekReport, *, narrow: bool = False) -> bytes:
+    """Line chart of papers a week of the top stories over 26 weeks; a week without data is a gap.
 
     `narrow` (email, 600 px): a smaller figure with the legend below the plot, so labels are not cut.
     """
-    topics = rising_topics(report.topics)
-    if not topics:
+    stories = [s for s in report.stories if s.series][:MAX_STORIES]
+    if not stories:
         return no_data_png()
-    weeks = sorted({week for topic in topics for week, _ in topic.series})
+    weeks = [week for week, _ in stories[0].series]
     fig, ax = _figure(NARROW_SIZE if narrow else CHART_SIZE)
-    for colour, topic in zip(PALETTE, topics, strict=False):
-        shares = dict(topic.series)
-        points = [(i, shares[w] * 100) for i, w in enumerate(weeks) if w in shares]
+    for colour, story in zip(PALETTE, stories, strict=False):
+        papers = dict(story.series)
+        values = [float(n) if (n := papers.get(w)) is not None else math.nan for w in weeks]
         ax.plot(
-            [x for x, _ in points],
-            [y for _, y in points],
+            range(len(weeks)),
+            values,
             color=colour,
             marker="o",
-            markersize=3,
-            linewidth=1.8,
-            label=_chart_text(topic.label, NARROW_LABEL if narrow else MAX_LABEL),
+            markersize=2.5,
+            linewidth=1.6,
+            label=_chart_text(story.label, NARROW_LABEL if narrow else MAX_LABEL),
         )
     _week_axis(ax, weeks)
-    ax.set_ylabel("share of papers (%)", fontsize=9)
+    ax.set_ylabel("papers a week", fontsize=9)
     ax.set_ylim(bottom=0)
-    ax.set_title(f"Rising topics ({horizon_words(topics[0].horizon)}), share per week", fontsize=11)
+    ax.set_title("The top stories: papers a week carrying their first term", fontsize=11)
     if narrow:
-        ax.set_title(f"Share of papers per week, topics rising ({horizon_words(topics[0].horizon)})", fontsize=11)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), fontsize=9, frameon=False)
     else:
         _legend(ax)
@@ -73,7 +73,7 @@ def volume_chart(report: WeekReport) -> bytes:
     if not report.volume:
         return no_data_png()
     counts = {(week, source): papers for week, source, papers in report.volume}
-    weeks = sorted({week for week, _ in counts})
+    weeks = _every_week(sorted({week for week, _ in counts}))  # a week without data stays on the axis, empty
     sources = sorted({source for _, source in counts})
     width = 0.8 / len(sources)
     fig, ax = _figure(CHART_SIZE)
@@ -93,19 +93,24 @@ def volume_chart(report: WeekReport) -> bytes:
     return _png(fig)
 
 
-def sparkline(series: Sequence[tuple[str, float]]) -> bytes:
-    """A 160x40 px line of one topic's (ISO week, share) series, its last point marked."""
-    if not series:
+def sparkline(series: Sequence[tuple[str, float | None]]) -> bytes:
+    """A 160x40 px line of an (ISO week, value) series, its last point marked; a None week is a gap."""
+    known = [v for _, v in series if v is not None]
+    if not known:
         return no_data_png(SPARK_SIZE)
-    values = [share for _, share in sorted(series)]
+    values = [math.nan if v is None else v for _, v in sorted(series)]
     fig = Figure(figsize=SPARK_SIZE, dpi=DPI)
     ax = fig.add_axes((0.02, 0.1, 0.96, 0.8))
     ax.plot(range(len(values)), values, color=PALETTE[0], linewidth=1.2)
-    ax.plot([len(values) - 1], [values[-1]], color=PALETTE[5], marker="o", markersize=2.5)
+    if not math.isnan(values[-1]):
+        ax.plot([len(values) - 1], [values[-1]], color=PALETTE[5], marker="o", markersize=2.5)
     ax.set_axis_off()
+    ax.set_xlim(-0.5, len(values) - 0.5)
     # A flat series would otherwise get an arbitrary autoscaled band; centre it instead.
-    if max(values) == min(values):
-        ax.set_ylim(values[0] - 1, values[0] + 1)
+    if max(known) == min(known):
+        ax.set_ylim(known[0] - 1, known[0] + 1)
+    else:
+        ax.set_ylim(bottom=0)
     return _png(fig)
 
 
@@ -116,15 +121,12 @@ def no_data_png(size: tuple[float, float] = NO_DATA_SIZE) -> bytes:
     return _png(fig)
 
 
-def rising_topics(topics: Iterable[TopicTrend], limit: int = MAX_TOPICS) -> list[TopicTrend]:
-    """The highest-scoring topics with a series, from the preferred horizon that has any."""
-    with_series = [t for t in topics if t.series]
-    for horizon in HORIZON_PREFERENCE:
-        chosen = [t for t in with_series if t.horizon == horizon]
-        if chosen:
-            # topic_id breaks ties so equal scores always give the same chart.
-            return sorted(chosen, key=lambda t: (-t.score, t.topic_id))[:limit]
-    return []
+def _every_week(weeks: list[str]) -> list[str]:
+    """Every ISO week from the first to the last of `weeks` ('2025-W01'), so missing weeks show as gaps."""
+    if not weeks:
+        return []
+    first, last = week_start(weeks[0]), week_start(weeks[-1])
+    return [iso_week(first + timedelta(weeks=n)) for n in range((last - first).days // 7 + 1)]
 
 
 def _figure(size: tuple[float, float]) -> tuple[Figure, Axes]:

@@ -152,7 +152,7 @@ def build_lexicon(
         if a not in best or papers > best[a][0] or (papers == best[a][0] and long_key < best[a][1]):
             best[a] = (papers, long_key)
     spelled: dict[str, str] = {}
-    for (k, spelling), n in sorted(spellings.items(), key=lambda item: (-item[1], item[0])):
+    for (k, spelling), _count in sorted(spellings.items(), key=lambda item: (-item[1], item[0])):
         spelled.setdefault(k, spelling)
     long_forms = {a: _lower_unless_name(spelled.get(k, k)) for a, (_, k) in best.items()}
     return Lexicon({k: (n, named[k]) for k, n in held.items()}, long_forms, dict(aliases))

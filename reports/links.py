@@ -15,6 +15,7 @@ import re
 from urllib.parse import quote, urlsplit
 
 from common.ids import InvalidArxivId, canonical_arxiv_id
+from common.sources import HF
 from reports.locations import report_href
 from reports.weeks import WEEK_LABEL
 from warehouse.subscribers import TOKEN
@@ -41,6 +42,12 @@ def paper_links(arxiv_id: str, github_repo: str | None) -> list[tuple[str, str]]
     """A paper's links as (label, URL): HF, arXiv and GitHub, each only when its id or repo validates."""
     found = [("HF", hf_link(arxiv_id)), ("arXiv", arxiv_link(arxiv_id)), ("GitHub", github_link(github_repo))]
     return [(label, url) for label, url in found if url]
+
+
+def paper_page(arxiv_id: str, sources: tuple[str, ...] | list[str]) -> str | None:
+    """Where a paper's title links to: its Hugging Face page when HF listed it, else arXiv (an arXiv-only
+    paper has no HF page to show); None for an id that is not one."""
+    return hf_link(arxiv_id) if HF in sources or not sources else arxiv_link(arxiv_id)
 
 
 def github_link(repo: str | None) -> str | None:

@@ -16,11 +16,11 @@ import jinja2
 
 from common.text import fold_spaces
 from reports import charts, templates
-from reports.links import paper_links
+from reports.links import paper_links, paper_page
 from reports.locations import MARKDOWN_FILE, REPORT_FILE, report_href
-from reports.model import PaperRef, TopicTrend, WeekReport
+from reports.model import PaperRef, Story, WeekReport
+from reports.stories import story_when
 from reports.templating import template_environment
-from reports.terms import HORIZONS
 from reports.weeks import BASELINE_WEEKS, WEEK_LABEL, iso_week
 
 # Markdown punctuation that could start a link, emphasis, HTML or a table cell inside a text.
@@ -67,17 +67,18 @@ def report_files(report: WeekReport) -> dict[str, bytes]:
 
 
 def chart_pngs(report: WeekReport) -> dict[str, bytes]:
-    """Every chart of the report by name: topics, volume and one sparkline per topic and horizon."""
-    pngs = {"topics": charts.topic_share_chart(report), "volume": charts.volume_chart(report)}
-    for topic in report.topics:
-        pngs[spark_name(topic)] = charts.sparkline(topic.series)
+    """Every chart of the report by name: the top stories (when there are any), volume, a sparkline per story."""
+    pngs = {"volume": charts.volume_chart(report)}
+    if report.stories:
+        pngs["stories"] = charts.story_chart(report)
+    for story in report.stories:
+        pngs[spark_name(story)] = charts.sparkline(story.series)
     return pngs
 
 
-def spark_name(topic: TopicTrend) -> str:
-    """The chart name of a topic's sparkline, also its file stem: 'spark-<topic_id>-<horizon>'."""
-    horizon = re.sub(r"[^A-Za-z0-9_-]", "_", topic.horizon)  # it becomes part of a file name
-    return f"spark-{topic.topic_id}-{horizon}"
+def spark_name(story: Story) -> str:
+    """The chart name of a story's sparkline, also its file stem: 'spark-<story id>'."""
+    return "spark-" + re.sub(r"[^A-Za-z0-9_-]", "_", story.story_id)  # it becomes part of a file name
 
 
 def _environment(*, html: bool) -> jinja2.Environment:
@@ -92,7 +93,7 @@ def _environment(*, html: bool) -> jinja2.Environment:
         count_change=_count_change,
         datauri=_data_uri,
     )
-    env.globals.update(paper_links=_paper_links, spark_name=spark_name, report_href=report_href)
+    env.globals.update(paper_links=_paper_links, paper_url=_paper_url, spark_name=spark_name, report_href=report_href)
     return env
 
 
@@ -100,12 +101,16 @@ def _paper_links(paper: PaperRef) -> list[tuple[str, str]]:
     return paper_links(paper.arxiv_id, paper.github_repo)
 
 
+def _paper_url(paper: PaperRef) -> str | None:
+    return paper_page(paper.arxiv_id, paper.sources)
+
+
 def _context(report: WeekReport, chart_refs: dict) -> dict:
     return {
         "r": report,
         "charts": chart_refs,
         "headline": _headline(report),
-        "horizons": _horizons(report),
+        "when": lambda story: story_when(story, report.week),
         "categories": _categories(report),
         "baseline_weeks": BASELINE_WEEKS,
     }
@@ -132,19 +137,6 @@ def _headline(report: WeekReport) -> list[dict]:
             {"source": source, "now": report.papers_by_source.get(source, 0), "last": last, "baseline": baseline}
         )
     return rows
-
-
-def _horizons(report: WeekReport) -> list[tuple[str, str, list[TopicTrend]]]:
-    known = [h for h in HORIZONS if any(t.horizon == h for t in report.topics)]
-    others = sorted({t.horizon for t in report.topics} - set(HORIZONS))
-    return [(h, _horizon_title(h), [t for t in report.topics if t.horizon == h]) for h in known + others]
-
-
-def _horizon_title(horizon: str) -> str:
-    if horizon not in HORIZONS:
-        return f"Horizon: {horizon}"
-    h = HORIZONS[horizon]
-    return f"{h.title.capitalize()}, against the {h.baseline} weeks before"
 
 
 def _categories(report: WeekReport) -> list[tuple[str, int, float]]:

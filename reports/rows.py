@@ -23,7 +23,7 @@ def report_rows(
     )
     trend_fields = ("topic_id", "horizon", "papers", "share", "baseline_share", "growth", "score", "upvotes")
     trends = pl.DataFrame(
-        [{f: getattr(t, f) for f in trend_fields} for t in report.topics],
+        [{f: getattr(t, f) for f in trend_fields} for t in report.rising_topics],
         schema={
             "topic_id": pl.Int32,
             "horizon": pl.String,
@@ -38,12 +38,13 @@ def report_rows(
     series = pl.DataFrame(
         [
             {"topic_id": t.topic_id, "series_week": w, "share": s}
-            for t in report.topics
+            for t in report.rising_topics
             if t.horizon == "week"
             for w, s in t.series
         ],
         schema={"topic_id": pl.Int32, "series_week": pl.String, "share": pl.Float64},
     )
+    story_of = {name: story.story_id for story in report.stories for name in story.terms}
     terms = pl.DataFrame(
         [
             {
@@ -53,6 +54,11 @@ def report_rows(
                 "baseline_count": t.baseline_count,
                 "score": t.score,
                 "new": new,
+                "per_week": t.per_week,
+                "baseline_per_week": t.baseline_per_week,
+                "growth": t.growth,
+                "long_form": t.long_form,
+                "story_id": story_of.get(t.name),
             }
             for new, group in ((False, report.rising_terms), (True, report.new_terms))
             for t in group
@@ -64,13 +70,53 @@ def report_rows(
             "baseline_count": pl.Int32,
             "score": pl.Float64,
             "new": pl.Boolean,
+            "per_week": pl.Float64,
+            "baseline_per_week": pl.Float64,
+            "growth": pl.Float64,
+            "long_form": pl.String,
+            "story_id": pl.String,
         },
     )
-    leader = max(report.topics, key=lambda t: t.score).label if report.topics else "no topic stands out"
-    summary = (
-        f"{report.papers} papers; leading topic: {leader}; "
-        + f"top rising term: {report.rising_terms[0].term if report.rising_terms else 'none'}"
+    stories = pl.DataFrame(
+        [
+            {
+                "story_id": s.story_id,
+                "rank": rank,
+                "label": s.label,
+                "terms": list(s.terms),
+                "horizon": s.horizon,
+                "papers": s.papers,
+                "per_week": s.per_week,
+                "baseline_per_week": s.baseline_per_week,
+                "growth": s.growth,
+                "score": s.score,
+                "since": s.since,
+                "new": s.new,
+                "examples": [p.arxiv_id for p in s.examples],
+            }
+            for rank, s in enumerate(report.stories, start=1)
+        ],
+        schema={
+            "story_id": pl.String,
+            "rank": pl.Int32,
+            "label": pl.String,
+            "terms": pl.List(pl.String),
+            "horizon": pl.String,
+            "papers": pl.Int32,
+            "per_week": pl.Float64,
+            "baseline_per_week": pl.Float64,
+            "growth": pl.Float64,
+            "score": pl.Float64,
+            "since": pl.String,
+            "new": pl.Boolean,
+            "examples": pl.List(pl.String),
+        },
     )
+    story_series = pl.DataFrame(
+        [{"story_id": s.story_id, "series_week": w, "papers": n} for s in report.stories for w, n in s.series],
+        schema={"story_id": pl.String, "series_week": pl.String, "papers": pl.Int32},
+    )
+    summary = " ".join(report.summary[1:2]) or f"{report.papers} papers; nothing rose clearly"
     return ReportRows(
         week=report.week,
         week_start=report.week_start,
@@ -81,6 +127,8 @@ def report_rows(
         trends=trends.unique(["topic_id", "horizon"], keep="first", maintain_order=True),
         series=series.unique(["topic_id", "series_week"], keep="first", maintain_order=True),
         terms=terms.unique(["horizon", "term"], keep="first", maintain_order=True),
+        stories=stories.unique("story_id", keep="first", maintain_order=True),
+        story_series=story_series.unique(["story_id", "series_week"], keep="first", maintain_order=True),
         markdown_path=markdown_path,
         html_path=html_path,
     )

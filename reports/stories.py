@@ -194,3 +194,14 @@ def _examples(
 
 def _slug(term: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", term_key(term)).strip("-")[:48] or "story"
+
+
+RISE_WORDS = {"week": "this week", "momentum": "building for 4 weeks", "quarter": "this quarter"}
+
+
+def story_when(story: Story, week: str) -> str:
+    """When it rose, as a reader says it: 'building for 4 weeks · continuing since 2026-W12', 'this week · new'."""
+    rose = RISE_WORDS.get(story.horizon, story.horizon)
+    if story.new:
+        return f"{rose} · new this week" if story.since == week else f"{rose} · new since {story.since}"
+    return rose if story.since == week else f"{rose} · continuing since {story.since}"

@@ -8,108 +8,92 @@ MARKDOWN = """\
 {% macro links(p) -%}
 {% for label, url in paper_links(p) %}[{{ label }}]({{ url | mdurl }}){% if not loop.last %} · {% endif %}{% endfor %}
 {%- endmacro %}
-{% macro paper(p) %}{% if p.hf_url %}[{{ p.title | md }}]({{ p.hf_url | mdurl }}){% else %}{{ p.title | md }}{% endif %}{% endmacro %}
-{% macro terms_table(terms) %}
-
-| Term | Papers | Before, a week | Score | Over |
-|---|--:|--:|--:|---|
-{% for t in terms %}
-| {{ t.term | md }} | {{ t.count }} | {{ t.baseline_per_week }} | {{ t.score | num }} | {{ t.horizon | horizon | md }} |
-{% endfor %}
-{% endmacro %}
+{% macro paper(p) %}{% set url = paper_url(p) %}{% if url %}[{{ p.title | md }}]({{ url | mdurl }}){% else %}{{ p.title | md }}{% endif %}{% endmacro %}
 # Trending papers, {{ r.week }} (week of {{ r.week_start.isoformat() }})
 {% for note in r.notes %}
 
 > **Note:** {{ note | md }}
 {% endfor %}
+{% if r.summary %}
 
-## Headline numbers
-
-| Source | This week | Last week | Baseline mean ({{ baseline_weeks }} weeks) |
-|---|--:|--:|--:|
-{% for row in headline %}
-| {{ row.source | md }} | {{ row.now }} | {{ row.last | count_change(row.now) }} | {{ row.baseline | count_change(row.now) }} |
+{% for line in r.summary %}
+- {{ line | md }}
 {% endfor %}
-{% if charts.get("volume") %}
-
-![Papers per week by source]({{ charts["volume"] | mdurl }})
 {% endif %}
+{% if r.stories %}
 
-## Rising topics
-{% if charts.get("topics") %}
+## What rose
+{% if charts.get("stories") %}
 
-![Share of the top rising topics per week]({{ charts["topics"] | mdurl }})
+![Papers a week of the top stories]({{ charts["stories"] | mdurl }})
 {% endif %}
-{% for horizon, title, topics in horizons %}
+{% for s in r.stories %}
 
-### {{ title | md }}
+### {{ loop.index }}. {{ s.label | md }}
 
-| Topic | Trend | Papers | Share | Baseline share | Growth | Score | Upvotes | Top papers |
-|---|---|--:|--:|--:|--:|--:|--:|---|
-{% for t in topics %}
-{% set spark = charts.get(spark_name(t)) %}
-| {{ t.label | md }} | {% if spark %}![trend]({{ spark | mdurl }}){% endif %} | {{ t.papers }} | {{ t.share | pct }} \
-| {{ t.baseline_share | pct }} | {{ t.growth | growth }} | {{ t.score | num }} | {{ t.upvotes }} \
-| {% for p in t.top_papers %}{{ paper(p) }}{% if not loop.last %}<br>{% endif %}{% endfor %} |
+{{ when(s) | md }}{% if s.terms | length > 1 %} · also: {{ s.terms[1:] | join(", ") | md }}{% endif %}
+
+{% set spark = charts.get(spark_name(s)) %}
+{% if spark %}![papers a week over 26 weeks]({{ spark | mdurl }}) {% endif %}\
+**{{ s.per_week | per_week }}** papers a week, against {{ s.baseline_per_week | per_week }} before: **{{ s.growth | rise }}**
+{% for p in s.examples %}
+{% if loop.first %}
+
+{% endif %}
+- {{ paper(p) }}{% if p.upvotes is not none %} ({{ p.upvotes }} upvotes){% endif %}
+
 {% endfor %}
-{% else %}
-
-No rising topics this week.
 {% endfor %}
 
-## Rising terms
-{% if r.rising_terms %}
-{{ terms_table(r.rising_terms) }}
-{%- else %}
-
-No rising terms this week.
+*Papers a week: papers mentioning the story's first term, averaged over the weeks it rose in (this week: 1; building for 4 weeks: 4; this quarter: 13) and over the weeks before them (8, 12 or 52). Growth: its share of all papers now over its share before, so a busier week alone is no rise. A story is shown when, with 95% confidence, that share is at least 1.5 times its usual one.*
 {% endif %}
-
-## New terms
-{% if r.new_terms %}
-{{ terms_table(r.new_terms) }}
-{%- else %}
-
-No new terms this week.
-{% endif %}
+{% if r.top_papers %}
 
 ## Top papers of the week
-{% if r.top_papers %}
 
 | # | Paper | Upvotes | Links |
 |--:|---|--:|---|
 {% for p in r.top_papers %}
 | {{ loop.index }} | {{ p.title | md }} | {{ p.upvotes | count }} | {{ links(p) }} |
 {% endfor %}
-{% else %}
 
-No papers this week.
+*Upvotes on Hugging Face when last seen; papers first listed this week.*
 {% endif %}
-
-## Trending papers (upvote gain)
 {% if r.trending_papers %}
 
-| Paper | Gain | Upvotes | Links |
+## Fastest-rising papers
+
+| Paper | Upvotes gained | Upvotes | Links |
 |---|--:|--:|---|
 {% for p in r.trending_papers %}
 | {{ p.title | md }} | {{ p.gain | signed }} | {{ p.upvotes | count }} | {{ links(p) }} |
 {% endfor %}
-{% else %}
 
-No upvote gains recorded this week.
+*Upvotes gained between two sightings of the same paper this week.*
 {% endif %}
 
-## Seen on more than one source
+## Volume
+
+| Source | Papers this week | Last week | Usual week ({{ baseline_weeks }} weeks before) |
+|---|--:|--:|--:|
+{% for row in headline %}
+| {{ row.source | md }} | {{ row.now }} | {{ row.last | count_change(row.now) }} | {{ row.baseline | count_change(row.now) }} |
+{% endfor %}
+
+*Papers first listed in the week; in brackets, this week's change from that figure.*
+{% if charts.get("volume") %}
+
+![Papers per week by source]({{ charts["volume"] | mdurl }})
+{% endif %}
 {% if r.multi_source_papers %}
+
+## Seen on more than one source
 
 | Paper | Sources | Links |
 |---|---|---|
 {% for p in r.multi_source_papers %}
 | {{ p.title | md }} | {{ p.sources | join(", ") | md }} | {{ links(p) }} |
 {% endfor %}
-{% else %}
-
-No paper was seen on more than one source this week.
 {% endif %}
 {% if categories %}
 
@@ -120,6 +104,8 @@ No paper was seen on more than one source this week.
 {% for category, papers, share in categories %}
 | {{ category | md }} | {{ papers }} | {{ share | pct }} |
 {% endfor %}
+
+*Primary arXiv category of the week's papers; share of those with one.*
 {% endif %}
 """
 
@@ -132,7 +118,10 @@ th,td{border:1px solid #d0d7de;padding:.3rem .55rem;vertical-align:top;text-alig
 th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.6rem .9rem;margin:.6rem 0}
 .empty{color:#656d76;font-style:italic}img.chart{max-width:100%;height:auto}
-a{color:#0969da}.links a{margin-right:.4rem}"""
+a{color:#0969da}.links a{margin-right:.4rem}
+.summary{font-size:1.05rem;background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.6rem .6rem .6rem 2rem}
+.story h3{margin-bottom:.2rem}.when{color:#57606a;margin:.1rem 0 .3rem}.muted{color:#57606a}
+.caption{color:#57606a;font-size:.85rem;max-width:48rem}img{vertical-align:middle}"""
 
 _HEAD = (
     """\
@@ -158,78 +147,80 @@ HTML = (
 {% macro links(p) -%}
 <span class="links">{% for label, url in paper_links(p) %}<a href="{{ url }}">{{ label }}</a>{% endfor %}</span>
 {%- endmacro %}
-{% macro paper(p) %}{% if p.hf_url %}<a href="{{ p.hf_url }}">{{ p.title }}</a>{% else %}{{ p.title }}{% endif %}{% endmacro %}
+{% macro paper(p) %}{% set url = paper_url(p) %}{% if url %}<a href="{{ url }}">{{ p.title }}</a>{% else %}{{ p.title }}{% endif %}{% endmacro %}
 {% macro chart(name, alt) %}
 {% if charts.get(name) %}<p><img class="chart" src="{{ charts[name] | datauri }}" alt="{{ alt }}"></p>{% endif %}
-{% endmacro %}
-{% macro terms_table(terms, empty) %}
-{% if terms %}
-<table><tr><th>Term</th><th>Papers</th><th>Before, a week</th><th>Score</th><th>Over</th></tr>
-{% for t in terms %}
-<tr><td>{{ t.term }}</td><td class="n">{{ t.count }}</td><td class="n">{{ t.baseline_per_week }}</td>
-<td class="n">{{ t.score | num }}</td><td>{{ t.horizon | horizon }}</td></tr>
-{% endfor %}
-</table>
-{% else %}<p class="empty">{{ empty }}</p>{% endif %}
 {% endmacro %}
 <body>
 <h1>{{ title }}</h1>
 {% for note in r.notes %}
 <div class="note"><strong>Note:</strong> {{ note }}</div>
 {% endfor %}
-<h2>Headline numbers</h2>
-<table><tr><th>Source</th><th>This week</th><th>Last week</th><th>Baseline mean ({{ baseline_weeks }} weeks)</th></tr>
-{% for row in headline %}
-<tr><td>{{ row.source }}</td><td class="n">{{ row.now }}</td><td class="n">{{ row.last | count_change(row.now) }}</td>
-<td class="n">{{ row.baseline | count_change(row.now) }}</td></tr>
+{% if r.summary %}
+<ul class="summary">
+{% for line in r.summary %}
+<li>{{ line }}</li>
 {% endfor %}
-</table>
-{{ chart("volume", "Papers per week by source") }}
-<h2>Rising topics</h2>
-{{ chart("topics", "Share of the top rising topics per week") }}
-{% for horizon, heading, topics in horizons %}
-<h3>{{ heading }}</h3>
-<table><tr><th>Topic</th><th>Trend</th><th>Papers</th><th>Share</th><th>Baseline share</th><th>Growth</th>
-<th>Score</th><th>Upvotes</th><th>Top papers</th></tr>
-{% for t in topics %}
-{% set spark = charts.get(spark_name(t)) %}
-<tr><td>{{ t.label }}</td><td>{% if spark %}<img src="{{ spark | datauri }}" alt="share per week" width="160" height="40">{% endif %}</td>
-<td class="n">{{ t.papers }}</td><td class="n">{{ t.share | pct }}</td><td class="n">{{ t.baseline_share | pct }}</td>
-<td class="n">{{ t.growth | growth }}</td><td class="n">{{ t.score | num }}</td><td class="n">{{ t.upvotes }}</td>
-<td>{% for p in t.top_papers %}{{ paper(p) }}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
+</ul>
+{% endif %}
+{% if r.stories %}
+<h2>What rose</h2>
+{{ chart("stories", "Papers a week of the top stories") }}
+{% for s in r.stories %}
+<section class="story">
+<h3>{{ loop.index }}. {{ s.label }}</h3>
+<p class="when">{{ when(s) }}{% if s.terms | length > 1 %} · also: {{ s.terms[1:] | join(", ") }}{% endif %}</p>
+<p>{% set spark = charts.get(spark_name(s)) %}{% if spark %}<img src="{{ spark | datauri }}" alt="papers a week over 26 weeks" width="160" height="40"> {% endif %}
+<strong>{{ s.per_week | per_week }}</strong> papers a week, against {{ s.baseline_per_week | per_week }} before: <strong>{{ s.growth | rise }}</strong></p>
+{% if s.examples %}
+<ul>
+{% for p in s.examples %}
+<li>{{ paper(p) }}{% if p.upvotes is not none %} <span class="muted">({{ p.upvotes }} upvotes)</span>{% endif %}</li>
 {% endfor %}
-</table>
-{% else %}
-<p class="empty">No rising topics this week.</p>
+</ul>
+{% endif %}
+</section>
 {% endfor %}
-<h2>Rising terms</h2>
-{{ terms_table(r.rising_terms, "No rising terms this week.") }}
-<h2>New terms</h2>
-{{ terms_table(r.new_terms, "No new terms this week.") }}
-<h2>Top papers of the week</h2>
+<p class="caption">Papers a week: papers mentioning the story's first term, averaged over the weeks it rose in
+(this week: 1; building for 4 weeks: 4; this quarter: 13) and over the weeks before them (8, 12 or 52). Growth:
+its share of all papers now over its share before, so a busier week alone is no rise. A story is shown when, with
+95% confidence, that share is at least 1.5 times its usual one.</p>
+{% endif %}
 {% if r.top_papers %}
+<h2>Top papers of the week</h2>
 <table><tr><th>#</th><th>Paper</th><th>Upvotes</th><th>Links</th></tr>
 {% for p in r.top_papers %}
 <tr><td class="n">{{ loop.index }}</td><td>{{ p.title }}</td><td class="n">{{ p.upvotes | count }}</td><td>{{ links(p) }}</td></tr>
 {% endfor %}
 </table>
-{% else %}<p class="empty">No papers this week.</p>{% endif %}
-<h2>Trending papers (upvote gain)</h2>
+<p class="caption">Upvotes on Hugging Face when last seen; papers first listed this week.</p>
+{% endif %}
 {% if r.trending_papers %}
-<table><tr><th>Paper</th><th>Gain</th><th>Upvotes</th><th>Links</th></tr>
+<h2>Fastest-rising papers</h2>
+<table><tr><th>Paper</th><th>Upvotes gained</th><th>Upvotes</th><th>Links</th></tr>
 {% for p in r.trending_papers %}
 <tr><td>{{ p.title }}</td><td class="n">{{ p.gain | signed }}</td><td class="n">{{ p.upvotes | count }}</td><td>{{ links(p) }}</td></tr>
 {% endfor %}
 </table>
-{% else %}<p class="empty">No upvote gains recorded this week.</p>{% endif %}
-<h2>Seen on more than one source</h2>
+<p class="caption">Upvotes gained between two sightings of the same paper this week.</p>
+{% endif %}
+<h2>Volume</h2>
+<table><tr><th>Source</th><th>Papers this week</th><th>Last week</th><th>Usual week ({{ baseline_weeks }} weeks before)</th></tr>
+{% for row in headline %}
+<tr><td>{{ row.source }}</td><td class="n">{{ row.now }}</td><td class="n">{{ row.last | count_change(row.now) }}</td>
+<td class="n">{{ row.baseline | count_change(row.now) }}</td></tr>
+{% endfor %}
+</table>
+<p class="caption">Papers first listed in the week; in brackets, this week's change from that figure.</p>
+{{ chart("volume", "Papers per week by source") }}
 {% if r.multi_source_papers %}
+<h2>Seen on more than one source</h2>
 <table><tr><th>Paper</th><th>Sources</th><th>Links</th></tr>
 {% for p in r.multi_source_papers %}
 <tr><td>{{ p.title }}</td><td>{{ p.sources | join(", ") }}</td><td>{{ links(p) }}</td></tr>
 {% endfor %}
 </table>
-{% else %}<p class="empty">No paper was seen on more than one source this week.</p>{% endif %}
+{% endif %}
 {% if categories %}
 <h2>arXiv category mix</h2>
 <table><tr><th>Category</th><th>Papers</th><th>Share</th></tr>
@@ -237,6 +228,7 @@ HTML = (
 <tr><td>{{ category }}</td><td class="n">{{ papers }}</td><td class="n">{{ share | pct }}</td></tr>
 {% endfor %}
 </table>
+<p class="caption">Primary arXiv category of the week's papers; share of those with one.</p>
 {% endif %}
 </body>
 </html>

@@ -21,16 +21,22 @@ def template_environment(*, html: bool, loader: jinja2.BaseLoader | None = None)
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(growth=growth_words, share_change=share_change_words, horizon=horizon_words)
+    env.filters.update(growth=growth_words, rise=rise_words, horizon=horizon_words, per_week=per_week_words)
     return env
 
 
-def share_change_words(value: float) -> str:
-    """The growth as a clause for prose (the emails): '2.4× their share of the weeks before', 'none in the
-    weeks before' when there was no baseline share, 'no share to compare with' when unknown."""
+def rise_words(value: float) -> str:
+    """A story's growth as a clause: '2.5× its usual share', 'new' without a baseline, 'share unknown'."""
     if math.isnan(value):
-        return "no share to compare with"
-    return "none in the weeks before" if math.isinf(value) else f"{value:.1f}× their share of the weeks before"
+        return "share unknown"
+    return "new" if math.isinf(value) else f"{value:.1f}× its usual share"
+
+
+def per_week_words(value: float | None) -> str:
+    """Papers a week as a reader takes them in: '2', '0.4', '–' when unknown."""
+    if value is None or math.isnan(value):
+        return "–"
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
 def growth_words(value: float) -> str:

@@ -32,3 +32,15 @@ def week_start(label: str) -> date:
 def last_complete_week_in_data(newest: date) -> str:
     """The newest ISO week that data ending on `newest` covers through its Friday (no source publishes at weekends)."""
     return iso_week(newest - timedelta(days=(newest.weekday() - 4) % 7))
+
+
+def default_report_week(weeks: dict[str, set[date]], newest: date) -> str | None:
+    """The newest complete ISO week in which every source of `weeks` (source -> Mondays with digests) has
+    digests; complete when the data runs through its Friday. None when no week qualifies.
+
+    A week one source has not reached yet would be compared with weeks it has: its "rise" would be the
+    other source's volume (demo-real ended on an arXiv-only week with no HF papers and no report).
+    """
+    common = set.intersection(*weeks.values()) if weeks else set()
+    done = [monday for monday in common if monday + timedelta(days=4) <= newest]
+    return iso_week(max(done)) if done else None

@@ -88,6 +88,14 @@ def newest_digest_date(con: duckdb.DuckDBPyConnection) -> date | None:
     return con.execute("SELECT max(digest_date) FROM sightings").fetchall()[0][0]
 
 
+def digest_weeks(con: duckdb.DuckDBPyConnection) -> dict[str, set[date]]:
+    """Per source, the ISO weeks (Mondays) it has sightings on a digest day of."""
+    rows = con.execute(
+        "SELECT source, list(DISTINCT date_trunc('week', digest_date)::DATE) FROM sightings GROUP BY source"
+    ).fetchall()
+    return {source: set(weeks) for source, weeks in rows}
+
+
 def week_paper_count(con: duckdb.DuckDBPyConnection, monday: date) -> int:
     """Papers first listed in the ISO week starting `monday`."""
     return con.execute(

@@ -11,7 +11,16 @@ import polars as pl
 from warehouse.db import registered
 from warehouse.transactions import transaction
 
-REPORT_TABLES = ("reports", "report_topics", "paper_topics", "topic_trends", "topic_weeks", "rising_terms")
+REPORT_TABLES = (
+    "reports",
+    "report_topics",
+    "paper_topics",
+    "topic_trends",
+    "topic_weeks",
+    "rising_terms",
+    "stories",
+    "story_weeks",
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,9 @@ class ReportRows:
     assignments: pl.DataFrame  # arxiv_id, topic_id
     trends: pl.DataFrame  # topic_id, horizon, papers, share, baseline_share, growth, score, upvotes
     series: pl.DataFrame  # topic_id, series_week, share
-    terms: pl.DataFrame  # horizon, term, count, baseline_count, score, new
+    terms: pl.DataFrame  # horizon, term, count, baseline_count, score, new, per_week, baseline_per_week, growth, ...
+    stories: pl.DataFrame | None = None  # story_id, rank, label, terms, horizon, papers, per_week, ... examples
+    story_series: pl.DataFrame | None = None  # story_id, series_week, papers (null: no data)
     markdown_path: str | None = None
     html_path: str | None = None
 
@@ -47,9 +58,11 @@ def save_report(con: duckdb.DuckDBPyConnection, rows: ReportRows) -> None:
             "topic_trends": rows.trends,
             "topic_weeks": rows.series,
             "rising_terms": rows.terms,
+            "stories": rows.stories,
+            "story_weeks": rows.story_series,
         }
         for table, frame in frames.items():
-            if frame.height:
+            if frame is not None and frame.height:
                 with registered(con, incoming=frame.with_columns(pl.lit(rows.week).alias("week"))):
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
 
