@@ -3,8 +3,10 @@
 Pure: from the rising terms (reports/terms.py), the series window's paper
 index and per-week totals. Terms are taken strongest first; a term joins the
 story whose first term's papers hold at least JOIN_OVERLAP of its own (or
-of the first term's, when those are fewer) over the last 13 weeks, else it
-starts one.
+of the first term's, when those are fewer) over the last 13 weeks, or whose
+first term lives in the same rising topic (HOME_SHARE of both terms' papers
+in it: near-synonyms are seldom written in one abstract but share a topic),
+else it starts one.
 A story's figures are its first term's, in that term's horizon: papers a
 week now and before, growth as the ratio of shares (volume-adjusted), and the
 conservative bound terms are ranked by; its examples hold its terms. Its
@@ -31,7 +33,8 @@ from reports.weeks import iso_week
 TOP_STORIES = 8
 STORY_TERMS = 5  # the terms a story shows, its name's first
 EXAMPLES = 3
-JOIN_OVERLAP = 0.5  # a term joins a story holding this share of its papers (overlap coefficient)
+JOIN_OVERLAP = 0.5  # a term joins a story holding this share of its papers (overlap coefficient) ...
+HOME_SHARE = 0.6  # ... or whose first term lives in the same rising topic, both with this share of their papers
 GROUPING_WEEKS = 13  # terms are compared on their papers of the last quarter
 SERIES_WEEKS = 26
 NEW_WEEKS, NEW_ABSENT_WEEKS = 2, 52  # "new": first seen in the last 2 weeks, absent the 52 before
@@ -79,6 +82,8 @@ class StoryInputs:
     per_week: dict[date, int]  # indexed papers per week (a week absent: no data)
     papers: pl.DataFrame  # arxiv_id, title, upvotes, github_repo, sources of the topic window
     baseline_history: dict[str, int]  # term -> papers of its quarter baseline (weeks 14-65 back)
+    topics: np.ndarray | None = None  # per index row: its topic in the report's topic model (-1: none)
+    rising_topics: frozenset[int] = frozenset()  # the topics that rose this week
 
 
 def tell_stories(
@@ -92,24 +97,48 @@ def tell_stories(
     recent = inputs.index.weeks_back < GROUPING_WEEKS
     groups: list[list[TermTrend]] = []
     members: list[np.ndarray] = []
+    homes: list[int | None] = []
     for term in sorted(terms, key=lambda t: (-t.score, t.term)):
         rows = holders[term.term][recent[holders[term.term]]]
+        home = _home_topic(rows, inputs)
         best, best_overlap = None, 0.0
         for g, story_rows in enumerate(members):
             shared = np.intersect1d(rows, story_rows, assume_unique=True).size
             overlap = shared / max(min(rows.size, story_rows.size), 1)
+            # Terms that share papers, or that both live in one rising topic ("mamba layers" and
+            # "state space models" are seldom written in one abstract, but their papers are one topic).
+            if home is not None and home == homes[g]:
+                overlap = max(overlap, JOIN_OVERLAP)
+                shared = max(shared, 2)
             if shared >= 2 and overlap >= JOIN_OVERLAP and overlap > best_overlap:
                 best, best_overlap = g, overlap
         if best is None:
             groups.append([term])
+            homes.append(home)
             members.append(rows)  # compared with its first term's papers only: no chaining through a growing union
         elif not any(same(term.term, other.term) for other in groups[best]):
             groups[best].append(term)
-    stories = [_story(group, holders, inputs) for group in groups]
+    stories = [
+        replace(_story(group, holders, inputs), topic_id=home) for group, home in zip(groups, homes, strict=True)
+    ]
     stories = sorted(stories, key=lambda s: (-s.score, s.story_id))[:TOP_STORIES]
     shown = {name for story in stories for name in story.terms}
     described = [_described(t, holders[t.term], inputs) for t in terms if t.name in shown]
     return stories, described
+
+
+def _home_topic(rows: np.ndarray, inputs: StoryInputs) -> int | None:
+    """The rising topic holding at least HOME_SHARE of these papers (of those the topic model placed), if any."""
+    if inputs.topics is None or not inputs.rising_topics or rows.size == 0:
+        return None
+    placed = inputs.topics[rows]
+    placed = placed[placed >= 0]
+    if placed.size < 2:
+        return None
+    values, counts = np.unique(placed, return_counts=True)
+    best = int(np.argmax(counts))
+    topic = int(values[best])
+    return topic if topic in inputs.rising_topics and counts[best] >= HOME_SHARE * placed.size else None
 
 
 def _story(group: list[TermTrend], holders: dict[str, np.ndarray], inputs: StoryInputs) -> Story:

@@ -33,6 +33,7 @@ MARKDOWN = """\
 
 {{ when(s) | md }}{% if s.terms | length > 1 %} · also: {{ s.terms[1:] | join(", ") | md }}{% endif %}
 
+
 {% set spark = charts.get(spark_name(s)) %}
 {% if spark %}![papers a week over 26 weeks]({{ spark | mdurl }}) {% endif %}\
 **{{ s.per_week | per_week }}** papers a week, against {{ s.baseline_per_week | per_week }} before: **{{ s.growth | rise }}**

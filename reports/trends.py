@@ -70,8 +70,17 @@ def compute_week_report(inputs: WeekInputs, *, seed: int = 7) -> tuple[WeekRepor
     history = (
         dict(zip(merged["term"].to_list(), merged["quarter_baseline"].to_list(), strict=True)) if merged.height else {}
     )
+    index = PaperIndex.of(inputs.window_terms, monday)
+    topic_of = dict(model.assignments.select("arxiv_id", "topic_id").iter_rows())
+    rising_ids = frozenset(t.topic_id for t in report.rising_topics)
     story_inputs = StoryInputs(
-        monday, PaperIndex.of(inputs.window_terms, monday), inputs.per_week, inputs.papers, history
+        monday,
+        index,
+        inputs.per_week,
+        inputs.papers,
+        history,
+        np.fromiter((topic_of.get(i, OTHER) for i in index.ids), dtype=np.int64, count=len(index.ids)),
+        rising_ids,
     )
     report.stories, shown = tell_stories(named, ids, story_inputs, lexicon)
     report.rising_terms = [t for t in shown if t.baseline_count]

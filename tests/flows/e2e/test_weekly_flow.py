@@ -45,8 +45,10 @@ def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
     second = run_flow(overrides, weekly_report, week)
     assert json.dumps(first.to_json(), default=str) == json.dumps(second.to_json(), default=str)
     assert digests(folder) == before_files and tables(settings.warehouse_path) == before_tables
-    assert {"report.md", "report.html", "charts/topics.png", "charts/volume.png"} <= set(before_files)
+    assert {"report.md", "report.html", "charts/volume.png"} <= set(before_files)
     assert before_tables["reports"][0][0] == week and before_tables["rising_terms"]
+    assert len(before_tables["stories"]) == len(first.stories) > 0
+    assert ("charts/stories.png" in before_files) and len(before_tables["story_weeks"]) == 26 * len(first.stories)
     assert (tmp_path / "data" / "reports" / "index.html").is_file()
 
     result = CliRunner().invoke(
@@ -56,14 +58,31 @@ def test_the_weekly_report_is_stored_written_and_identical_when_rerun(tmp_path):
     )
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and data["week"] == week and data["papers"] == first.papers
-    assert {"label", "terms", "papers", "share", "baseline_share", "growth", "score"} <= set(data["topics"][0])
-    assert {"term", "count", "baseline_count", "score", "horizon"} <= set(data["rising_terms"][0])
-    assert "top_papers" in data and "new_terms" in data
+    # `topics` are the stories now, with the keys older readers used; `stories` and `summary` are new.
+    assert {"label", "terms", "growth", "score", "horizon"} <= set(data["topics"][0])
+    assert {"id", "label", "terms", "examples", "series", "since", "new", "per_week"} <= set(data["stories"][0])
+    assert data["topics"] == data["stories"] and len(data["summary"]) >= 2
+    shown = data["rising_terms"] + data["new_terms"]
+    keys = {"term", "name", "horizon", "per_week", "baseline_per_week", "growth", "series", "examples"}
+    assert shown and all(keys <= set(term) for term in shown)
+    assert all(term["growth"] >= 1.5 and len(term["series"]) == 26 for term in shown)
+    assert "top_papers" in data and "falling_topics" in data
 
 
 def test_a_bad_week_label_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["report", "--week", "2025-22", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "not an ISO week" in result.stderr
+
+
+def test_the_default_week_is_the_newest_complete_one_every_source_has_digests_in():
+    from reports.weeks import default_report_week
+
+    w17, w18, w26 = (date.fromisocalendar(2026, w, 1) for w in (17, 18, 26))
+    # demo-real: HF ends on Thursday 2026-04-30 (W18), arXiv samples run to W26: W18, not arXiv's last week.
+    assert default_report_week({"hf": {w17, w18}, "arxiv": {w17, w18, w26}}, date(2026, 6, 26)) == "2026-W18"
+    # One source alone: a week is complete once the data reaches its Friday.
+    assert default_report_week({"hf": {w17, w18}}, date(2026, 4, 30)) == "2026-W17"
+    assert default_report_week({"hf": {w18}, "arxiv": {w26}}, date(2026, 6, 26)) is None
 
 
 def test_the_last_complete_week_of_a_corpus():
