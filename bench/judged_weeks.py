@@ -19,6 +19,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 SEED = 1818  # committed with the draw, before any trends II change
+# Round 2: after round 1's verdicts, changes were judged again on weeks nobody had looked at; drawn with
+# this seed, committed before those changes, from the weeks neither tuned on, quoted, nor judged in round 1.
+ROUND2_SEED = 1819
 JUDGED_WEEKS, READER_WEEKS = 14, 6
 FIRST, LAST = date.fromisocalendar(2024, 30, 1), date.fromisocalendar(2026, 17, 1)
 # Weeks the issue quotes or the acceptance asks about: seen, so never judged.
@@ -40,7 +43,15 @@ def draw() -> dict[str, list[str]]:
     tuning = weeks[0::3]
     pool = [w for w in weeks if w not in tuning and w not in SEEN]
     judged = random.Random(SEED).sample(pool, JUDGED_WEEKS)
-    return {"seed": [str(SEED)], "tuning": tuning, "judged": sorted(judged), "reader": judged[:READER_WEEKS]}
+    fresh = [w for w in pool if w not in judged]
+    round2 = random.Random(ROUND2_SEED).sample(fresh, JUDGED_WEEKS)
+    return {
+        "seed": [str(SEED), str(ROUND2_SEED)],
+        "tuning": tuning,
+        "judged": sorted(judged),
+        "reader": judged[:READER_WEEKS],
+        "round2": sorted(round2),
+    }
 
 
 if __name__ == "__main__":

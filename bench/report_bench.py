@@ -272,7 +272,9 @@ QUERIES = (
     (phrase_index, "term_window_counts"),
     (phrase_index, "indexed_papers_by_week"),
     (phrase_index, "acronym_aliases"),
-    (queries, "window_keywords"),
+    (phrase_index, "acronym_definitions"),
+    (phrase_index, "keyword_paper_phrases"),
+    (queries, "digest_weeks"),
 )
 
 
@@ -286,6 +288,8 @@ def measure(path: Path, out_dir: Path, seed: int, baseline: bool) -> None:
             (trends, "fit_topics", "topics: fit_topics (TF-IDF + NMF)"),
             (trends, "score_terms", "terms: score_terms, every horizon"),
             (trends, "merge_variants", "terms: evidence and variants (merge_variants)"),
+            (trends, "tell_stories", "stories: group, series, examples (tell_stories)"),
+            (week_inputs, "build_lexicon", "terms: lexicon (keyphraseness, long forms)"),
             (render, "chart_pngs", "charts (PNG)"),
         ):
             patches.enter_context(clock.wrapping(owner, name, stage))
@@ -335,7 +339,9 @@ def compare_with_naive(path: Path, monday: date, seed: int, clock: Stopwatch, re
             "query term_window_counts",
             "query indexed_papers_by_week",
             "query acronym_aliases",
-            "query window_keywords",
+            "query acronym_definitions",
+            "query keyword_paper_phrases",
+            "terms: lexicon (keyphraseness, long forms)",
             "terms: score_terms, every horizon",
             "terms: evidence and variants (merge_variants)",
         )
@@ -353,11 +359,20 @@ def compare_with_naive(path: Path, monday: date, seed: int, clock: Stopwatch, re
         f"  {'topics (phrases, TF-IDF, full NMF)':<46}{naive_topics:9.2f}   ours {ours_topics:6.2f}   "
         f"ratio {naive_topics / ours_topics:5.0f}x"
     )
+    # The terms as ranked before stories pick the shown ones (recomputed outside the timing).
+    with connect(path, read_only=True) as con:
+        inputs = week_inputs.read_week_inputs(con, monday)
+    rising, new_terms = trends.rank_terms(
+        trends.merge_variants(inputs.term_counts, inputs.lexicon),
+        inputs.term_windows.totals,
+        inputs.term_windows.minimum,
+        inputs.lexicon,
+    )
     same = all(
         [(t.term, t.count, t.baseline_count, t.score) for t in kind if t.horizon == horizon]
         == [t for t in naive[horizon] if (t[2] == 0) == new][: trends.TOP_TERMS]
         for horizon in naive
-        for kind, new in ((report.rising_terms, False), (report.new_terms, True))
+        for kind, new in ((rising, False), (new_terms, True))
     )
     print(f"  rising and new terms identical to the naive path's: {'yes' if same else 'NO'}")
 
@@ -384,8 +399,8 @@ def print_figures(clock: Stopwatch, total: float, rss_mb: float, counts: tuple[i
         verdict = "met" if value <= target else f"MISSED x{value / target:.1f}"
         print(f"{name:<46}{value:9.2f} {unit:<3} target <= {target:g} {unit}: {verdict}")
     print(
-        f"report: {len(report.topics)} topic trends, {len(report.rising_terms)} rising and "
-        f"{len(report.new_terms)} new terms; top rising: {[t.term for t in report.rising_terms[:5]]}\n"
+        f"report: {len(report.stories)} stories, {len(report.rising_terms)} rising and "
+        f"{len(report.new_terms)} new terms shown; stories: {[s.label for s in report.stories[:5]]}\n"
     )
 
 

@@ -19,12 +19,13 @@ import polars as pl
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from common.phrases import phrases, term_key
+from common.phrases import phrases
+from reports.lexicon import build_lexicon
 from reports.terms import HORIZONS, WindowTotals, merge_variants, min_count
 from reports.topics import topic_count
 from reports.trends import rank_terms
-from reports.week_inputs import TERM_HISTORY_WEEKS, WINDOW_WEEKS
-from warehouse import phrase_index, queries
+from reports.week_inputs import LEXICON_PAPERS, TERM_HISTORY_WEEKS, WINDOW_WEEKS
+from warehouse import phrase_index
 
 
 def texts_by_week(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[date, list[str]]:
@@ -69,12 +70,13 @@ def rising_terms(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[dict[str
         }
     )
     # The same evidence, merging and ranking as reports/ (what differs is how the counts were made).
-    lexicon = frozenset(
-        term_key(k)
-        for k in queries.window_keywords(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday + timedelta(days=6))
+    lexicon = build_lexicon(
+        phrase_index.keyword_paper_phrases(con, monday + timedelta(days=6), LEXICON_PAPERS),
+        phrase_index.acronym_definitions(con),
+        phrase_index.acronym_aliases(con),
     )
     minimum = {name: min_count(HORIZONS[name], t.target) for name, t in totals.items()}
-    rising, new = rank_terms(merge_variants(frame, lexicon, phrase_index.acronym_aliases(con)), totals, minimum)
+    rising, new = rank_terms(merge_variants(frame, lexicon), totals, minimum, lexicon)
     scored = {
         h: [(t.term, t.count, t.baseline_count, t.score) for t in rising + new if t.horizon == h] for h in HORIZONS
     }

@@ -22,4 +22,5 @@ def test_the_committed_judged_weeks_are_the_seeded_draw_and_exclude_the_tuning_w
     committed = json.loads(OUT.read_text())
     assert committed == draw()
     assert not set(committed["judged"]) & (set(committed["tuning"]) | SEEN)
+    assert not set(committed["round2"]) & (set(committed["tuning"]) | SEEN | set(committed["judged"]))
     assert set(committed["reader"]) <= set(committed["judged"])
