@@ -22,6 +22,7 @@ SEED = 1818  # committed with the draw, before any trends II change
 # Round 2: after round 1's verdicts, changes were judged again on weeks nobody had looked at; drawn with
 # this seed, committed before those changes, from the weeks neither tuned on, quoted, nor judged in round 1.
 ROUND2_SEED = 1819
+ROUND3_SEED = 1820  # round 3 likewise, after round 2's reader test, from the weeks still unseen
 JUDGED_WEEKS, READER_WEEKS = 14, 6
 FIRST, LAST = date.fromisocalendar(2024, 30, 1), date.fromisocalendar(2026, 17, 1)
 # Weeks the issue quotes or the acceptance asks about: seen, so never judged.
@@ -45,12 +46,16 @@ def draw() -> dict[str, list[str]]:
     judged = random.Random(SEED).sample(pool, JUDGED_WEEKS)
     fresh = [w for w in pool if w not in judged]
     round2 = random.Random(ROUND2_SEED).sample(fresh, JUDGED_WEEKS)
+    unseen = [w for w in fresh if w not in round2]
+    round3 = random.Random(ROUND3_SEED).sample(unseen, JUDGED_WEEKS)
     return {
-        "seed": [str(SEED), str(ROUND2_SEED)],
+        "seed": [str(SEED), str(ROUND2_SEED), str(ROUND3_SEED)],
         "tuning": tuning,
         "judged": sorted(judged),
         "reader": judged[:READER_WEEKS],
         "round2": sorted(round2),
+        "round3": sorted(round3),
+        "reader3": round3[:READER_WEEKS],
     }
 
 

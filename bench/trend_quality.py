@@ -140,6 +140,21 @@ def landmarks(entries: list[dict]) -> dict[str, str | None]:
     return first
 
 
+def slow_builders(entries: list[dict]) -> list[tuple[str, str, str]]:
+    """(term, first week named by the quarter horizon, first week named by the week or 4-week horizon)."""
+    first: dict[str, dict[str, str]] = {}
+    for e in entries:
+        for name, items in e["lists"].items():
+            span = "quarter" if name.endswith("quarter") else "short"
+            for t in items:
+                first.setdefault(spellings(t)[0], {}).setdefault(span, e["week"])
+    return sorted(
+        (term, seen["quarter"], seen["short"])
+        for term, seen in first.items()
+        if "quarter" in seen and "short" in seen and seen["quarter"] < seen["short"]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -180,6 +195,8 @@ def main() -> None:
         and any(key(t) == "verifiable reward" for items in e["lists"].values() for t in items)
     ]
     print(f"{args.label}: weeks listing RLVR beside 'verifiable rewards': {beside or 'none'}")
+    builders = slow_builders(entries)
+    print(f"{args.label}: {len(builders)} terms named by the quarter horizon before a shorter one: {builders[:6]}")
     for name, week in landmarks(entries).items():
         earliest, by, _ = LANDMARKS[name]
         ok = week is not None and week <= by and (earliest is None or week >= earliest)

@@ -23,4 +23,7 @@ def test_the_committed_judged_weeks_are_the_seeded_draw_and_exclude_the_tuning_w
     assert committed == draw()
     assert not set(committed["judged"]) & (set(committed["tuning"]) | SEEN)
     assert not set(committed["round2"]) & (set(committed["tuning"]) | SEEN | set(committed["judged"]))
-    assert set(committed["reader"]) <= set(committed["judged"])
+    assert not set(committed["round3"]) & (set(committed["round2"]) | set(committed["judged"]) | SEEN)
+    assert set(committed["reader"]) <= set(committed["judged"]) and set(committed["reader3"]) <= set(
+        committed["round3"]
+    )
