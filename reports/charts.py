@@ -45,6 +45,7 @@ def story_chart(report: WeekReport, *, narrow: bool = False) -> bytes:
         return no_data_png()
     weeks = [week for week, _ in stories[0].series]
     fig, ax = _figure(NARROW_SIZE if narrow else CHART_SIZE)
+    limit = NARROW_LABEL if narrow else MAX_LABEL
     for colour, story in zip(PALETTE, stories, strict=False):
         papers = dict(story.series)
         values = [float(n) if (n := papers.get(w)) is not None else math.nan for w in weeks]
@@ -55,7 +56,7 @@ def story_chart(report: WeekReport, *, narrow: bool = False) -> bytes:
             marker="o",
             markersize=2.5,
             linewidth=1.6,
-            label=_chart_text(story.label, NARROW_LABEL if narrow else MAX_LABEL),
+            label=_chart_text(_legend_name(story.label, limit), limit),
         )
     _week_axis(ax, weeks)
     ax.set_ylabel("papers a week", fontsize=9)
@@ -119,6 +120,11 @@ def no_data_png(size: tuple[float, float] = NO_DATA_SIZE) -> bytes:
     fig = Figure(figsize=size, dpi=DPI)
     fig.text(0.5, 0.5, "no data", ha="center", va="center", color="#777777", fontsize=10 if size[1] >= 0.8 else 7)
     return _png(fig)
+
+
+def _legend_name(label: str, limit: int) -> str:
+    """A story's name for a legend: "OPD (on-policy distillation)" as "OPD" when the whole would be cut."""
+    return label.partition(" (")[0] if len(label) > limit else label
 
 
 def _every_week(weeks: list[str]) -> list[str]:

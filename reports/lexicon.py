@@ -71,8 +71,9 @@ class Lexicon:
 
     def same_idea(self, a: str, b: str) -> bool:
         """Do two terms name one idea in any of their forms ("RLVR" and "verifiable rewards", "CoT" and
-        "chain-of-thought reasoning", "DM" and "video diffusion models")?"""
-        return any(same_idea(x, y) for x in self.forms(a) for y in self.forms(b))
+        "chain-of-thought reasoning", "DM" and "video diffusion models", "test-time scaling" and
+        "test-time compute")?"""
+        return any(same_idea(x, y) or _share_a_phrase(x, y) for x in self.forms(a) for y in self.forms(b))
 
     def keyphraseness(self, term: str) -> float | None:
         """The share of keyworded papers holding `term` that name it a keyword; None without enough evidence."""
@@ -107,6 +108,20 @@ class Lexicon:
         if self.keyphraseness(term) is not None:  # some evidence, not clear either way: a new name may pass
             return name
         return name or (len(words) > 1 and any(_rare_in_english(w) for w in words))
+
+
+def _share_a_phrase(a: str, b: str) -> bool:
+    """Do two phrases share two or more words in a row, other than a head both end on? "test-time scaling"
+    and "test-time compute", "long chain-of-thought" and "chain-of-thought reasoning" do; "vision
+    language models" and "diffusion language models" share only their head, a kind, not an idea."""
+    x, y = term_key(a).split(), term_key(b).split()
+    for n in range(min(len(x), len(y)), 1, -1):
+        for i in range(len(x) - n + 1):
+            part = x[i : i + n]
+            for j in range(len(y) - n + 1):
+                if y[j : j + n] == part and not (i + n == len(x) and j + n == len(y)):
+                    return True
+    return False
 
 
 def is_acronym(term: str) -> bool:

@@ -129,6 +129,8 @@ def _headline(report: WeekReport) -> list[dict]:
     volume = {(week, source): papers for week, source, papers in report.volume}
     before = [iso_week(report.week_start - timedelta(weeks=n)) for n in range(1, BASELINE_WEEKS + 1)]
     sources = sorted(set(report.papers_by_source) | {source for _, source in volume})
+    if len(sources) == 1:
+        return rows  # one source: its row would repeat "All sources"
     for source in sources:
         # Without volume there is nothing to compare with; a missing week inside volume counts as 0.
         last = volume.get((before[0], source), 0) if volume else None

@@ -27,16 +27,17 @@ import polars as pl
 from common.phrases import same_idea, term_key
 from reports.lexicon import Lexicon
 from reports.model import PaperRef, Story, TermTrend
-from reports.terms import HORIZONS, SMOOTHING
+from reports.terms import HORIZONS, SMOOTHING, rise
 from reports.weeks import iso_week
 
 TOP_STORIES = 8
 STORY_TERMS = 5  # the terms a story shows, its name's first
 EXAMPLES = 3
-JOIN_OVERLAP = 0.5  # a term joins a story holding this share of its papers (overlap coefficient) ...
+JOIN_OVERLAP = 0.4  # a term joins a story holding this share of its papers (overlap coefficient) ...
 HOME_SHARE = 0.6  # ... or whose first term lives in the same rising topic, both with this share of their papers
 GROUPING_WEEKS = 13  # terms are compared on their papers of the last quarter
 SERIES_WEEKS = 26
+HISTORY_WEEKS = 65  # the quarter's 13 target and 52 baseline weeks
 NEW_WEEKS, NEW_ABSENT_WEEKS = 2, 52  # "new": first seen in the last 2 weeks, absent the 52 before
 RAISED = 1.5  # a week belongs to a story's rise when its share is this times the story's baseline share
 
@@ -94,6 +95,9 @@ def tell_stories(
         return [], []
     same = lexicon.same_idea if lexicon else same_idea
     holders = inputs.index.holders({t.term: term_ids.get(t.term, []) for t in terms})
+    # Counted again as distinct papers ("VLM" and "VLMs" in one abstract are one paper, not two), and
+    # kept only if that is still a rise and the term is in at least one paper of the report's week.
+    terms = [t for t in (_recounted(t, holders[t.term], inputs) for t in terms) if t is not None]
     recent = inputs.index.weeks_back < GROUPING_WEEKS
     groups: list[list[TermTrend]] = []
     members: list[np.ndarray] = []
@@ -121,10 +125,38 @@ def tell_stories(
     stories = [
         replace(_story(group, holders, inputs), topic_id=home) for group, home in zip(groups, homes, strict=True)
     ]
-    stories = sorted(stories, key=lambda s: (-s.score, s.story_id))[:TOP_STORIES]
+    # Biggest rise first: the papers a week above usual it brings, at the conservative bound (a story
+    # of 5 papers a week at x2 comes before one of 0.7 a week at x6).
+    stories = sorted(stories, key=lambda s: (-s.per_week * (1 - 1 / s.score), s.story_id))[:TOP_STORIES]
     shown = {name for story in stories for name in story.terms}
     described = [_described(t, holders[t.term], inputs) for t in terms if t.name in shown]
     return stories, described
+
+
+def _recounted(term: TermTrend, rows: np.ndarray, inputs: StoryInputs) -> TermTrend | None:
+    horizon = HORIZONS[term.horizon]
+    back = inputs.index.weeks_back[rows]
+    if not (back == 0).any():
+        return None
+    totals = [inputs.per_week.get(inputs.monday - timedelta(weeks=n), 0) for n in range(HISTORY_WEEKS)]
+    end = horizon.target + horizon.baseline
+    count = int((back < horizon.target).sum())
+    if end <= SERIES_WEEKS:
+        baseline = int(((back >= horizon.target) & (back < end)).sum())
+    else:  # the quarter's baseline lies past the index: its summed count, corrected as the target's was
+        baseline = round(term.baseline_count * count / max(term.count, 1))
+    found = rise(count, sum(totals[: horizon.target]), baseline, sum(totals[horizon.target : end]))
+    if found is None:
+        return None
+    return replace(
+        term,
+        count=count,
+        baseline_count=baseline,
+        growth=found[0],
+        score=found[1],
+        per_week=round(count / horizon.target, 1),
+        baseline_per_week=round(baseline / horizon.baseline, 1),
+    )
 
 
 def _home_topic(rows: np.ndarray, inputs: StoryInputs) -> int | None:
@@ -187,7 +219,6 @@ def _described(term: TermTrend, rows: np.ndarray, inputs: StoryInputs) -> TermTr
     totals = [inputs.per_week.get(inputs.monday - timedelta(weeks=n), 0) for n in range(SERIES_WEEKS)]
     return replace(
         term,
-        per_week=round(term.count / horizon.target, 1),
         series=_series(counts, totals, inputs.monday),
         examples=_examples(rows[back < horizon.target], [term], {term.term: rows}, inputs),
     )
@@ -204,15 +235,19 @@ def _series(counts: np.ndarray, totals: list[int], monday: date) -> tuple[tuple[
 def _examples(
     rows: np.ndarray, group: list[TermTrend], holders: dict[str, np.ndarray], inputs: StoryInputs
 ) -> tuple[PaperRef, ...]:
-    # Fit first: a paper holding more of the story's terms, the stronger ones weighing more; then upvotes.
+    # Fit first: a paper holding more of the story's terms, the stronger ones weighing more; then the
+    # report's week's papers (what is new), then upvotes.
     fit = np.zeros(rows.size)
     for rank, term in enumerate(group):
         fit += np.isin(rows, holders[term.term]) / (rank + 1)
     ids = [inputs.index.ids[r] for r in rows]
-    frame = pl.DataFrame({"arxiv_id": ids, "fit": fit}, schema={"arxiv_id": pl.String, "fit": pl.Float64})
+    frame = pl.DataFrame(
+        {"arxiv_id": ids, "fit": fit, "now": inputs.index.weeks_back[rows] == 0},
+        schema={"arxiv_id": pl.String, "fit": pl.Float64, "now": pl.Boolean},
+    )
     chosen = (
         frame.join(inputs.papers, on="arxiv_id", how="inner")
-        .sort(["fit", "upvotes", "arxiv_id"], descending=[True, True, False], nulls_last=True)
+        .sort(["fit", "now", "upvotes", "arxiv_id"], descending=[True, True, True, False], nulls_last=True)
         .head(EXAMPLES)
     )
     return tuple(

@@ -36,7 +36,7 @@ MARKDOWN = """\
 
 {% set spark = charts.get(spark_name(s)) %}
 {% if spark %}![papers a week over 26 weeks]({{ spark | mdurl }}) {% endif %}\
-**{{ s.per_week | per_week }}** papers a week, against {{ s.baseline_per_week | per_week }} before: **{{ s.growth | rise }}**
+**{{ s.per_week | per_week }}** {{ 'paper' if s.per_week == 1 else 'papers' }} a week, against {{ s.baseline_per_week | per_week }} before: **{{ s.growth | rise }}**
 {% for p in s.examples %}
 {% if loop.first %}
 
@@ -172,7 +172,7 @@ HTML = (
 <h3>{{ loop.index }}. {{ s.label }}</h3>
 <p class="when">{{ when(s) }}{% if s.terms | length > 1 %} · also: {{ s.terms[1:] | join(", ") }}{% endif %}</p>
 <p>{% set spark = charts.get(spark_name(s)) %}{% if spark %}<img src="{{ spark | datauri }}" alt="papers a week over 26 weeks" width="160" height="40"> {% endif %}
-<strong>{{ s.per_week | per_week }}</strong> papers a week, against {{ s.baseline_per_week | per_week }} before: <strong>{{ s.growth | rise }}</strong></p>
+<strong>{{ s.per_week | per_week }}</strong> {{ 'paper' if s.per_week == 1 else 'papers' }} a week, against {{ s.baseline_per_week | per_week }} before: <strong>{{ s.growth | rise }}</strong></p>
 {% if s.examples %}
 <ul>
 {% for p in s.examples %}

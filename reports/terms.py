@@ -165,36 +165,29 @@ def score_terms(counts: pl.DataFrame, totals: WindowTotals, *, min_count: int) -
 
     `counts` has one row per term: term, count, baseline_count.
     """
-    y_i = pl.col("count").cast(pl.Float64)
-    y_j = pl.col("baseline_count").cast(pl.Float64)
-    n_i, n_j = max(totals.target, 1), max(totals.baseline, 1)
+    scored = []
+    for term, count, base in (
+        counts.filter(pl.col("count") >= min_count).select("term", "count", "baseline_count").iter_rows()
+    ):
+        found = rise(count, totals.target, base, totals.baseline)
+        if found is not None:
+            scored.append(TermScore(term, count, base, found[1], base == 0, found[0]))
+    return _prefer_phrases(sorted(scored, key=lambda t: (-t.score, t.term)))
+
+
+def rise(count: int, target: int, baseline_count: int, baseline: int) -> tuple[float, float] | None:
+    """(growth, its lower 95% bound) of `count` of `target` papers against `baseline_count` of `baseline`
+    papers; None unless that is a rise (see the module docstring)."""
+    n_i, n_j = max(target, 1), max(baseline, 1)
     prior = baseline_prior(n_i, n_j)
-    log_ratio = ((y_i + SMOOTHING) / n_i).log() - ((y_j + prior) / n_j).log()
-    error = (1 / (y_i + SMOOTHING) + 1 / (y_j + prior)).sqrt()
-    raw = (y_i / n_i) / (pl.max_horizontal(y_j, pl.lit(SMOOTHING)) / n_j)
-    scored = (
-        counts.filter(pl.col("count") >= min_count)
-        .with_columns(
-            (log_ratio - CONFIDENCE_Z * error).exp().alias("score"),
-            pl.min_horizontal(log_ratio.exp(), raw).alias("growth"),
-            ((y_j / n_j) >= UMBRELLA_SHARE).alias("field_wide"),
-        )
-        .filter(
-            (pl.col("score") >= MIN_LOWER_RATIO)
-            & (pl.col("growth") >= MIN_LOWER_RATIO)
-            & ~(pl.col("field_wide") & (pl.col("growth") < UMBRELLA_GROWTH))
-        )
-        .with_columns(pl.col("score").round(3), pl.col("growth").round(2))
-        .sort(["score", "term"], descending=[True, False])
-    )
-    return _prefer_phrases(
-        [
-            TermScore(term, count, base, score, base == 0, growth)
-            for term, count, base, score, growth in scored.select(
-                "term", "count", "baseline_count", "score", "growth"
-            ).iter_rows()
-        ]
-    )
+    log_ratio = math.log((count + SMOOTHING) / n_i) - math.log((baseline_count + prior) / n_j)
+    error = math.sqrt(1 / (count + SMOOTHING) + 1 / (baseline_count + prior))
+    raw = (count / n_i) / (max(baseline_count, SMOOTHING) / n_j)
+    growth, bound = min(math.exp(log_ratio), raw), math.exp(log_ratio - CONFIDENCE_Z * error)
+    field_wide = baseline_count / n_j >= UMBRELLA_SHARE
+    if bound < MIN_LOWER_RATIO or growth < MIN_LOWER_RATIO or (field_wide and growth < UMBRELLA_GROWTH):
+        return None
+    return round(growth, 2), round(bound, 3)
 
 
 def baseline_prior(target_documents: int, baseline_documents: int) -> float:

@@ -23,7 +23,7 @@ from warehouse import phrase_index, queries
 WINDOW_WEEKS = 16  # topics: the longest topic horizon, 4 target weeks + 12 baseline weeks
 TERM_HISTORY_WEEKS = 65  # the quarter horizon's 13 + 52 weeks
 SERIES_WEEKS = 26  # a story's series: half a year of papers per week
-LEXICON_PAPERS = 1_000  # keyworded papers the lexicon needs before it stops reading past the week
+LEXICON_PAPERS = 3_000  # keyworded papers the lexicon needs before it stops reading past the week
 
 
 @dataclass(frozen=True)
