@@ -20,11 +20,10 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from common.phrases import phrases
-from reports.lexicon import build_lexicon
-from reports.terms import HORIZONS, WindowTotals, merge_variants, min_count
-from reports.topics import topic_count
+from reports.terms import HORIZONS, WindowTotals, merge_variants, min_count, term_windows
+from reports.topics import topic_count, vocabulary_limits
 from reports.trends import rank_terms
-from reports.week_inputs import LEXICON_PAPERS, TERM_HISTORY_WEEKS, WINDOW_WEEKS
+from reports.week_inputs import TERM_HISTORY_WEEKS, WINDOW_WEEKS, read_lexicon
 from warehouse import phrase_index
 
 
@@ -70,11 +69,15 @@ def rising_terms(con: duckdb.DuckDBPyConnection, monday: date) -> tuple[dict[str
         }
     )
     # The same evidence, merging and ranking as reports/ (what differs is how the counts were made).
-    lexicon = build_lexicon(
-        phrase_index.keyword_paper_phrases(con, monday + timedelta(days=6), LEXICON_PAPERS),
-        phrase_index.acronym_definitions(con),
-        phrase_index.acronym_aliases(con),
+    # The evidence is read as reports/ reads it (the same phrases asked about), so decisions match.
+    windows = term_windows(
+        phrase_index.indexed_papers_by_week(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday), monday
     )
+    asked = phrase_index.term_window_counts(con, monday, windows.counted(), TERM_HISTORY_WEEKS)
+    first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
+    low, high, most = vocabulary_limits(sum(windows_papers(con, first, monday)))
+    vocabulary = phrase_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
+    lexicon = read_lexicon(con, monday, asked, vocabulary)
     minimum = {name: min_count(HORIZONS[name], t.target) for name, t in totals.items()}
     rising, new = rank_terms(merge_variants(frame, lexicon), totals, minimum, lexicon)
     scored = {
@@ -94,6 +97,11 @@ def fit_topics_from_texts(con: duckdb.DuckDBPyConnection, monday: date, seed: in
     ).fit_transform(texts)
     NMF(n_components=topic_count(len(texts)), init="nndsvd", random_state=seed, max_iter=300).fit(matrix)
     return time.perf_counter() - began
+
+
+def windows_papers(con: duckdb.DuckDBPyConnection, first: date, last: date) -> list[int]:
+    """Indexed papers per week of [first, last] (what sizes the topic vocabulary)."""
+    return list(phrase_index.indexed_papers_by_week(con, first, last).values())
 
 
 def _document_frequencies(texts: list[str]) -> Counter[str]:

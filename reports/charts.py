@@ -61,7 +61,7 @@ def story_chart(report: WeekReport, *, narrow: bool = False) -> bytes:
     _week_axis(ax, weeks)
     ax.set_ylabel("papers a week", fontsize=9)
     ax.set_ylim(bottom=0)
-    ax.set_title("The top stories: papers a week carrying their first term", fontsize=11)
+    ax.set_title("The top stories: papers a week mentioning each", fontsize=11)
     if narrow:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), fontsize=9, frameon=False)
     else:

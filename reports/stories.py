@@ -235,8 +235,8 @@ def _series(counts: np.ndarray, totals: list[int], monday: date) -> tuple[tuple[
 def _examples(
     rows: np.ndarray, group: list[TermTrend], holders: dict[str, np.ndarray], inputs: StoryInputs
 ) -> tuple[PaperRef, ...]:
-    # Fit first: a paper holding more of the story's terms, the stronger ones weighing more; then the
-    # report's week's papers (what is new), then upvotes.
+    # The report's week's papers first (what is new: a story's hits of earlier weeks repeat week after
+    # week), then fit: a paper holding more of the story's terms, the stronger ones weighing more; then upvotes.
     fit = np.zeros(rows.size)
     for rank, term in enumerate(group):
         fit += np.isin(rows, holders[term.term]) / (rank + 1)
@@ -247,7 +247,7 @@ def _examples(
     )
     chosen = (
         frame.join(inputs.papers, on="arxiv_id", how="inner")
-        .sort(["fit", "now", "upvotes", "arxiv_id"], descending=[True, True, True, False], nulls_last=True)
+        .sort(["now", "fit", "upvotes", "arxiv_id"], descending=[True, True, True, False], nulls_last=True)
         .head(EXAMPLES)
     )
     return tuple(

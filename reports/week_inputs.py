@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from common.phrases import is_name_like
 from reports.lexicon import Lexicon, build_lexicon
 from reports.terms import TermWindows, term_windows
 from reports.topics import vocabulary_limits
@@ -50,11 +51,6 @@ def read_week_inputs(con: duckdb.DuckDBPyConnection, monday: date) -> WeekInputs
     """
     sunday = monday + timedelta(days=6)
     first = monday - timedelta(weeks=WINDOW_WEEKS - 1)
-    lexicon = build_lexicon(
-        phrase_index.keyword_paper_phrases(con, sunday, LEXICON_PAPERS),
-        phrase_index.acronym_definitions(con),
-        phrase_index.acronym_aliases(con),
-    )
     window_terms = phrase_index.window_term_ids(con, monday - timedelta(weeks=SERIES_WEEKS - 1), monday)
     low, high, most = vocabulary_limits(int((window_terms[1] >= np.datetime64(first)).sum()))
     vocabulary = phrase_index.window_vocabulary(con, first, monday, min_docs=low, max_docs=high, limit=most)
@@ -63,6 +59,8 @@ def read_week_inputs(con: duckdb.DuckDBPyConnection, monday: date) -> WeekInputs
     gainers = queries.upvote_gainers(con, monday - timedelta(days=7), sunday)
     per_week = phrase_index.indexed_papers_by_week(con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), monday)
     windows = term_windows(per_week, monday)
+    term_counts = phrase_index.term_window_counts(con, monday, windows.counted(), TERM_HISTORY_WEEKS)
+    lexicon = read_lexicon(con, monday, term_counts, vocabulary)
     return WeekInputs(
         monday=monday,
         lexicon=lexicon,
@@ -72,6 +70,24 @@ def read_week_inputs(con: duckdb.DuckDBPyConnection, monday: date) -> WeekInputs
         volume=volume,
         gainers=gainers,
         term_windows=windows,
-        term_counts=phrase_index.term_window_counts(con, monday, windows.counted(), TERM_HISTORY_WEEKS),
+        term_counts=term_counts,
         per_week=per_week,
+    )
+
+
+def read_lexicon(
+    con: duckdb.DuckDBPyConnection, monday: date, term_counts: pl.DataFrame, vocabulary: dict[int, str]
+) -> Lexicon:
+    """The lexicon of the week starting `monday`: keyphraseness of the phrases the report may show
+    (`term_counts`) or fit topics on (`vocabulary`) and of the names inside them ("GPU" in "GPU memory"),
+    over the term history's keyworded papers; acronyms' long forms."""
+    names = [w for term in term_counts["term"].to_list() if " " in term for w in term.split() if is_name_like(w)]
+    asked = [*term_counts["term_id"].to_list(), *vocabulary, *phrase_index.phrase_ids(con, names)]
+    sunday = monday + timedelta(days=6)
+    return build_lexicon(
+        phrase_index.keyword_paper_phrases(
+            con, monday - timedelta(weeks=TERM_HISTORY_WEEKS), sunday, LEXICON_PAPERS, asked
+        ),
+        phrase_index.acronym_definitions(con),
+        phrase_index.acronym_aliases(con),
     )
