@@ -41,7 +41,7 @@ MARKDOWN = """\
 {% if loop.first %}
 
 {% endif %}
-- {{ paper(p) }}{% if p.upvotes is not none %} ({{ p.upvotes }} upvotes){% endif %}
+- {{ paper(p) }}{% if p.upvotes is not none %} ({{ p.upvotes }} upvote{{ '' if p.upvotes == 1 else 's' }}){% endif %}
 
 {% endfor %}
 {% endfor %}
@@ -176,7 +176,7 @@ HTML = (
 {% if s.examples %}
 <ul>
 {% for p in s.examples %}
-<li>{{ paper(p) }}{% if p.upvotes is not none %} <span class="muted">({{ p.upvotes }} upvotes)</span>{% endif %}</li>
+<li>{{ paper(p) }}{% if p.upvotes is not none %} <span class="muted">({{ p.upvotes }} upvote{{ '' if p.upvotes == 1 else 's' }})</span>{% endif %}</li>
 {% endfor %}
 </ul>
 {% endif %}
