@@ -200,13 +200,16 @@ def keyword_paper_phrases(
         since, until = date.min, found[1] or date(9999, 12, 31)
     wanted = pl.DataFrame({"term_id": sorted(set(term_ids))}, schema={"term_id": pl.Int32})
     with registered(con, wanted=wanted):
+        # The keyworded papers first, then only their phrase lists unnested (not every paper's).
         rows = con.execute(
-            f"""SELECT any_value(p.ai_keywords), list(t.term ORDER BY t.term)
-                FROM papers p JOIN paper_terms pt USING (arxiv_id)
+            f"""WITH keyworded AS MATERIALIZED (
+                    SELECT arxiv_id, ai_keywords FROM papers p
+                    WHERE {keyworded} AND p.first_digest_date BETWEEN $since AND $until)
+                SELECT any_value(k.ai_keywords), list(t.term ORDER BY t.term)
+                FROM keyworded k JOIN paper_terms pt USING (arxiv_id)
                 CROSS JOIN unnest(pt.term_ids) AS u(term_id)
                 JOIN wanted w ON w.term_id = u.term_id JOIN repeated_terms t ON t.term_id = u.term_id
-                WHERE {keyworded} AND p.first_digest_date BETWEEN $since AND $until
-                GROUP BY p.arxiv_id ORDER BY p.arxiv_id""",
+                GROUP BY k.arxiv_id ORDER BY k.arxiv_id""",
             {"since": since, "until": until},
         ).fetchall()
     return [(list(keywords), list(terms)) for keywords, terms in rows]
