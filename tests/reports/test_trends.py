@@ -133,6 +133,7 @@ def test_planted_trends_are_told_as_stories_in_their_weeks_and_keep_their_ids(pl
     assert kept, ids
 
 
+@pytest.mark.slow
 def test_a_rerun_in_any_order_gives_the_same_report(planted_warehouse):
     path, summary = planted_warehouse
     late = week_start(iso_week(summary.last_date)) - timedelta(weeks=1)
