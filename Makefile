@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo email-preview demo-real test test-fast lint format bench bench-report bench-crash lock clean
+.PHONY: help install demo email-preview demo-real test test-fast lint format bench bench-report bench-crash chromium lock clean
 
 help:
 	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-crash   crash matrix: ingest, report, email killed 20 times each (~20 min)"
 	@echo "make bench-report  weekly report on a 1.3M-paper warehouse, against the naive report"
 	@echo "                   (first run ~15 min to build; kept in BENCH_DIR, default .bench/report)"
+	@echo "make chromium   install Debian's chromium (root), for email-preview and bench/report_screens.py"
 	@echo "make lock       re-resolve requirements.lock from pyproject.toml"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -43,6 +44,11 @@ EMAIL_PREVIEW ?= /tmp/papertrend-email.png
 email-preview: $(STAMP)
 	test -e data/demo-inbox/01-ada_at_example.org.eml || $(BIN)/papertrend demo
 	$(BIN)/python scripts/email_preview.py data/demo-inbox/01-ada_at_example.org.eml --out $(EMAIL_PREVIEW)
+
+# Debian's chromium, for the screenshots of `make email-preview` and bench/report_screens.py (the
+# reader test of docs/trends.md); a browser tool's own download does not work on these machines.
+chromium:
+	command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 demo-real: $(STAMP)
 	$(BIN)/papertrend demo --corpus ../shared/fixtures --data-dir data/real

@@ -39,6 +39,11 @@ GROUPING_WEEKS = 13  # terms are compared on their papers of the last quarter
 SERIES_WEEKS = 26
 HISTORY_WEEKS = 65  # the quarter's 13 target and 52 baseline weeks
 NEW_WEEKS, NEW_ABSENT_WEEKS = 2, 52  # "new": first seen in the last 2 weeks, absent the 52 before
+RISE_WORDS = {
+    "week": "this week",
+    "momentum": "building for 4 weeks",
+    "quarter": "this quarter",
+}  # when a story rose, as a reader says it
 RAISED = 1.5  # a week belongs to a story's rise when its share is this times the story's baseline share
 
 
@@ -258,9 +263,6 @@ def _examples(
 
 def _slug(term: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", term_key(term)).strip("-")[:48] or "story"
-
-
-RISE_WORDS = {"week": "this week", "momentum": "building for 4 weeks", "quarter": "this quarter"}
 
 
 def story_when(story: Story, week: str) -> str:

@@ -9,6 +9,7 @@ build_week_report runs both. Rendering is render.py's.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 
 import duckdb
@@ -18,8 +19,8 @@ import polars as pl
 from common.phrases import same_idea
 from reports.lexicon import Lexicon
 from reports.model import PaperRef, Story, TermTrend, TopicTrend, WeekReport
-from reports.stories import PaperIndex, StoryInputs, tell_stories
-from reports.terms import HORIZONS, WindowTotals, horizon_words, merge_variants, score_terms
+from reports.stories import RISE_WORDS, PaperIndex, StoryInputs, tell_stories
+from reports.terms import HORIZONS, WindowTotals, merge_variants, score_terms
 from reports.topics import OTHER, DocTerms, TopicModel, fit_topics
 from reports.week_inputs import WINDOW_WEEKS, WeekInputs, read_week_inputs
 from reports.weeks import BASELINE_WEEKS, iso_week
@@ -92,7 +93,7 @@ def compute_week_report(inputs: WeekInputs, *, seed: int = 7) -> tuple[WeekRepor
 
 def _named(term: TermTrend, lexicon: Lexicon) -> TermTrend:
     long_form = lexicon.long_form(term.term)
-    return TermTrend(**{**term.__dict__, "long_form": long_form}) if long_form else term
+    return replace(term, long_form=long_form) if long_form else term
 
 
 def summarise(report: WeekReport) -> list[str]:
@@ -109,7 +110,7 @@ def summarise(report: WeekReport) -> list[str]:
 
 
 def _story_line(story: Story) -> str:
-    return f"{story.label} ×{story.growth:g} {horizon_words(story.horizon)}"
+    return f"{story.label} (×{story.growth:.1f}, {RISE_WORDS.get(story.horizon, story.horizon)})"
 
 
 def is_rising(trend: TopicTrend) -> bool:

@@ -53,7 +53,7 @@ def _report(**changes) -> WeekReport:
         "papers_by_source": {"arxiv": 377, "hf": 61},
         "last_week_papers": 380,
         "baseline_mean": 351.5,
-        "summary": ["412 papers this week against 351.5 in a usual week (+17%).", "Rising: GRPO ×2.5 this week."],
+        "summary": ["412 papers this week against 351.5 in a usual week (+17%).", "Rising: GRPO (×2.5, this week)."],
         "stories": [
             _story(1, "GRPO", "week", 5.2, (AGENTS, DIFFUSION, ARXIV_ONLY)),
             _story(2, "video diffusion", "momentum", 3.1, (REASONING,), since="2025-W19"),
