@@ -166,8 +166,10 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
     matched = matched[: sub.max_papers - min(TOP_KEPT, sub.max_papers // 3)]
     wanted = [*sub.topics, *sub.keywords]
     stories = [t for t in period.stories if any(_story_matches(t, w) for w in wanted)]
-    # One line names what found nothing, so silence about a keyword is not mistaken for a miss.
-    found = {why for _, why in matched} | {w for w in wanted for t in stories if _story_matches(t, w)}
+    # One line names what found nothing, so silence about a keyword is not mistaken for a miss (a paper
+    # shown for one keyword may match another too: that one found something as well).
+    found = {name for name, spelled in filters if any(spelled in paper.text for paper in period.papers)}
+    found |= {w for w in wanted for t in stories if _story_matches(t, w)}
     unmatched = [w for w in dict.fromkeys(wanted) if w not in found]
     room = sub.max_papers - len(matched)
     top = [p for p in period.papers if p.arxiv_id not in shown][: max(room, 0)]

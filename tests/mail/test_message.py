@@ -63,6 +63,18 @@ def test_a_readers_own_story_names_the_subject_and_a_keyword_that_found_nothing_
         assert "Rising: " in part and "retrieval" in part
 
 
+def test_a_keyword_whose_papers_were_shown_for_another_keyword_is_not_called_unmatched():
+    from mail.digest import EmailPaper, words
+
+    paper = EmailPaper(
+        "2604.00001", "Reasoning budget for test-time compute", "", "", 3, None, None, None,
+        words("Reasoning budget for test-time compute"),
+    )  # fmt: skip
+    period = Period("weekly", "2026-W17", [paper], [])
+    digest = personal_digest(period, Subscriber("ada@example.org", keywords=("test-time compute", "reasoning budget")))
+    assert [why for _, why in digest.matched] == ["test-time compute"] and digest.unmatched == []
+
+
 def test_a_week_without_stories_says_so_in_the_subject_and_the_section():
     period = Period("weekly", "2026-W17", [], [])
     data = Composer(period, Sender("papertrend@example.org")).compose_for(Subscriber("ada@example.org"), "t" * 40)
