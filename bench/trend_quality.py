@@ -113,7 +113,7 @@ def proxies(entries: list[dict], keywords: set[str], texts: dict[str, str]) -> d
     return {
         "terms": len(terms),
         "umbrellas": umbrella / n,
-        "keyword": sum(1 for _, t in terms if key(t) in keywords) / n,
+        "keyword": sum(1 for _, t in terms if any(k in keywords for k in spellings(t))) / n,
         "digits": digit_only / n,
         "overlap": overlapping / n,
         "topic rows": len(rows),
