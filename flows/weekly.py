@@ -64,11 +64,8 @@ def weekly_report(week: str | None = None) -> WeekReport:
 
 def _latest_week_label() -> str:
     """The week a run without one will report, for its name (a scheduled run's): see _default_week."""
-    settings = run_settings()
     try:
-        newest = newest_digest_day(settings)
-        with connect(settings.warehouse_path) as con:
-            return _default_week(settings, queries.digest_weeks(con), newest)
+        return _week_with_data(run_settings(), None)[0]
     except NothingToReport:
         return "latest complete"  # the run itself says why there is nothing to report
 

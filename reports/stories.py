@@ -24,10 +24,10 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from common.phrases import same_idea, term_key
+from common.phrases import term_key
 from reports.lexicon import Lexicon
 from reports.model import PaperRef, Story, TermTrend
-from reports.terms import HORIZONS, SMOOTHING, rise
+from reports.terms import HORIZONS, SMOOTHING, horizon_words, rise
 from reports.weeks import iso_week
 
 TOP_STORIES = 8
@@ -37,13 +37,7 @@ JOIN_OVERLAP = 0.4  # a term joins a story holding this share of its papers (ove
 HOME_SHARE = 0.6  # ... or whose first term lives in the same rising topic, both with this share of their papers
 GROUPING_WEEKS = 13  # terms are compared on their papers of the last quarter
 SERIES_WEEKS = 26
-HISTORY_WEEKS = 65  # the quarter's 13 target and 52 baseline weeks
-NEW_WEEKS, NEW_ABSENT_WEEKS = 2, 52  # "new": first seen in the last 2 weeks, absent the 52 before
-RISE_WORDS = {
-    "week": "this week",
-    "momentum": "building for 4 weeks",
-    "quarter": "this quarter",
-}  # when a story rose, as a reader says it
+NEW_WEEKS = 2  # "new": first seen in the last 2 weeks, absent the year before (the quarter's baseline)
 RAISED = 1.5  # a week belongs to a story's rise when its share is this times the story's baseline share
 
 
@@ -91,14 +85,21 @@ class StoryInputs:
     topics: np.ndarray | None = None  # per index row: its topic in the report's topic model (-1: none)
     rising_topics: frozenset[int] = frozenset()  # the topics that rose this week
 
+    def totals(self, weeks: int) -> list[int]:
+        """Indexed papers of each of the last `weeks` weeks, the report's week first."""
+        return [self.per_week.get(self.monday - timedelta(weeks=n), 0) for n in range(weeks)]
+
+    def weekly(self, rows: np.ndarray) -> np.ndarray:
+        """How many of these papers each of the SERIES_WEEKS weeks holds, the report's week first."""
+        return np.bincount(self.index.weeks_back[rows], minlength=SERIES_WEEKS)[:SERIES_WEEKS]
+
 
 def tell_stories(
-    terms: list[TermTrend], term_ids: dict[str, list[int]], inputs: StoryInputs, lexicon: Lexicon | None = None
+    terms: list[TermTrend], term_ids: dict[str, list[int]], inputs: StoryInputs, lexicon: Lexicon
 ) -> tuple[list[Story], list[TermTrend]]:
     """The week's stories, strongest first, and the terms they show (with per-week figures, series, examples)."""
     if not terms:
         return [], []
-    same = lexicon.same_idea if lexicon else same_idea
     holders = inputs.index.holders({t.term: term_ids.get(t.term, []) for t in terms})
     # Counted again as distinct papers ("VLM" and "VLMs" in one abstract are one paper, not two), and
     # kept only if that is still a rise and the term is in at least one paper of the report's week.
@@ -125,7 +126,7 @@ def tell_stories(
             groups.append([term])
             homes.append(home)
             members.append(rows)  # compared with its first term's papers only: no chaining through a growing union
-        elif not any(same(term.term, other.term) for other in groups[best]):
+        elif not any(lexicon.same_idea(term.term, other.term) for other in groups[best]):
             groups[best].append(term)
     stories = [
         replace(_story(group, holders, inputs), topic_id=home) for group, home in zip(groups, homes, strict=True)
@@ -143,8 +144,8 @@ def _recounted(term: TermTrend, rows: np.ndarray, inputs: StoryInputs) -> TermTr
     back = inputs.index.weeks_back[rows]
     if not (back == 0).any():
         return None
-    totals = [inputs.per_week.get(inputs.monday - timedelta(weeks=n), 0) for n in range(HISTORY_WEEKS)]
     end = horizon.target + horizon.baseline
+    totals = inputs.totals(end)
     count = int((back < horizon.target).sum())
     if end <= SERIES_WEEKS:
         baseline = int(((back >= horizon.target) & (back < end)).sum())
@@ -184,9 +185,7 @@ def _story(group: list[TermTrend], holders: dict[str, np.ndarray], inputs: Story
     first = group[0]
     horizon = HORIZONS[first.horizon]
     rows = holders[first.term]
-    back = inputs.index.weeks_back[rows]
-    counts = np.bincount(back, minlength=SERIES_WEEKS)[:SERIES_WEEKS]
-    totals = [inputs.per_week.get(inputs.monday - timedelta(weeks=n), 0) for n in range(SERIES_WEEKS)]
+    counts, totals = inputs.weekly(rows), inputs.totals(SERIES_WEEKS)
     # Its rise began with the earliest week, going back without a break, whose share stayed RAISED times
     # its baseline share (its baseline papers a week over a usual week's papers).
     usual = float(np.mean([t for t in totals if t])) if any(totals) else 1.0
@@ -220,8 +219,7 @@ def _story(group: list[TermTrend], holders: dict[str, np.ndarray], inputs: Story
 def _described(term: TermTrend, rows: np.ndarray, inputs: StoryInputs) -> TermTrend:
     horizon = HORIZONS[term.horizon]
     back = inputs.index.weeks_back[rows]
-    counts = np.bincount(back, minlength=SERIES_WEEKS)[:SERIES_WEEKS]
-    totals = [inputs.per_week.get(inputs.monday - timedelta(weeks=n), 0) for n in range(SERIES_WEEKS)]
+    counts, totals = inputs.weekly(rows), inputs.totals(SERIES_WEEKS)
     return replace(
         term,
         series=_series(counts, totals, inputs.monday),
@@ -267,7 +265,7 @@ def _slug(term: str) -> str:
 
 def story_when(story: Story, week: str) -> str:
     """When it rose, as a reader says it: 'building for 4 weeks · continuing since 2026-W12', 'this week · new'."""
-    rose = RISE_WORDS.get(story.horizon, story.horizon)
+    rose = horizon_words(story.horizon)
     if story.new:
         return f"{rose} · new this week" if story.since == week else f"{rose} · new since {story.since}"
     return rose if story.since == week else f"{rose} · continuing since {story.since}"

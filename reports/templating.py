@@ -7,12 +7,10 @@ import math
 
 import jinja2
 
-from reports.terms import horizon_words
-
 
 def template_environment(*, html: bool, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     """An environment escaping HTML when `html`, failing on an undefined name, keeping each file's line breaks;
-    with the shared filters `growth` and `horizon`. Callers add filters of their own."""
+    with the shared filters `rise` and `per_week`. Callers add filters of their own."""
     env = jinja2.Environment(
         loader=loader,
         autoescape=html,
@@ -21,7 +19,7 @@ def template_environment(*, html: bool, loader: jinja2.BaseLoader | None = None)
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(growth=growth_words, rise=rise_words, horizon=horizon_words, per_week=per_week_words)
+    env.filters.update(rise=rise_words, per_week=per_week_words)
     return env
 
 
@@ -37,11 +35,3 @@ def per_week_words(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "–"
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
-
-
-def growth_words(value: float) -> str:
-    """A share's growth against its baseline: '2.4×'; 'new' when there was no baseline share, '–' when unknown."""
-    # trends.py caps growth for topics absent from the baseline, but inf/nan must still print sensibly.
-    if math.isnan(value):
-        return "–"
-    return "new" if math.isinf(value) else f"{value:.1f}×"

@@ -58,14 +58,14 @@ HORIZONS = {
     h.name: h
     for h in (
         Horizon("week", 1, 8, 3, "this week"),
-        Horizon("momentum", 4, 12, 4, "last 4 weeks"),
+        Horizon("momentum", 4, 12, 4, "building for 4 weeks"),
         Horizon("quarter", 13, 52, 6, "this quarter"),
     )
 }
 
 
 def horizon_words(name: str) -> str:
-    """'this week', 'last 4 weeks', 'this quarter': a horizon as a reader says it."""
+    """'this week', 'building for 4 weeks', 'this quarter': a horizon as a reader says it."""
     return HORIZONS[name].title if name in HORIZONS else name
 
 

@@ -16,11 +16,10 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from common.phrases import same_idea
 from reports.lexicon import Lexicon
 from reports.model import PaperRef, Story, TermTrend, TopicTrend, WeekReport
-from reports.stories import RISE_WORDS, PaperIndex, StoryInputs, tell_stories
-from reports.terms import HORIZONS, WindowTotals, merge_variants, score_terms
+from reports.stories import PaperIndex, StoryInputs, tell_stories
+from reports.terms import HORIZONS, WindowTotals, horizon_words, merge_variants, score_terms
 from reports.topics import OTHER, DocTerms, TopicModel, fit_topics
 from reports.week_inputs import WINDOW_WEEKS, WeekInputs, read_week_inputs
 from reports.weeks import BASELINE_WEEKS, iso_week
@@ -110,7 +109,7 @@ def summarise(report: WeekReport) -> list[str]:
 
 
 def _story_line(story: Story) -> str:
-    return f"{story.label} (×{story.growth:.1f}, {RISE_WORDS.get(story.horizon, story.horizon)})"
+    return f"{story.label} (×{story.growth:.1f}, {horizon_words(story.horizon)})"
 
 
 def is_rising(trend: TopicTrend) -> bool:
@@ -148,12 +147,11 @@ def _topic_window(inputs: WeekInputs) -> tuple[list[str], np.ndarray, np.ndarray
 
 
 def rank_terms(
-    counts: pl.DataFrame, totals: dict[str, WindowTotals], minimum: dict[str, int], lexicon: Lexicon | None = None
+    counts: pl.DataFrame, totals: dict[str, WindowTotals], minimum: dict[str, int], lexicon: Lexicon
 ) -> tuple[list[TermTrend], list[TermTrend]]:
     """The rising and new terms of each horizon from merged counts (term, <horizon>_count,
     <horizon>_baseline), strongest first, TOP_TERMS of each, one idea once (in any of its
-    forms, with the lexicon: "verifiable rewards" is one idea with RLVR)."""
-    same = lexicon.same_idea if lexicon else same_idea
+    forms: "verifiable rewards" is one idea with RLVR)."""
 
     rising: list[TermTrend] = []
     new: list[TermTrend] = []
@@ -168,7 +166,7 @@ def rank_terms(
         # beside a term it contains or is contained in ("RL training" after "RL").
         scored = []
         for t in score_terms(frame, totals[horizon.name], min_count=minimum[horizon.name]):
-            if not any(same(t.term, other) for other in shown):
+            if not any(lexicon.same_idea(t.term, other) for other in shown):
                 scored.append(t)
                 shown.add(t.term)
         trends = [

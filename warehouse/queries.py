@@ -227,16 +227,6 @@ def last_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                       ORDER BY started_at DESC""").pl()
 
 
-def window_keywords(con: duckdb.DuckDBPyConnection, since: date, until: date) -> list[str]:
-    """Every distinct HF `ai_keywords` entry of the papers first listed in [since, until] (a research lexicon)."""
-    rows = con.execute(
-        """SELECT DISTINCT unnest(ai_keywords) FROM papers
-           WHERE first_digest_date BETWEEN ? AND ? AND ai_keywords IS NOT NULL""",
-        [since, until],
-    ).fetchall()
-    return [row[0] for row in rows if row[0]]
-
-
 def email_papers(con: duckdb.DuckDBPyConnection, since: date, until: date, *, hf_day: bool = False) -> pl.DataFrame:
     """What an email shows of each paper first listed in [since, until], best first: title, authors,
     ai_summary, abstract, upvotes, github_repo, ai_keywords, hf_rank, first_digest_date. With `hf_day` (since == until), the
