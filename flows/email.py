@@ -122,13 +122,14 @@ def deliver(
             if pruned:
                 log.info("email log: %d row(s) older than %d days pruned", pruned, settings.email_log_days)
         due = _due(store, kind, label, resend=resend or dry_run, to=to, outcome=outcome)
+        seen = email_log.papers_sent(store, [s.id for s in due if s.id is not None], before=label)
     if not due:
         log.info("email %s: nobody due (%d already sent)", label, outcome.already_sent)
         return outcome
     with connect(settings.warehouse_path) as con:
         period = build_period(con, kind, label, report, seeds=[s for sub in due for s in sub.seeds])
     composer = Composer(period, sender)
-    messages = _composed(composer, due)
+    messages = _composed(composer, due, seen)
     if dry_run:
         folder = outbox or settings.data_dir / "outbox"
         for item in messages:
@@ -180,6 +181,8 @@ def _due(
     entries = email_log.entries_by_subscriber(store, label)
     due = []
     for sub in subscribers(store, cadence=kind, ids=None if to is None else [to]):
+        if sub.paused:
+            continue
         entry = entries.get(sub.id) if sub.id is not None else None
         if entry and not resend and entry.status in (EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.SKIPPED):
             outcome.already_sent += entry.status == EmailStatus.SENT
@@ -197,9 +200,10 @@ class Composed:
     data: bytes | Exception | None
     message_id: str
     token_hash: str
+    papers: tuple[str, ...] = ()  # the arXiv ids it lists: never listed to this reader again
 
 
-def _composed(composer: Composer, due: list[Subscriber]) -> Iterator[Composed]:
+def _composed(composer: Composer, due: list[Subscriber], seen: dict[int, set[str]]) -> Iterator[Composed]:
     """Each due subscriber's message, composed in a thread up to AHEAD in advance, each with a fresh random
     unsubscribe token. Stopping the iteration stops the thread."""
     ready: queue.Queue[Composed | BaseException | None] = queue.Queue(AHEAD)
@@ -220,14 +224,16 @@ def _composed(composer: Composer, due: list[Subscriber]) -> Iterator[Composed]:
                 mid = composer.message_id(sub)
                 token = new_token()
                 data: bytes | Exception | None
-                try:
-                    data = composer.compose_for(sub, token)  # serialised here, ahead of the sender
+                papers: tuple[str, ...] = ()
+                try:  # serialised here, ahead of the sender
+                    composed = composer.compose_with_papers(sub, token, seen.get(sub.id or 0, set()))
+                    data, papers = composed if composed else (None, ())
                 except Exception as exc:  # one subscriber's message, not everyone's after them
                     log.exception(
                         "email %s: could not compose the message to subscriber #%s", composer.period.label, sub.id
                     )
                     data = exc
-                if not put(Composed(sub, data, mid, token_hash(token))):
+                if not put(Composed(sub, data, mid, token_hash(token), papers)):
                     return
             put(None)
         except BaseException as exc:  # handed to the sender's thread
@@ -293,7 +299,9 @@ def _send_batch(
             status = (
                 delivery.status if delivery.status in (EmailStatus.SENT, EmailStatus.FAILED) else EmailStatus.PENDING
             )
-            email_log.mark_done(store, label, sub.id, status, delivery.reply, mid, address=sub.address)
+            email_log.mark_done(
+                store, label, sub.id, status, delivery.reply, mid, address=sub.address, papers=item.papers
+            )
             if status == EmailStatus.SENT:
                 outcome.sent += 1
                 deferred_in_a_row = 0
@@ -330,6 +338,7 @@ def sender_of(settings: Settings) -> Sender:
         settings.email_unsubscribe_address or None,
         settings.email_unsubscribe_url or None,
         settings.email_report_url or None,
+        settings.web_base_url or None,
     )
 
 

@@ -5,6 +5,7 @@ Kept free of Prefect, so the shell can import it cheaply.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -29,8 +30,11 @@ from warehouse import queries
 from warehouse.audience_counts import refresh_audience_counts
 from warehouse.db import checkpoint, connect
 from warehouse.load import LoadCounts
-from warehouse.paths import snapshot_path
+from warehouse.paths import search_index_path, snapshot_path
 from warehouse.runs import RunCounts, finish_run, start_run
+from warehouse.search_index import refresh_search_index
+
+log = logging.getLogger("papertrend.run")
 
 
 @dataclass
@@ -195,6 +199,10 @@ def publish_snapshot(settings: Settings, *, recount: bool = False, lock_wait: fl
 
 
 def _publish(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    # The search index follows the papers the snapshot is about to show (new or changed ones only).
+    indexed = refresh_search_index(con, search_index_path(path))
+    if indexed:
+        log.info("search index: %d paper(s) indexed", indexed)
     # Checkpointed and still held open by us: nobody changes the file while it is copied.
     checkpoint(con)
     return copy_atomically(path, snapshot_path(path))

@@ -48,6 +48,13 @@ BOUNDS: dict[str, Bound] = {
     "email_send_attempts": Bound(1, 10),
     "email_retry_backoff": Bound(0, 300),
     "email_log_days": Bound(1, 36_500),
+    "web_port": Bound(1, 65535),
+    "web_manage_days": Bound(1, 365),
+    "web_confirm_days": Bound(1, 30),
+    "web_confirm_per_address": Bound(1, 10),
+    "web_requests_per_client": Bound(1, 1000),
+    "web_limit_minutes": Bound(1, 1440),
+    "web_search_timeout": Bound(0, 30, above=True),
 }
 
 

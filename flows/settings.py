@@ -10,6 +10,7 @@ environment is flows/prefect_env.py's.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -24,12 +25,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from common.booleans import parse_boolean
 from common.errors import PapertrendError
+from common.hosts import is_loopback
 from common.ids import UnknownCategory, check_category
 from flows.calendar import cron_problem
 from flows.files import data_dir_problem
 from flows.http import DEFAULT_USER_AGENT, FetchPolicy, http_url_problem
 from flows.setting_bounds import bound_problems
-from mail.security import is_loopback
+from reports.links import web_base
 from warehouse.integrity import named_file_problem
 
 if TYPE_CHECKING:  # the mailer is imported only by what sends mail
@@ -102,6 +104,16 @@ class Settings:
     email_unsubscribe_address: str = ""  # mailto target (default: from_address)
     email_ops_address: str = ""  # a failed flow run alerts it
     email_log_days: int = 400  # days a message's row stays in the email log (the email flow prunes older ones)
+    web_base_url: str = ""  # where `papertrend web` is reached (https; http for loopback only): the emails link to it
+    web_host: str = "127.0.0.1"  # `papertrend web` listens here (behind a TLS reverse proxy)
+    web_port: int = 8000
+    web_trusted_proxy: str = ""  # the proxy's IP address: only its X-Forwarded-For names the client
+    web_manage_days: int = 30  # days an email's manage link works (its unsubscribe link works as long as they exist)
+    web_confirm_days: int = 2  # days a confirmation link works
+    web_confirm_per_address: int = 1  # confirmation emails to one address per limit window
+    web_requests_per_client: int = 10  # subscription requests from one client per limit window
+    web_limit_minutes: int = 60  # the limit window
+    web_search_timeout: float = 2.0  # seconds a search may take before it is stopped
 
     @property
     def warehouse_path(self) -> Path:
@@ -260,6 +272,21 @@ def _email_problems(settings: Settings) -> list[str]:
     )
 
 
+def _web_problems(settings: Settings) -> list[str]:
+    problems = []
+    if settings.web_base_url and web_base(settings.web_base_url) is None:
+        problems.append(
+            f"web_base_url {settings.web_base_url!r} must be an https URL (plain http only for a loopback host "
+            "such as http://127.0.0.1:8000), without a query"
+        )
+    if settings.web_trusted_proxy:
+        try:
+            ipaddress.ip_address(settings.web_trusted_proxy)
+        except ValueError:
+            problems.append(f"web_trusted_proxy {settings.web_trusted_proxy!r} is not an IP address")
+    return problems
+
+
 def smtp_password(settings: Settings) -> str:
     """The SMTP password: PAPERTREND_EMAIL_SMTP_PASSWORD, else the Prefect Secret block named in the settings.
 
@@ -302,7 +329,7 @@ def _problems(settings: Settings) -> list[str]:
     problems = bound_problems(settings) + _cron_problems(settings)
     if warehouse := named_file_problem(settings.warehouse_path, named=settings.warehouse is not None):
         problems.append(warehouse)
-    problems += _email_problems(settings)
+    problems += _email_problems(settings) + _web_problems(settings)
     if settings.hf_mode not in ("api", "page"):
         problems.append(f"hf_mode must be 'api' or 'page', not {settings.hf_mode!r}")
     try:

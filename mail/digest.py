@@ -45,6 +45,7 @@ class EmailPaper:
     arxiv_url: str | None
     github_url: str | None
     text: str = field(repr=False)  # title, summary, abstract and keywords, as `words` spells them: what filters match
+    author_names: tuple[str, ...] = field(default=(), repr=False)  # every author, as `words` spells them
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,13 @@ class Digest:
     def has_match(self) -> bool:
         return bool(self.matched or self.matched_stories)
 
+    @property
+    def paper_ids(self) -> tuple[str, ...]:
+        """The papers the message lists (matches and top papers): none is listed to this reader again. (A
+        story's example titles illustrate the story, the same for every reader, and are not counted.)"""
+        ids = [p.arxiv_id for p, _ in self.matched] + [p.arxiv_id for p in self.top]
+        return tuple(dict.fromkeys(ids))
+
 
 def email_papers(frame: pl.DataFrame) -> list[EmailPaper]:
     """Papers from warehouse.queries.email_papers, with summaries cut and links built."""
@@ -115,6 +123,7 @@ def email_papers(frame: pl.DataFrame) -> list[EmailPaper]:
                 links.arxiv_link(row["arxiv_id"]),
                 links.github_link(row["github_repo"]),
                 words(f"{row['title']} {row['ai_summary'] or ''} {row['abstract'] or ''} {keywords}"),
+                tuple(words(a) for a in authors),
             )
         )
     return papers
@@ -145,20 +154,24 @@ def weekly_stories(report: WeekReport) -> list[EmailStory]:
     ]
 
 
-def personal_digest(period: Period, sub: Subscriber) -> Digest:
-    """`sub`'s message of `period`: papers matching their keywords, topics and seeds first, then the top papers,
-    max_papers in all."""
+def personal_digest(period: Period, sub: Subscriber, seen: frozenset[str] | set[str] = frozenset()) -> Digest:
+    """`sub`'s message of `period`: papers matching their keywords, topics, authors and seeds first, then the
+    top papers, max_papers in all; never a paper they were sent before (`seen`) or one holding a keyword or
+    author they excluded."""
     filters = [(k, words(k)) for k in (*sub.keywords, *sub.topics)]
     matched: list[tuple[EmailPaper, str]] = []
-    shown: set[str] = set(sub.seeds)  # a reader's own seed papers are not news to them
+    # A reader's own seed papers are not news to them, nor what they were sent before or turned down.
+    shown: set[str] = set(sub.seeds) | set(seen) | {p.arxiv_id for p in period.papers if _excluded(p, sub)}
     # Papers like a seed first: no digest bot offers them, and a keyword finds many papers.
     for seed, row in similar(period.vectors, period.seed_vectors, sub.seeds):
         paper = period.papers[row]
         if paper.arxiv_id not in shown:  # a seed of the period is its own nearest paper: shown already
             matched.append((paper, f"similar to {_seed_name(period, seed)}"))
             shown.add(paper.arxiv_id)
+    followed = [(a, words(a)) for a in sub.authors]
     for paper in period.papers:
         why = next((name for name, spelled in filters if spelled in paper.text), None)
+        why = why or next((f"by {name}" for name, spelled in followed if _by(paper, spelled)), None)
         if why and paper.arxiv_id not in shown:
             matched.append((paper, why))
             shown.add(paper.arxiv_id)
@@ -174,6 +187,18 @@ def personal_digest(period: Period, sub: Subscriber) -> Digest:
     room = sub.max_papers - len(matched)
     top = [p for p in period.papers if p.arxiv_id not in shown][: max(room, 0)]
     return Digest(sub, matched, stories, top, period, unmatched)
+
+
+def _excluded(paper: EmailPaper, sub: Subscriber) -> bool:
+    """Does `paper` hold a keyword or an author `sub` excluded?"""
+    return any(words(k) in paper.text for k in sub.exclude_keywords) or any(
+        _by(paper, words(a)) for a in sub.exclude_authors
+    )
+
+
+def _by(paper: EmailPaper, author: str) -> bool:
+    # An author as a reader writes them: "Hinton" or "Geoffrey Hinton", whole words of one author's name.
+    return any(author in name for name in paper.author_names)
 
 
 def _seed_name(period: Period, seed: str) -> str:

@@ -48,6 +48,7 @@ class Sender:
     unsubscribe_address: str | None = None  # default: from_address
     unsubscribe_url: str | None = None  # https endpoint taking ?token=
     report_url: str | None = None  # base URL <data_dir>/reports/ is published at
+    web_url: str | None = None  # `papertrend web` ([web] base_url): manage and unsubscribe pages, reports
 
     @property
     def domain(self) -> str:
@@ -89,7 +90,12 @@ class Composer:
         self._images = [_image_part(png, self.cids[name]) for name, png in period.charts.items()]  # bytes, once
         self._images_size = sum(len(image) for image in self._images)
         self.report_url = (
-            links.report_link(sender.report_url or "", period.label) if period.kind == Cadence.WEEKLY else None
+            (
+                links.report_link(sender.report_url or "", period.label)
+                or links.web_link(sender.web_url or "", f"/weeks/{period.label}")
+            )
+            if period.kind == Cadence.WEEKLY
+            else None
         )
 
     def message_id(self, sub: Subscriber) -> str:
@@ -98,10 +104,18 @@ class Composer:
     def compose_for(self, sub: Subscriber, token: str) -> bytes | None:
         """`sub`'s message of the period, serialised, its unsubscribe links carrying `token`; None when they
         asked for matches only and nothing matched."""
-        digest = personal_digest(self.period, sub)
+        composed = self.compose_with_papers(sub, token)
+        return composed[0] if composed else None
+
+    def compose_with_papers(
+        self, sub: Subscriber, token: str, seen: frozenset[str] | set[str] = frozenset()
+    ) -> tuple[bytes, tuple[str, ...]] | None:
+        """As compose_for, leaving out the papers `seen` before, with the ids of the papers the message holds."""
+        digest = personal_digest(self.period, sub, seen)
         if sub.only_matches and not digest.has_match:
             return None
-        return self.compose(digest, token)[0]
+        data = self.compose(digest, token)[0]  # drops papers from the end until the message fits
+        return data, digest.paper_ids
 
     def compose(self, digest: Digest, token: str = "") -> tuple[bytes, str]:
         """The message of `digest`, serialised (CRLF), and its Message-ID; papers are dropped from the end
@@ -116,7 +130,7 @@ class Composer:
         mid = self.message_id(sub)
         title = subject(self.period, digest)
         unsubscribe = self._unsubscribe(token)
-        context = self._context(digest, title, unsubscribe)
+        context = self._context(digest, title, unsubscribe, token)
         # The budgets are measured as sent: quoted-printable makes 100 KB of HTML 140 KB.
         html_part = _text_part(self._html.render(context), "html")
         while len(html_part) + self._images_size > MESSAGE_BUDGET - TEXT_ALLOWANCE or len(html_part) > HTML_BUDGET:
@@ -146,7 +160,7 @@ class Composer:
         headers += _list_unsubscribe(unsubscribe)
         return headers + b"\r\n" + _multipart(ALTERNATIVE, [text, html_part]), mid
 
-    def _context(self, digest: Digest, title: str, unsubscribe: list[str]) -> dict:
+    def _context(self, digest: Digest, title: str, unsubscribe: list[str], token: str) -> dict:
         sub = digest.subscriber
         mailto, https = unsubscribe[0], (unsubscribe[1] if len(unsubscribe) > 1 else None)
         words = (
@@ -165,6 +179,7 @@ class Composer:
             "trending": self.period.trending[:3] if self.period.kind == Cadence.WEEKLY else [],
             "report_url": self.report_url,
             "unsubscribe_url": https,
+            "manage_url": links.manage_link(self.sender.web_url or "", token),
             "unsubscribe_mailto": mailto,
             "unsubscribe_address": self._unsubscribe_address,
         }
@@ -176,7 +191,9 @@ class Composer:
     def _unsubscribe(self, token: str) -> list[str]:
         """The mailto URI, then the one-click https one when the operator runs an endpoint."""
         mailto = f"mailto:{self._unsubscribe_address}?subject={quote(('unsubscribe ' + token).strip())}"
-        https = links.unsubscribe_link(self.sender.unsubscribe_url or "", token)
+        https = links.web_unsubscribe_link(self.sender.web_url or "", token) or links.unsubscribe_link(
+            self.sender.unsubscribe_url or "", token
+        )
         return [mailto, https] if https else [mailto]
 
 

@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from common.hosts import is_loopback
 from reports.links import site_base
 from warehouse.subscribers import SubscriberInvalid, valid_address
 
 SECURITIES = ("starttls", "tls", "none")
-# This machine: a relay here is reached without crossing a network (also what makes a source URL a local replay).
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def is_loopback(host: str | None) -> bool:
-    """Whether `host` names this machine."""
-    return host in LOOPBACK_HOSTS
 
 
 def password_in_clear(host: str, security: str, user: str) -> bool:

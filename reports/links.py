@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
+from common.hosts import is_loopback
 from common.ids import InvalidArxivId, canonical_arxiv_id
 from common.sources import HF
 from reports.locations import report_href
@@ -81,6 +82,38 @@ def site_base(url: str) -> str | None:
     except ValueError:
         return None
     return url.rstrip("/")
+
+
+def web_base(url: str) -> str | None:
+    """The web application's base URL ([web] base_url) if it is https, or plain http on a loopback host (tests,
+    local use), with a host and no query; without a trailing slash."""
+    url = url.strip()
+    if url.startswith("http://"):
+        try:
+            local = is_loopback(urlsplit(url).hostname)
+        except ValueError:
+            return None
+        # Checked as the https URL it would be, then given back as it is.
+        return (
+            "http://" + checked[len("https://") :] if local and (checked := site_base("https://" + url[7:])) else None
+        )
+    return site_base(url)
+
+
+def web_link(base_url: str, path: str) -> str | None:
+    """`path` (built by us from validated parts) under the web application at `base_url`, or None."""
+    base = web_base(base_url) if base_url else None
+    return f"{base}{path}" if base else None
+
+
+def manage_link(base_url: str, token: str) -> str | None:
+    """The manage page an email's `token` opens, or None."""
+    return web_link(base_url, f"/manage/{token}") if TOKEN.match(token) else None
+
+
+def web_unsubscribe_link(base_url: str, token: str) -> str | None:
+    """The web application's unsubscribe URL for `token` (GET: a confirm button; POST: one-click), or None."""
+    return web_link(base_url, f"/unsubscribe/{token}") if TOKEN.match(token) else None
 
 
 def report_link(base_url: str, week: str) -> str | None:

@@ -62,6 +62,35 @@ SCHEMA = (
     );
     CREATE INDEX email_log_by_update ON email_log (updated_at);
     """,
+    # The web application (docs/web.md): follows and exclusions, pause, who added a subscriber, double
+    # opt-in, rate limits on confirmation emails, and the papers each reader was sent (never twice).
+    """
+    ALTER TABLE subscribers ADD COLUMN authors TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscribers ADD COLUMN exclude_keywords TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscribers ADD COLUMN exclude_authors TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE subscribers ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscribers ADD COLUMN origin TEXT NOT NULL DEFAULT 'operator';
+    CREATE TABLE signups (                       -- web subscriptions until their confirmation link is followed
+        token_hash    TEXT    PRIMARY KEY,       -- sha256 hex of the link's token
+        address_key   TEXT    NOT NULL,
+        request       TEXT    NOT NULL,          -- JSON: the subscriber as asked for
+        created_at    TEXT    NOT NULL
+    );
+    CREATE INDEX signups_by_address ON signups (address_key);
+    CREATE TABLE signup_attempts (               -- who asked for a confirmation email, for the rate limits
+        client        TEXT    NOT NULL,          -- the client's IP address
+        address_hash  TEXT    NOT NULL,          -- sha256 hex of the lower-cased address: no address kept here
+        sent          INTEGER NOT NULL,          -- 1: a confirmation email went out for it
+        at            TEXT    NOT NULL
+    );
+    CREATE INDEX signup_attempts_by_time ON signup_attempts (at);
+    CREATE TABLE sent_papers (                   -- every paper each reader was sent: never a second time
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        arxiv_id      TEXT    NOT NULL,
+        period        TEXT    NOT NULL,          -- the first period that sent it
+        PRIMARY KEY (subscriber_id, arxiv_id)
+    ) WITHOUT ROWID;
+    """,
 )
 
 

@@ -113,9 +113,11 @@ def mark_done(
     message_id: str,
     *,
     address: str | None = None,
+    papers: tuple[str, ...] = (),
 ) -> None:
     """Record how a recipient's message ended: sent, failed or skipped, with the server's last reply
-    (any copy of `address` in it blanked out, so the log's text never repeats the recipient)."""
+    (any copy of `address` in it blanked out, so the log's text never repeats the recipient); a sent
+    message's `papers` (arXiv ids) are remembered in the same transaction, so none is sent to them again."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
     params = {
@@ -137,6 +139,26 @@ def mark_done(
                       updated_at = excluded.updated_at""",
             params,
         )
+        if status == EmailStatus.SENT and papers:
+            con.executemany(
+                "INSERT OR IGNORE INTO sent_papers VALUES (?, ?, ?)", [(subscriber_id, p, period) for p in papers]
+            )
+
+
+def papers_sent(con: sqlite3.Connection, subscriber_ids: list[int], *, before: str) -> dict[int, set[str]]:
+    """The papers each of `subscriber_ids` was sent in a period other than `before` (a resend of the same
+    period sends the same papers again), by subscriber id."""
+    sent: dict[int, set[str]] = {i: set() for i in subscriber_ids}
+    for start in range(0, len(subscriber_ids), 500):
+        chunk = subscriber_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = con.execute(
+            f"SELECT subscriber_id, arxiv_id FROM sent_papers WHERE subscriber_id IN ({marks}) AND period != ?",
+            [*chunk, before],
+        )
+        for subscriber_id, arxiv_id in rows:
+            sent[subscriber_id].add(arxiv_id)
+    return sent
 
 
 def scrubbed(text: str, address: str | None) -> str:

@@ -15,3 +15,8 @@ def lock_path(path: Path | str) -> Path:
     """The writer lock file beside the warehouse at `path`."""
     path = Path(path)
     return path.with_name(path.name + ".lock")
+
+
+def search_index_path(path: Path | str) -> Path:
+    """The full-text search index of the warehouse at `path` (SQLite FTS5), beside it."""
+    return Path(path).with_name("search.sqlite3")

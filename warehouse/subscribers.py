@@ -9,12 +9,13 @@ an unsubscribe is kept: only an explicit resubscribe undoes it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from common.errors import PapertrendError
 from common.ids import InvalidArxivId, canonical_arxiv_id
@@ -36,7 +37,12 @@ _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
 # An unsubscribe token as links carry it and `unsubscribe` accepts it (new_token() makes 40 hex digits).
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 TOKEN_BYTES = 20
-_COLUMNS = "id, address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created_at, active"
+_COLUMNS = (
+    "id, address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created_at, active, "
+    "authors, exclude_keywords, exclude_authors, paused, origin"
+)
+MAX_FILTERS = 50  # keywords, topics, authors or exclusions of one kind per subscriber
+ORIGINS = ("operator", "web")  # who added a subscriber: `subscribers add|import`, or the web form (confirmed)
 
 
 class SubscriberInvalid(PapertrendError, ValueError):
@@ -73,11 +79,16 @@ class Subscriber:
     created_at: datetime | None = None
     active: bool = True
     id: int | None = None  # the audience store's key: what flows pass around instead of the address
+    authors: tuple[str, ...] = ()  # followed: their papers match
+    exclude_keywords: tuple[str, ...] = ()  # a paper holding one is never sent
+    exclude_authors: tuple[str, ...] = ()
+    paused: bool = False  # subscribed, but nothing is sent until they resume
+    origin: str = "operator"
 
     @property
     def filtered(self) -> bool:
         """Did they ask for anything in particular?"""
-        return bool(self.keywords or self.topics or self.seeds)
+        return bool(self.keywords or self.topics or self.seeds or self.authors)
 
 
 def valid_address(text: str) -> str:
@@ -105,9 +116,17 @@ def valid_subscriber(sub: Subscriber) -> Subscriber:
         raise SubscriberInvalid(f"{where}: cadence must be weekly or daily, not {sub.cadence!r}")
     if not 1 <= sub.max_papers <= 100:
         raise SubscriberInvalid(f"{where}: max_papers must be 1 to 100, not {sub.max_papers}")
-    bad = [f for f in (*sub.keywords, *sub.topics) if not f.strip() or len(f) > MAX_FILTER or _BREAKS.search(f)]
+    lists = (sub.keywords, sub.topics, sub.authors, sub.exclude_keywords, sub.exclude_authors)
+    filters = [f for group in lists for f in group]
+    bad = [f for f in filters if not f.strip() or len(f) > MAX_FILTER or _BREAKS.search(f)]
     if bad:
-        raise SubscriberInvalid(f"{where}: keywords and topics must be 1-{MAX_FILTER} characters on one line: {bad}")
+        raise SubscriberInvalid(
+            f"{where}: keywords, topics and authors must be 1-{MAX_FILTER} characters on one line: {bad[:3]}"
+        )
+    if any(len(group) > MAX_FILTERS for group in (*lists, sub.seeds)):
+        raise SubscriberInvalid(f"{where}: at most {MAX_FILTERS} keywords, topics, authors or seed papers of each kind")
+    if sub.origin not in ORIGINS:
+        raise SubscriberInvalid(f"{where}: origin must be one of {ORIGINS}, not {sub.origin!r}")
     try:
         seeds = tuple(dict.fromkeys(canonical_arxiv_id(s) for s in sub.seeds))
     except InvalidArxivId as exc:
@@ -117,15 +136,24 @@ def valid_subscriber(sub: Subscriber) -> Subscriber:
         address,
         name or None,
         sub.cadence,
-        tuple(dict.fromkeys(k.strip() for k in sub.keywords)),
-        tuple(dict.fromkeys(t.strip() for t in sub.topics)),
+        _clean(sub.keywords),
+        _clean(sub.topics),
         seeds,
         sub.max_papers,
         sub.only_matches,
         sub.created_at,
         sub.active,
         sub.id,
+        _clean(sub.authors),
+        _clean(sub.exclude_keywords),
+        _clean(sub.exclude_authors),
+        sub.paused,
+        sub.origin,
     )
+
+
+def _clean(filters: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(fold_spaces(f) for f in filters))
 
 
 def address_key(address: str) -> str:
@@ -164,9 +192,11 @@ def add_subscribers(
             if row is None:
                 con.execute(
                     """INSERT INTO subscribers (address, address_key, name, cadence, keywords, topics, seeds,
-                              max_papers, only_matches, created_at, active, unsubscribed_at)
+                              max_papers, only_matches, created_at, active, unsubscribed_at, authors,
+                              exclude_keywords, exclude_authors, paused, origin)
                        VALUES (:address, :key, :name, :cadence, :keywords, :topics, :seeds, :max_papers,
-                              :only_matches, :now, :active, CASE WHEN :active THEN NULL ELSE :now END)""",
+                              :only_matches, :now, :active, CASE WHEN :active THEN NULL ELSE :now END, :authors,
+                              :exclude_keywords, :exclude_authors, :paused, :origin)""",
                     _params(sub) | {"now": now},
                 )
                 added += 1
@@ -205,6 +235,11 @@ def _params(sub: Subscriber) -> dict:
         "max_papers": sub.max_papers,
         "only_matches": sub.only_matches,
         "active": sub.active,
+        "authors": json.dumps(list(sub.authors)),
+        "exclude_keywords": json.dumps(list(sub.exclude_keywords)),
+        "exclude_authors": json.dumps(list(sub.exclude_authors)),
+        "paused": sub.paused,
+        "origin": sub.origin,
     }
 
 
@@ -229,7 +264,8 @@ def subscribers(
 
 
 def _subscriber(row: tuple) -> Subscriber:
-    id_, address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created, active = row
+    id_, address, name, cadence, keywords, topics, seeds, max_papers, only_matches, created, active = row[:11]
+    authors, exclude_keywords, exclude_authors, paused, origin = row[11:]
     return Subscriber(
         address,
         name,
@@ -242,6 +278,11 @@ def _subscriber(row: tuple) -> Subscriber:
         datetime.fromisoformat(created),
         bool(active),
         id_,
+        tuple(json.loads(authors)),
+        tuple(json.loads(exclude_keywords)),
+        tuple(json.loads(exclude_authors)),
+        bool(paused),
+        origin,
     )
 
 
@@ -257,6 +298,8 @@ def remove_subscriber(con: sqlite3.Connection, who: str, *, purge: bool = False)
         return None
     with writing(con):
         if purge:
+            con.execute("DELETE FROM sent_papers WHERE subscriber_id = ?", [found.id])
+            con.execute("DELETE FROM signups WHERE address_key = ?", [address_key(found.address)])
             con.execute("UPDATE email_log SET last_reply = NULL, message_id = NULL WHERE subscriber_id = ?", [found.id])
             con.execute("DELETE FROM subscribers WHERE id = ?", [found.id])  # tokens cascade, the log is unlinked
         else:
@@ -285,3 +328,53 @@ def find_subscriber(con: sqlite3.Connection, who: str) -> Subscriber | None:
         [token_hash(who)],
     ).fetchone()
     return _subscriber(row) if row else None
+
+
+def update_preferences(con: sqlite3.Connection, sub: Subscriber) -> None:
+    """Store every preference of `sub` (validated, with its id), from its manage page; its address stays."""
+    with writing(con):
+        con.execute(
+            """UPDATE subscribers SET name = :name, cadence = :cadence, keywords = :keywords, topics = :topics,
+                      seeds = :seeds, max_papers = :max_papers, only_matches = :only_matches, authors = :authors,
+                      exclude_keywords = :exclude_keywords, exclude_authors = :exclude_authors, paused = :paused
+               WHERE id = :id AND active""",
+            _params(sub) | {"id": sub.id},
+        )
+
+
+def unsubscribe(con: sqlite3.Connection, subscriber_id: int) -> None:
+    """Withdraw the consent of subscriber `subscriber_id` (kept: only an explicit resubscribe undoes it)."""
+    with writing(con):
+        con.execute(
+            "UPDATE subscribers SET active = 0, unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?",
+            [now_text(), subscriber_id],
+        )
+
+
+def by_token(con: sqlite3.Connection, token: str, *, max_age_days: float | None = None) -> Subscriber | None:
+    """The subscriber whose message carried `token`, if the token is one of ours (and, with `max_age_days`,
+    issued no longer ago than that); None otherwise. Only the token's hash is looked up and compared."""
+    if not TOKEN.match(token):
+        return None
+    wanted = token_hash(token)
+    row = con.execute(
+        "SELECT token_hash, subscriber_id, created_at FROM tokens WHERE token_hash = ?", [wanted]
+    ).fetchone()
+    if row is None or not hmac.compare_digest(row[0], wanted):
+        return None
+    if max_age_days is not None and datetime.fromisoformat(row[2]) < _utc_now() - timedelta(days=max_age_days):
+        return None
+    found = con.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE id = ?", [row[1]]).fetchone()
+    return _subscriber(found) if found else None
+
+
+def issue_token(con: sqlite3.Connection, subscriber_id: int, purpose: str) -> str:
+    """A fresh token for subscriber `subscriber_id` (its hash stored with `purpose` in place of a period)."""
+    token = new_token()
+    with writing(con):
+        con.execute("INSERT INTO tokens VALUES (?, ?, ?, ?)", [token_hash(token), subscriber_id, purpose, now_text()])
+    return token
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

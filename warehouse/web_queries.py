@@ -1,0 +1,143 @@
+"""The read queries of the web application's pages, on the published snapshot (polars frames and rows)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+import polars as pl
+
+STORY_PAPERS = 200  # papers listed on a story's page, newest week first
+
+
+def report_weeks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
+    """Every stored weekly report as (week, papers, one-line summary), newest first."""
+    return con.execute("SELECT week, papers, summary FROM reports ORDER BY week DESC").fetchall()
+
+
+def report(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, Any] | None:
+    """The stored report row of `week`, or None."""
+    frame = con.sql("SELECT week, week_start, papers, summary FROM reports WHERE week = ?", params=[week]).pl()
+    return frame.row(0, named=True) if frame.height else None
+
+
+def stories(con: duckdb.DuckDBPyConnection, week: str) -> pl.DataFrame:
+    """The stories of `week`'s report, strongest first."""
+    return con.sql(
+        """SELECT story_id, rank, label, terms, horizon, papers, per_week, baseline_per_week, growth, score, since,
+                  new, examples
+           FROM stories WHERE week = ? ORDER BY rank""",
+        params=[week],
+    ).pl()
+
+
+def story_series(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, list[tuple[str, int | None]]]:
+    """Each story of `week`'s report: its weekly paper counts as (week, papers; None for no data), oldest first."""
+    series: dict[str, list[tuple[str, int | None]]] = {}
+    for story_id, series_week, papers in con.execute(
+        "SELECT story_id, series_week, papers FROM story_weeks WHERE week = ? ORDER BY story_id, series_week", [week]
+    ).fetchall():
+        series.setdefault(story_id, []).append((series_week, papers))
+    return series
+
+
+def story_appearances(con: duckdb.DuckDBPyConnection, story_id: str) -> pl.DataFrame:
+    """Every week whose report told story `story_id`, oldest first, with its figures that week."""
+    return con.sql(
+        """SELECT week, rank, label, terms, horizon, papers, per_week, baseline_per_week, growth, since, new, examples
+           FROM stories WHERE story_id = ? ORDER BY week""",
+        params=[story_id],
+    ).pl()
+
+
+def rising_terms(con: duckdb.DuckDBPyConnection, week: str, story_id: str) -> list[tuple[str, str | None]]:
+    """The rising terms a story of `week` shows, as (term, long form)."""
+    return con.execute(
+        "SELECT DISTINCT term, long_form FROM rising_terms WHERE week = ? AND story_id = ? ORDER BY term",
+        [week, story_id],
+    ).fetchall()
+
+
+def term_ids(con: duckdb.DuckDBPyConnection, spellings: list[str]) -> list[int]:
+    """The phrase index's ids of the terms spelled as any of `spellings` (lower case)."""
+    return [
+        row[0]
+        for row in con.execute(
+            "SELECT term_id FROM terms WHERE term IN (SELECT unnest($s))", {"s": spellings}
+        ).fetchall()
+    ]
+
+
+def weekly_papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], since: date) -> dict[date, int]:
+    """Papers a week (Monday) first listed since `since` whose text holds any of the terms `ids`."""
+    rows = con.execute(
+        """SELECT week, count(*) FROM paper_terms WHERE week >= $since AND list_has_any(term_ids, $ids)
+           GROUP BY week""",
+        {"since": since, "ids": ids},
+    ).fetchall()
+    return dict(rows)
+
+
+def papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], since: date) -> pl.DataFrame:
+    """The papers first listed since `since` holding any of the terms `ids`: newest week first, then upvotes."""
+    return con.sql(
+        """SELECT p.arxiv_id, p.title, p.authors, t.week,
+                  (SELECT max(upvotes) FROM sightings s WHERE s.arxiv_id = p.arxiv_id) AS upvotes,
+                  (SELECT list(DISTINCT source) FROM sightings s WHERE s.arxiv_id = p.arxiv_id) AS sources
+           FROM paper_terms t JOIN papers p USING (arxiv_id)
+           WHERE t.week >= $since AND list_has_any(t.term_ids, $ids)
+           ORDER BY t.week DESC, upvotes DESC NULLS LAST, p.arxiv_id LIMIT $limit""",
+        params={"since": since, "ids": ids, "limit": STORY_PAPERS},
+    ).pl()
+
+
+def paper(con: duckdb.DuckDBPyConnection, arxiv_id: str) -> dict[str, Any] | None:
+    """One paper's row, or None."""
+    frame = con.sql(
+        """SELECT arxiv_id, version, title, abstract, authors, published_at, github_repo, github_stars, ai_keywords,
+                  organization, first_digest_date, last_digest_date
+           FROM papers WHERE arxiv_id = ?""",
+        params=[arxiv_id],
+    ).pl()
+    return frame.row(0, named=True) if frame.height else None
+
+
+def sightings(con: duckdb.DuckDBPyConnection, arxiv_id: str) -> pl.DataFrame:
+    """Where and when a paper was listed: source, digest date, rank and its latest upvotes, newest first."""
+    return con.sql(
+        """SELECT source, digest_date, rank, upvotes, comments FROM sightings WHERE arxiv_id = ?
+           ORDER BY digest_date DESC, source""",
+        params=[arxiv_id],
+    ).pl()
+
+
+def upvote_history(con: duckdb.DuckDBPyConnection, arxiv_id: str) -> list[tuple[Any, int]]:
+    """A paper's upvotes each time they were observed (any source), oldest first."""
+    return con.execute(
+        """SELECT observed_at, max(upvotes) FROM observations WHERE arxiv_id = ? AND upvotes IS NOT NULL
+           GROUP BY observed_at ORDER BY observed_at""",
+        [arxiv_id],
+    ).fetchall()
+
+
+def paper_cards(con: duckdb.DuckDBPyConnection, ids: list[str]) -> pl.DataFrame:
+    """Title, authors, upvotes and sources of the papers `ids` (in no order)."""
+    return con.sql(
+        """SELECT p.arxiv_id, p.title, p.authors, max(s.upvotes) AS upvotes, list(DISTINCT s.source) AS sources
+           FROM papers p LEFT JOIN sightings s USING (arxiv_id)
+           WHERE p.arxiv_id IN (SELECT unnest($ids)) GROUP BY p.arxiv_id, p.title, p.authors""",
+        params={"ids": ids},
+    ).pl()
+
+
+def naive_search(con: duckdb.DuckDBPyConnection, words: list[str], limit: int) -> list[str]:
+    """The baseline of bench/web_bench.py: papers whose abstract holds every word (ILIKE), most upvoted first."""
+    where = " AND ".join(["abstract ILIKE ?"] * len(words)) or "true"
+    return [
+        row[0]
+        for row in con.execute(
+            f"SELECT arxiv_id FROM papers WHERE {where} ORDER BY arxiv_id DESC LIMIT ?",
+            [*(f"%{w}%" for w in words), limit],
+        ).fetchall()
+    ]

@@ -1,0 +1,1 @@
+"""The web application: browse the published snapshot, search, feeds, and the subscription lifecycle."""
