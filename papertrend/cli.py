@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from papertrend import corpus_cli, email_cli, pipeline_cli, server_cli, sql_cli
+from papertrend import corpus_cli, email_cli, pipeline_cli, server_cli, sql_cli, web_cli
 from papertrend.failures import stop_on_signals
 from papertrend.shell import friendly, request_debug
 
@@ -52,6 +52,7 @@ COMMANDS: tuple[tuple[typer.Typer, str, Callable[..., Any]], ...] = (
     (app, "demo", corpus_cli.demo),
     (app, "report", pipeline_cli.report),
     (app, "serve", server_cli.serve),
+    (app, "web", web_cli.web),
     (app, "email", email_cli.email),
     (app, "unsubscribe", email_cli.unsubscribe),
     (server_app, "start", server_cli.server_start),

@@ -265,7 +265,12 @@ def _slug(term: str) -> str:
 
 def story_when(story: Story, week: str) -> str:
     """When it rose, as a reader says it: 'building for 4 weeks · continuing since 2026-W12', 'this week · new'."""
-    rose = horizon_words(story.horizon)
-    if story.new:
-        return f"{rose} · new this week" if story.since == week else f"{rose} · new since {story.since}"
-    return rose if story.since == week else f"{rose} · continuing since {story.since}"
+    return when_words(story.horizon, story.new, story.since, week)
+
+
+def when_words(horizon: str, new: bool, since: str, week: str) -> str:
+    """story_when from a story's stored fields (the web pages read them from the warehouse)."""
+    rose = horizon_words(horizon)
+    if new:
+        return f"{rose} · new this week" if since == week else f"{rose} · new since {since}"
+    return rose if since == week else f"{rose} · continuing since {since}"

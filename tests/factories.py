@@ -270,3 +270,32 @@ def plant_token(data_dir: Path, address: str) -> str:
         assert sub is not None and sub.id is not None
         email_log.claim(store, "2026-W17", [email_log.Claim(sub.id, "<m@x>", token_hash(token))])
     return token
+
+
+# Scraped strings that try to become markup, script, a handler or a foreign link: every page and message
+# must show them as text (tests/web, tests/reports/test_render.py).
+HOSTILE_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)> Zyxquorp hostile title'
+HOSTILE_ABSTRACT = (
+    'Zyxquorp abstract"><svg onload=alert(2)><a href="javascript:alert(3)">click</a> <iframe src=//evil.test>'
+)
+HOSTILE_AUTHOR = "<b onmouseover=alert(4)>Mallory</b>"
+HOSTILE_GITHUB = "javascript:alert(5)//github.com/evil/repo"
+HOSTILE_ID = "2501.06666"
+
+
+def add_hostile_paper(root: Path, day: date) -> None:
+    """Plant a paper whose title, abstract, author and GitHub link are hostile into the corpus at `root`."""
+    add_hf_papers(
+        root,
+        day,
+        [
+            {
+                "id": HOSTILE_ID,
+                "title": HOSTILE_TITLE,
+                "summary": HOSTILE_ABSTRACT,
+                "authors": [{"_id": "h", "name": HOSTILE_AUTHOR, "hidden": False}],
+                "githubRepo": HOSTILE_GITHUB,
+                "upvotes": 999,
+            }
+        ],
+    )

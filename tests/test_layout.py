@@ -12,6 +12,7 @@ CORE = {
     "reports": {"reports", "warehouse", "common"},  # the weekly report only: no email in it
     "mail": {"mail", "reports", "warehouse", "common"},
     "flows": {"flows", "extractors", "warehouse", "reports", "mail", "common"},
+    "web": {"web", "flows", "warehouse", "reports", "mail", "common"},  # the web application, beside the flows
 }
 ALLOWED = CORE | {
     REPLAY: {REPLAY, "common", "reports"},  # the stand-in for the real sites
@@ -185,7 +186,9 @@ def test_only_warehouse_audience_opens_sqlite():
             for n in ast.walk(_tree(path))
         )
 
-    assert [_name(p) for p in MODULES if opens(p) and p != ROOT / "warehouse" / "audience.py"] == []
+    # The search index (derived, nothing personal) is the one other SQLite file: FTS5 ships with Python.
+    doors = {ROOT / "warehouse" / "audience.py", ROOT / "warehouse" / "search_index.py"}
+    assert [_name(p) for p in MODULES if opens(p) and p not in doors] == []
 
 
 def test_sql_text_lives_only_in_warehouse():

@@ -202,7 +202,38 @@ def connect_for_reading(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]
         raise WarehouseMissing(
             f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
         )
+    with _snapshot_reader(snapshot) as con:
+        yield con
+
+
+@contextmanager
+def connect_to_published(path: Path | str) -> Iterator[tuple[int, duckdb.DuckDBPyConnection]]:
+    """The snapshot of the warehouse at `path` published now, as (its inode, a locked-down connection), for a
+    long-lived reader that reopens when a flow publishes again (the web application).
+
+    DuckDB keeps one database per path in a process: opened under the snapshot's own name, a later open would
+    get the older file back. So the file is opened through a hard link of its own, removed once open.
+    """
+    snapshot = snapshot_path(path)
+    if not snapshot.exists():
+        raise WarehouseMissing(
+            f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
+        )
+    pinned = snapshot.with_name(f".{snapshot.stem}.{os.getpid()}.{time.monotonic_ns()}{snapshot.suffix}")
+    os.link(snapshot, pinned)
+    try:
+        inode = pinned.stat().st_ino
+        with _snapshot_reader(pinned, unlink=True) as con:
+            yield inode, con
+    finally:
+        pinned.unlink(missing_ok=True)
+
+
+@contextmanager
+def _snapshot_reader(snapshot: Path, *, unlink: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     with connect(snapshot, read_only=True) as con:
+        if unlink:
+            snapshot.unlink()  # open: the name is no longer needed, and no stray link outlives a crash
         if has_personal_tables(con):  # a snapshot published before the upgrade: never shown
             raise WarehouseError(
                 f"the snapshot {snapshot} predates the audience store and holds personal data; run any flow "

@@ -174,7 +174,7 @@ class SearchIndex:
         match = _match(words, any_word=any_word)
         with _opened(self.path, read_only=True) as con:
             deadline = time.monotonic() + timeout
-            con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+            con.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
             try:
                 rows = con.execute(
                     f"""SELECT arxiv_id, title, authors,

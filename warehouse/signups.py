@@ -97,6 +97,14 @@ def confirm_signup(con: sqlite3.Connection, token: str, *, max_age: timedelta) -
     return subscribers(con, ids=[stored.id or 0], active_only=False)[0]
 
 
+def signup_waiting(con: sqlite3.Connection, token: str, *, max_age: timedelta) -> bool:
+    """Whether `token`'s confirmation link still works (known, unused, younger than `max_age`)."""
+    if not TOKEN.match(token):
+        return False
+    row = con.execute("SELECT created_at FROM signups WHERE token_hash = ?", [token_hash(token)]).fetchone()
+    return row is not None and datetime.fromisoformat(row[0]) >= _now() - max_age
+
+
 def pending_signups(con: sqlite3.Connection) -> int:
     """How many web subscriptions wait for their confirmation link to be followed."""
     return int(con.execute("SELECT count(*) FROM signups").fetchone()[0])

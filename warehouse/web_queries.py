@@ -60,13 +60,9 @@ def rising_terms(con: duckdb.DuckDBPyConnection, week: str, story_id: str) -> li
 
 
 def term_ids(con: duckdb.DuckDBPyConnection, spellings: list[str]) -> list[int]:
-    """The phrase index's ids of the terms spelled as any of `spellings` (lower case)."""
-    return [
-        row[0]
-        for row in con.execute(
-            "SELECT term_id FROM terms WHERE term IN (SELECT unnest($s))", {"s": spellings}
-        ).fetchall()
-    ]
+    """The phrase index's ids of the terms spelled as any of `spellings` (lower case; the index keeps case)."""
+    rows = con.execute("SELECT term_id FROM terms WHERE lower(term) IN (SELECT unnest($s))", {"s": spellings})
+    return [row[0] for row in rows.fetchall()]
 
 
 def weekly_papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], since: date) -> dict[date, int]:
@@ -79,16 +75,17 @@ def weekly_papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], sin
     return dict(rows)
 
 
-def papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], since: date) -> pl.DataFrame:
-    """The papers first listed since `since` holding any of the terms `ids`: newest week first, then upvotes."""
+def papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], since: date, until: date) -> pl.DataFrame:
+    """The papers first listed in the weeks from `since` to `until` (Mondays) holding any of the terms `ids`:
+    newest week first, then upvotes."""
     return con.sql(
         """SELECT p.arxiv_id, p.title, p.authors, t.week,
                   (SELECT max(upvotes) FROM sightings s WHERE s.arxiv_id = p.arxiv_id) AS upvotes,
                   (SELECT list(DISTINCT source) FROM sightings s WHERE s.arxiv_id = p.arxiv_id) AS sources
            FROM paper_terms t JOIN papers p USING (arxiv_id)
-           WHERE t.week >= $since AND list_has_any(t.term_ids, $ids)
+           WHERE t.week BETWEEN $since AND $until AND list_has_any(t.term_ids, $ids)
            ORDER BY t.week DESC, upvotes DESC NULLS LAST, p.arxiv_id LIMIT $limit""",
-        params={"since": since, "ids": ids, "limit": STORY_PAPERS},
+        params={"since": since, "until": until, "ids": ids, "limit": STORY_PAPERS},
     ).pl()
 
 
@@ -141,3 +138,11 @@ def naive_search(con: duckdb.DuckDBPyConnection, words: list[str], limit: int) -
             [*(f"%{w}%" for w in words), limit],
         ).fetchall()
     ]
+
+
+def first_listed(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, date]:
+    """When each of the papers `ids` was first listed by a digest."""
+    rows = con.execute(
+        "SELECT arxiv_id, first_digest_date FROM papers WHERE arxiv_id IN (SELECT unnest($ids))", {"ids": ids}
+    ).fetchall()
+    return dict(rows)
