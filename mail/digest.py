@@ -27,6 +27,7 @@ AUTHORS_SHOWN = 3
 SUMMARY_CHARS = 300
 SEED_TITLE_CHARS = 50  # of a seed paper's title in the 'similar to' tag
 TOP_STORIES = 5
+TRENDING_SHOWN = 3  # papers gaining upvotes in a weekly message
 TOP_KEPT = 3  # places kept for the period's top papers however many papers match
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _NON_WORD = re.compile(r"[^\w+#]+")  # "C++", "C#" keep their signs
@@ -92,6 +93,7 @@ class Digest:
     top: list[EmailPaper]
     period: Period
     unmatched: list[str] = field(default_factory=list)  # the reader's keywords and topics that found nothing
+    trending: list[EmailPaper] = field(default_factory=list)  # gaining upvotes, none listed above or before
 
     @property
     def has_match(self) -> bool:
@@ -99,9 +101,9 @@ class Digest:
 
     @property
     def paper_ids(self) -> tuple[str, ...]:
-        """The papers the message lists (matches and top papers): none is listed to this reader again. (A
-        story's example titles illustrate the story, the same for every reader, and are not counted.)"""
-        ids = [p.arxiv_id for p, _ in self.matched] + [p.arxiv_id for p in self.top]
+        """The papers the message lists (matches, top papers, gaining upvotes): none is listed to this reader
+        again. (A story's example titles illustrate the story, the same for every reader, and are not counted.)"""
+        ids = [p.arxiv_id for p, _ in self.matched] + [p.arxiv_id for p in (*self.top, *self.trending)]
         return tuple(dict.fromkeys(ids))
 
 
@@ -186,7 +188,9 @@ def personal_digest(period: Period, sub: Subscriber, seen: frozenset[str] | set[
     unmatched = [w for w in dict.fromkeys(wanted) if w not in found]
     room = sub.max_papers - len(matched)
     top = [p for p in period.papers if p.arxiv_id not in shown][: max(room, 0)]
-    return Digest(sub, matched, stories, top, period, unmatched)
+    shown |= {p.arxiv_id for p in top}
+    trending = [p for p in period.trending if p.arxiv_id not in shown and not _excluded(p, sub)][:TRENDING_SHOWN]
+    return Digest(sub, matched, stories, top, period, unmatched, trending)
 
 
 def _excluded(paper: EmailPaper, sub: Subscriber) -> bool:

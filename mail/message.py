@@ -176,7 +176,7 @@ class Composer:
             "greeting": sub.name,
             "period_words": words,
             "period_in": "this week" if self.period.kind == Cadence.WEEKLY else "today",
-            "trending": self.period.trending[:3] if self.period.kind == Cadence.WEEKLY else [],
+            "trending": digest.trending if self.period.kind == Cadence.WEEKLY else [],
             "report_url": self.report_url,
             "unsubscribe_url": https,
             "manage_url": links.manage_link(self.sender.web_url or "", token),

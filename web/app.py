@@ -8,30 +8,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-import jinja2
-from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from common.ids import InvalidArxivId, canonical_arxiv_id
 from flows.settings import Settings
-from reports.links import web_base
-from reports.templating import template_environment
 from reports.weeks import WEEK_LABEL, week_start
 from warehouse import web_queries
 from warehouse.errors import WarehouseError
-from warehouse.paths import search_index_path
-from warehouse.search_index import MARK_END, MARK_START, SearchFailed, SearchIndex
+from warehouse.search_index import SearchFailed
 from web import feeds, subscribe, views
-from web.guard import CSRF_COOKIE, FormRefused, Guard, csrf_token
-from web.snapshot import Snapshot
+from web.guard import FormRefused, Guard
+from web.site import Site
 
 log = logging.getLogger("papertrend.web")
 PAGE_SIZE = 20
@@ -39,40 +33,6 @@ MAX_PAGE = 50  # pages of search results
 MAX_SEARCH = 200  # characters of a search
 SIMILAR = 5
 STATIC = Path(__file__).with_name("static")
-
-
-class Site:
-    """What every handler shares: settings, the snapshot, the search index and the templates."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.snapshot = Snapshot(settings.warehouse_path)
-        self.index = SearchIndex(search_index_path(settings.warehouse_path))
-        self.base = web_base(settings.web_base_url) or f"http://{settings.web_host}:{settings.web_port}"
-        self.https = self.base.startswith("https://")
-        self.templates = template_environment(html=True, loader=jinja2.PackageLoader("web", "templates"))
-        self.templates.filters["marked"] = marked
-
-    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        """Template `name` rendered with `context`, the browser's CSRF token in it and in its cookie."""
-        token = csrf_token(request)
-        html = self.templates.get_template(name).render(csrf=token, base=self.base, **context)
-        response = HTMLResponse(html, status_code=status)
-        response.set_cookie(
-            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=self.https, path="/", max_age=86_400
-        )
-        if "token" in request.path_params:  # a page opened with a token: never cached, never referred
-            response.headers["cache-control"] = "no-store"
-        return response
-
-    def message(self, request: Request, title: str, text: str, status: int = 200) -> HTMLResponse:
-        return self.page(request, "message.html.j2", status, title=title, text=text)
-
-
-def marked(snippet: str) -> Markup:
-    """A search snippet escaped, with the index's match markers as <mark>."""
-    text = str(escape(snippet))
-    return Markup(text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
 def create_app(settings: Settings) -> Starlette:

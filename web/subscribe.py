@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -39,9 +39,7 @@ from warehouse.subscribers import (
     valid_subscriber,
 )
 from web.guard import check_csrf, client_address, read_form
-
-if TYPE_CHECKING:
-    from web.app import Site
+from web.site import Site
 
 log = logging.getLogger("papertrend.web")
 ONE_CLICK = ("List-Unsubscribe", "One-Click")  # RFC 8058's POST body

@@ -1,0 +1,52 @@
+"""What every handler of the web application shares: settings, the snapshot, the search index, the templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from flows.settings import Settings
+from reports.links import web_base
+from reports.templating import template_environment
+from warehouse.paths import search_index_path
+from warehouse.search_index import MARK_END, MARK_START, SearchIndex
+from web.guard import CSRF_COOKIE, csrf_token
+from web.snapshot import Snapshot
+
+
+class Site:
+    """What every handler shares: settings, the snapshot, the search index and the templates."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.snapshot = Snapshot(settings.warehouse_path)
+        self.index = SearchIndex(search_index_path(settings.warehouse_path))
+        self.base = web_base(settings.web_base_url) or f"http://{settings.web_host}:{settings.web_port}"
+        self.https = self.base.startswith("https://")
+        self.templates = template_environment(html=True, loader=jinja2.PackageLoader("web", "templates"))
+        self.templates.filters["marked"] = marked
+
+    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """Template `name` rendered with `context`, the browser's CSRF token in it and in its cookie."""
+        token = csrf_token(request)
+        html = self.templates.get_template(name).render(csrf=token, base=self.base, **context)
+        response = HTMLResponse(html, status_code=status)
+        response.set_cookie(
+            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=self.https, path="/", max_age=86_400
+        )
+        if "token" in request.path_params:  # a page opened with a token: never cached, never referred
+            response.headers["cache-control"] = "no-store"
+        return response
+
+    def message(self, request: Request, title: str, text: str, status: int = 200) -> HTMLResponse:
+        return self.page(request, "message.html.j2", status, title=title, text=text)
+
+
+def marked(snippet: str) -> Markup:
+    """A search snippet escaped, with the index's match markers as <mark>."""
+    text = str(escape(snippet))
+    return Markup(text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
