@@ -224,6 +224,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/feeds/weeks.atom", weeks_feed),
         Route("/feeds/search.atom", search_feed),
         Route("/healthz", health),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),  # no icon, and no 404 for browsers
         *subscribe.routes(site),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
