@@ -8,11 +8,12 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo email-preview demo-real test test-fast lint format bench bench-report bench-crash chromium lock clean
+.PHONY: help install demo web check-units email-preview demo-real test test-fast lint format bench bench-report bench-web bench-crash chromium ci-packages lock clean
 
 help:
 	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
 	@echo "make demo-real  the same on the real captures in ../shared/fixtures"
+	@echo "make web        browse what the demo built at http://127.0.0.1:8000 (papertrend web)"
 	@echo "make test       the whole test suite"
 	@echo "make test-fast  everything except the tests marked slow (under a minute)"
 	@echo "make email-preview  screenshot the demo's first email at 600 px (needs chromium) into EMAIL_PREVIEW"
@@ -39,6 +40,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/papertrend demo
 
+# The systemd units of deploy/systemd, checked with this checkout in place of /opt/papertrend (README: Put it on the web).
+UNITS := $(wildcard deploy/systemd/*.service)
+check-units: $(STAMP)
+	@dir=$$(mktemp -d) && trap 'rm -rf $$dir' EXIT && \
+	for unit in $(UNITS); do sed "s#/opt/papertrend#$(CURDIR)#g" $$unit > $$dir/$$(basename $$unit); done && \
+	systemd-analyze verify $$dir/*.service && echo "systemd-analyze verify: $(UNITS): ok"
+
+# Browse what `make demo` built: http://127.0.0.1:8000 (Ctrl-C stops).
+web: $(STAMP)
+	$(BIN)/papertrend web
+
 # The demo's first email, rendered by headless Chromium at 600 px (Debian: apt install chromium).
 EMAIL_PREVIEW ?= /tmp/papertrend-email.png
 email-preview: $(STAMP)
@@ -49,6 +61,12 @@ email-preview: $(STAMP)
 # reader test of docs/trends.md); a browser tool's own download does not work on these machines.
 chromium:
 	command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+# What the tests need beyond PyPI (CI runs this as root): chromium for the browser tests, nginx for the
+# README's reverse-proxy commands (tests/web/test_readme_web.py). Debian packages.
+ci-packages:
+	{ command -v chromium && { command -v nginx || test -x /usr/sbin/nginx; }; } || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium nginx-light)
 
 demo-real: $(STAMP)
 	$(BIN)/papertrend demo --corpus ../shared/fixtures --data-dir data/real
@@ -74,6 +92,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/email_bench.py
 	$(BIN)/python bench/listing_bench.py
 	$(BIN)/python bench/oneshot_bench.py
+
+# The web application under a 40 requests/s open-loop load on the bench-report warehouse (build it first).
+bench-web: $(STAMP)
+	$(BIN)/python bench/web_bench.py --warehouse $(BENCH_DIR)/warehouse.duckdb
 
 # ingest, report and email, 20 kills each (half SIGKILL, half SIGTERM) against one Prefect server: ~20 min.
 bench-crash: $(STAMP)

@@ -94,6 +94,8 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
             "email_smtp_port": smtp.port,
             "email_smtp_security": "none",
             "email_from_address": DEMO_FROM,
+            # The emails' manage and unsubscribe links point at `papertrend web` as the demo suggests running it.
+            "web_base_url": settings.web_base_url or f"http://127.0.0.1:{settings.web_port}",
         }
         with settings_in_use(Settings.load(**replay_overrides(settings, "http://127.0.0.1:9"), **email)):
             report = weekly_report()
@@ -107,6 +109,9 @@ def run_demo(settings: Settings, *, corpus: Path | None, days: int, papers_per_d
         f"\nemail: {len(saved)} message(s) to {', '.join(a for a, _ in DEMO_SUBSCRIBERS)} received by a local SMTP "
         f"server, saved in {inbox}"
         + ("" if saved else " (already sent for this week: each subscriber gets a week's email once)")
+        + f"\nbrowse it: make web (papertrend web --data-dir {settings.data_dir}), then open "
+        f"http://127.0.0.1:{settings.web_port}: weeks, stories, papers, search, feeds, subscribe; the emails' "
+        "manage and unsubscribe links work there"
     )
     return description, summary
 

@@ -57,4 +57,5 @@ def smtp():
 
 def web_settings(data: Path, smtp: LocalSmtpServer | None = None, **extra) -> Settings:
     mail = {"email_smtp_host": "127.0.0.1", "email_smtp_port": smtp.port, "email_smtp_security": "none"} if smtp else {}
-    return Settings(data_dir=data, email_from_address=FROM, web_base_url="http://127.0.0.1:8000", **(mail | extra))
+    base = {"email_from_address": FROM, "web_base_url": "http://127.0.0.1:8000"}
+    return Settings(data_dir=data, **(base | mail | extra))

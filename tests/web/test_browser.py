@@ -141,7 +141,7 @@ def test_subscribe_confirm_manage_email_unsubscribe_in_a_real_browser(browser, s
 
 
 def test_a_mail_provider_one_click_post_unsubscribes_with_200(server, smtp, built_site):
-    base, env = server
+    _, env = server
     week = built_site[1][-1]
     cli(env, "subscribers", "add", "bob@example.org")
     cli(env, "email", "--week", week)
