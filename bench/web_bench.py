@@ -91,7 +91,7 @@ def generate(base: str, urls: list[tuple[str, str]], rate: float, results: multi
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def naive_against_index(warehouse: Path, queries: list[str]) -> tuple[list[float], list[float]]:

@@ -26,6 +26,8 @@ BATCH = 5_000  # papers moved from DuckDB to SQLite per batch
 MARK_START, MARK_END = "\x02", "\x03"  # around the matched words of a snippet; the page turns them into <mark>
 MAX_WORDS = 12  # of a query: every word must match
 WEIGHTS = (10.0, 1.0, 4.0, 4.0)  # bm25 weights of title, abstract, authors, keywords
+RANKED = 5_000  # the newest matches ranked by relevance (see SearchIndex.search)
+COUNTED = 10_000  # matches counted at most: "over 10,000" is all a reader needs
 _WORD = re.compile(r"[^\W_](?:[\w+#.'-]*[\w+#])?")
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS paper_text USING fts5(
@@ -176,12 +178,19 @@ class SearchIndex:
             deadline = time.monotonic() + timeout
             con.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
             try:
+                # Ranking scores every match, so a query as common as "model" would score a million papers:
+                # only the newest RANKED matches (rows are indexed oldest first) are ranked. Finding where
+                # they start walks the match lists in row order, which scores nothing.
+                first = con.execute(
+                    "SELECT rowid FROM paper_text WHERE paper_text MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                    [match, RANKED - 1],
+                ).fetchone()
                 rows = con.execute(
                     f"""SELECT arxiv_id, title, authors,
                                snippet(paper_text, 2, '{MARK_START}', '{MARK_END}', '…', 40)
-                        FROM paper_text WHERE paper_text MATCH ? AND arxiv_id IS NOT ?
+                        FROM paper_text WHERE paper_text MATCH ? AND rowid >= ? AND arxiv_id IS NOT ?
                         ORDER BY bm25(paper_text, {", ".join(map(str, WEIGHTS))}) LIMIT ? OFFSET ?""",
-                    [match, exclude, limit, offset],
+                    [match, first[0] if first else 0, exclude, limit, offset],
                 ).fetchall()
             except sqlite3.OperationalError as exc:
                 if "interrupted" in str(exc):
@@ -191,7 +200,10 @@ class SearchIndex:
                 raise SearchFailed(f"the search index cannot be read: {exc}") from None
             total: int | None
             try:
-                total = con.execute("SELECT count(*) FROM paper_text WHERE paper_text MATCH ?", [match]).fetchone()[0]
+                total = con.execute(
+                    "SELECT count(*) FROM (SELECT rowid FROM paper_text WHERE paper_text MATCH ? LIMIT ?)",
+                    [match, COUNTED + 1],
+                ).fetchone()[0]
             except sqlite3.OperationalError:
                 total = None  # the page of hits is there; only the count ran out of time
         return Found([Hit(*row) for row in rows], total)

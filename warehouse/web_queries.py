@@ -8,8 +8,6 @@ from typing import Any
 import duckdb
 import polars as pl
 
-STORY_PAPERS = 200  # papers listed on a story's page, newest week first
-
 
 def report_weeks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
     """Every stored weekly report as (week, papers, one-line summary), newest first."""
@@ -60,32 +58,19 @@ def rising_terms(con: duckdb.DuckDBPyConnection, week: str, story_id: str) -> li
 
 
 def term_ids(con: duckdb.DuckDBPyConnection, spellings: list[str]) -> list[int]:
-    """The phrase index's ids of the terms spelled as any of `spellings` (lower case; the index keeps case)."""
-    rows = con.execute("SELECT term_id FROM terms WHERE lower(term) IN (SELECT unnest($s))", {"s": spellings})
+    """The phrase index's ids of the terms spelled as any of `spellings` (lower case; the index keeps case).
+    Only repeated terms can be a story's, and their table is a fraction of every term's."""
+    rows = con.execute("SELECT term_id FROM repeated_terms WHERE lower(term) IN (SELECT unnest($s))", {"s": spellings})
     return [row[0] for row in rows.fetchall()]
 
 
-def weekly_papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], since: date) -> dict[date, int]:
-    """Papers a week (Monday) first listed since `since` whose text holds any of the terms `ids`."""
-    rows = con.execute(
-        """SELECT week, count(*) FROM paper_terms WHERE week >= $since AND list_has_any(term_ids, $ids)
-           GROUP BY week""",
-        {"since": since, "ids": ids},
-    ).fetchall()
-    return dict(rows)
-
-
-def papers_with_terms(con: duckdb.DuckDBPyConnection, ids: list[int], since: date, until: date) -> pl.DataFrame:
-    """The papers first listed in the weeks from `since` to `until` (Mondays) holding any of the terms `ids`:
-    newest week first, then upvotes."""
+def papers_holding(con: duckdb.DuckDBPyConnection, ids: list[int], since: date, until: date) -> pl.DataFrame:
+    """(arxiv_id, week) of the papers first listed in the weeks from `since` to `until` (Mondays) whose text
+    holds any of the terms `ids`: one pass over the phrase index."""
     return con.sql(
-        """SELECT p.arxiv_id, p.title, p.authors, t.week,
-                  (SELECT max(upvotes) FROM sightings s WHERE s.arxiv_id = p.arxiv_id) AS upvotes,
-                  (SELECT list(DISTINCT source) FROM sightings s WHERE s.arxiv_id = p.arxiv_id) AS sources
-           FROM paper_terms t JOIN papers p USING (arxiv_id)
-           WHERE t.week BETWEEN $since AND $until AND list_has_any(t.term_ids, $ids)
-           ORDER BY t.week DESC, upvotes DESC NULLS LAST, p.arxiv_id LIMIT $limit""",
-        params={"since": since, "until": until, "ids": ids, "limit": STORY_PAPERS},
+        """SELECT arxiv_id, week FROM paper_terms
+           WHERE week BETWEEN $since AND $until AND list_has_any(term_ids, $ids)""",
+        params={"since": since, "until": until, "ids": ids},
     ).pl()
 
 

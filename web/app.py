@@ -22,7 +22,7 @@ from flows.settings import Settings
 from reports.weeks import WEEK_LABEL, week_start
 from warehouse import web_queries
 from warehouse.errors import WarehouseError
-from warehouse.search_index import SearchFailed
+from warehouse.search_index import COUNTED, RANKED, SearchFailed
 from web import feeds, subscribe, views
 from web.guard import FormRefused, Guard
 from web.site import Site
@@ -146,6 +146,8 @@ def create_app(settings: Settings) -> Starlette:
             error=None,
             pages=pages,
             feed=f"/feeds/search.atom?q={quote(query)}",
+            counted=COUNTED,
+            ranked=RANKED,
         )
 
     async def weeks_feed(request: Request) -> Response:

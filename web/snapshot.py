@@ -31,11 +31,13 @@ CACHED = 2_000  # answers kept per snapshot (pages, stories, papers)
 class Snapshot:
     """The newest published snapshot of the warehouse at `warehouse`, reopened when a flow republishes it."""
 
-    def __init__(self, warehouse: Path) -> None:
+    def __init__(self, warehouse: Path, warm: Callable[[Snapshot], None] | None = None) -> None:
         self.warehouse = warehouse
+        self._warm = warm  # run in a thread of its own on each newly published file: the pages most asked for
         self._lock = threading.Lock()
         self._open: list[tuple[int, ExitStack, duckdb.DuckDBPyConnection]] = []  # newest last, at most two
         self._answers: OrderedDict[tuple, Any] = OrderedDict()
+        self._computing: dict[tuple, threading.Event] = {}
 
     def _connection(self) -> tuple[int, duckdb.DuckDBPyConnection]:
         try:
@@ -52,28 +54,52 @@ class Snapshot:
                 self._answers.clear()
                 while len(self._open) > 2:
                     self._open.pop(0)[1].close()
+                if self._warm is not None:
+                    threading.Thread(target=self._warm, args=(self,), name="warm", daemon=True).start()
             return self._open[-1][0], self._open[-1][2]
 
     def read(self, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """`compute` run on a cursor of the newest snapshot, or its answer for `key` from that snapshot."""
+        """`compute` run on a cursor of the newest snapshot, or its answer for `key` from that snapshot. Requests
+        for a `key` being computed wait for that answer rather than compute it again at the same time."""
         inode, con = self._connection()
-        with self._lock:
-            if (inode, *key) in self._answers:
-                self._answers.move_to_end((inode, *key))
-                return self._answers[(inode, *key)]
-        cursor = con.cursor()
+        full = (inode, *key)
+        while True:
+            with self._lock:
+                if full in self._answers:
+                    self._answers.move_to_end(full)
+                    return self._answers[full]
+                running = self._computing.get(full)
+                if running is None:
+                    self._computing[full] = threading.Event()
+                    break
+            running.wait()  # then the answer is kept, or its computation failed and this request tries
         try:
-            answer = compute(cursor)
+            with self._lock:  # the parent connection refuses two calls at once, even cursor()
+                cursor = con.cursor()
+            try:
+                answer = compute(cursor)
+            finally:
+                with self._lock:
+                    cursor.close()
+            with self._lock:
+                self._answers[full] = answer
+                while len(self._answers) > CACHED:
+                    self._answers.popitem(last=False)
         finally:
-            cursor.close()
-        with self._lock:
-            self._answers[(inode, *key)] = answer
-            while len(self._answers) > CACHED:
-                self._answers.popitem(last=False)
+            with self._lock:
+                self._computing.pop(full).set()
         return answer
 
     def close(self) -> None:
+        """Close every connection, once the answers being computed (a warm-up's too) are done."""
+        with self._lock:
+            running = list(self._computing.values())
+        for event in running:
+            event.wait(timeout=30)
         with self._lock:
             for _, stack, _ in self._open:
-                stack.close()
+                try:
+                    stack.close()
+                except duckdb.Error:  # a computation that outlived the wait: the process is ending anyway
+                    pass
             self._open.clear()

@@ -26,6 +26,7 @@ from web import charts
 AUTHORS_SHOWN = 4
 TOP_PAPERS = 10
 YEAR_WEEKS = 52
+STORY_PAPERS = 200  # papers listed on a story's page
 STORY_ID = re.compile(r"^[a-z0-9-]{1,120}$")
 
 
@@ -131,11 +132,12 @@ def story(con: duckdb.DuckDBPyConnection, story_id: str) -> dict[str, Any] | Non
     ids = web_queries.term_ids(con, spellings)
     end = week_start(latest["week"])
     since = end - timedelta(weeks=YEAR_WEEKS - 1)
-    counts = web_queries.weekly_papers_with_terms(con, ids, since) if ids else {}
+    hits = web_queries.papers_holding(con, ids, since, end) if ids else pl.DataFrame({"arxiv_id": [], "week": []})
+    counts = dict(hits.group_by("week").len().iter_rows()) if hits.height else {}
     year = [
         (iso_week(since + timedelta(weeks=i)), counts.get(since + timedelta(weeks=i), 0)) for i in range(YEAR_WEEKS)
     ]
-    papers = web_queries.papers_with_terms(con, ids, since, end) if ids else pl.DataFrame()
+    papers = _newest_first(con, hits)
     return {
         "story": story_view(latest, latest["week"]),
         "week": latest["week"],
@@ -145,9 +147,21 @@ def story(con: duckdb.DuckDBPyConnection, story_id: str) -> dict[str, Any] | Non
             for r in told.iter_rows(named=True)
         ],
         "chart": charts.bars(year, f"{latest['label']}: papers a week over the year", highlight=latest["week"]),
-        "papers": [card(r) | {"week": iso_week(r["week"])} for r in papers.iter_rows(named=True)],
+        "papers": papers,
         "indexed": bool(ids),
     }
+
+
+def _newest_first(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame) -> list[dict[str, Any]]:
+    """Up to STORY_PAPERS of `hits` as cards: the newest weeks first, most upvoted first within a week."""
+    if not hits.height:
+        return []
+    weeks = hits.group_by("week").len().sort("week", descending=True)
+    kept = weeks.filter(weeks["len"].cum_sum() - weeks["len"] < STORY_PAPERS)["week"]
+    newest = hits.filter(pl.col("week").is_in(kept.implode()))
+    cards = web_queries.paper_cards(con, newest["arxiv_id"].to_list()).join(newest, on="arxiv_id")
+    cards = cards.sort(["week", "upvotes", "arxiv_id"], descending=[True, True, False], nulls_last=True)
+    return [card(r) | {"week": iso_week(r["week"])} for r in cards.head(STORY_PAPERS).iter_rows(named=True)]
 
 
 def _spellings(terms: list[str]) -> list[str]:
