@@ -28,6 +28,8 @@ MAX_WORDS = 12  # of a query: every word must match
 WEIGHTS = (10.0, 1.0, 4.0, 4.0)  # bm25 weights of title, abstract, authors, keywords
 RANKED = 5_000  # the newest matches ranked by relevance (see SearchIndex.search)
 COUNTED = 10_000  # matches counted at most: "over 10,000" is all a reader needs
+SIMILAR_WORDS = 6  # the longest words of a paper's keywords or title that find papers like it
+SIMILAR_POOL = 300  # the newest papers holding any of them, among which the closest are chosen
 _WORD = re.compile(r"[^\W_](?:[\w+#.'-]*[\w+#])?")
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS paper_text USING fts5(
@@ -165,15 +167,13 @@ class SearchIndex:
         limit: int,
         offset: int = 0,
         timeout: float = 2.0,
-        any_word: bool = False,
-        exclude: str | None = None,
     ) -> Found:
-        """Papers matching every word of `text` (any word with `any_word`), best first, from `offset`;
+        """Papers matching every word of `text`, best first, from `offset`;
         raises SearchTimeout after `timeout` seconds, SearchFailed when there is no index."""
         words = query_words(text)
         if not words:
             return Found([], 0)
-        match = _match(words, any_word=any_word)
+        match = _match(words)
         with _opened(self.path, read_only=True) as con:
             deadline = time.monotonic() + timeout
             con.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
@@ -188,9 +188,9 @@ class SearchIndex:
                 rows = con.execute(
                     f"""SELECT arxiv_id, title, authors,
                                snippet(paper_text, 2, '{MARK_START}', '{MARK_END}', '…', 40)
-                        FROM paper_text WHERE paper_text MATCH ? AND rowid >= ? AND arxiv_id IS NOT ?
+                        FROM paper_text WHERE paper_text MATCH ? AND rowid >= ?
                         ORDER BY bm25(paper_text, {", ".join(map(str, WEIGHTS))}) LIMIT ? OFFSET ?""",
-                    [match, first[0] if first else 0, exclude, limit, offset],
+                    [match, first[0] if first else 0, limit, offset],
                 ).fetchall()
             except sqlite3.OperationalError as exc:
                 if "interrupted" in str(exc):
@@ -207,6 +207,32 @@ class SearchIndex:
             except sqlite3.OperationalError:
                 total = None  # the page of hits is there; only the count ran out of time
         return Found([Hit(*row) for row in rows], total)
+
+    def similar(self, text: str, *, limit: int, exclude: str | None = None, timeout: float = 2.0) -> list[Hit]:
+        """Papers like one whose keywords or title are `text`: among the newest SIMILAR_POOL papers holding any
+        of its longest words, those sharing the most of them in their title and keywords. (bm25 over an OR of
+        common words would score most of a large index; this reads a few hundred rows.)"""
+        words = sorted(set(query_words(text)), key=len, reverse=True)[:SIMILAR_WORDS]
+        if not words:
+            return []
+        with _opened(self.path, read_only=True) as con:
+            deadline = time.monotonic() + timeout
+            con.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000)
+            try:
+                rows = con.execute(
+                    """SELECT arxiv_id, title, authors, keywords FROM paper_text
+                       WHERE paper_text MATCH ? AND arxiv_id IS NOT ? ORDER BY rowid DESC LIMIT ?""",
+                    [_match(words, any_word=True), exclude, SIMILAR_POOL],
+                ).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise SearchTimeout(f"similar papers could not be found in time ({exc})") from None
+        wanted = set(words)
+
+        def shared(row: tuple) -> int:
+            return len(wanted & set(query_words(f"{row[1]} {row[3]}")))
+
+        ranked = sorted(enumerate(rows), key=lambda item: (-shared(item[1]), item[0]))  # then newest first
+        return [Hit(row[0], row[1], row[2], "") for _, row in ranked[:limit]]
 
     def size(self) -> int:
         """How many papers the index holds."""

@@ -81,14 +81,13 @@ def create_app(settings: Settings) -> Starlette:
             )
         try:
             found = await run_in_threadpool(
-                site.index.search,
+                site.index.similar,
                 views.similar_query(shown),
                 limit=SIMILAR,
-                any_word=True,
                 exclude=arxiv_id,
                 timeout=settings.web_search_timeout,
             )
-            similar = [{"id": h.arxiv_id, "title": h.title, "href": views.paper_href(h.arxiv_id)} for h in found.hits]
+            similar = [{"id": h.arxiv_id, "title": h.title, "href": views.paper_href(h.arxiv_id)} for h in found]
         except SearchFailed:
             similar = []
         return site.page(request, "paper.html.j2", p=shown, similar=similar)
@@ -233,6 +232,8 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Ready only once the pages most asked for are computed: the first readers do not wait for them.
+        await run_in_threadpool(site.snapshot.open_and_warm)
         yield
         site.snapshot.close()
 

@@ -14,7 +14,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,7 +39,7 @@ class Snapshot:
         self._answers: OrderedDict[tuple, Any] = OrderedDict()
         self._computing: dict[tuple, threading.Event] = {}
 
-    def _connection(self) -> tuple[int, duckdb.DuckDBPyConnection]:
+    def _connection(self, *, warm_in_thread: bool = True) -> tuple[int, duckdb.DuckDBPyConnection]:
         try:
             inode = os.stat(snapshot_path(self.warehouse)).st_ino
         except FileNotFoundError:
@@ -49,14 +49,25 @@ class Snapshot:
         with self._lock:
             if not self._open or self._open[-1][0] != inode:
                 stack = ExitStack()
-                opened, con = stack.enter_context(connect_to_published(self.warehouse))
-                self._open.append((opened, stack, con))
+                inode, con = stack.enter_context(connect_to_published(self.warehouse))
+                self._open.append((inode, stack, con))
                 self._answers.clear()
                 while len(self._open) > 2:
                     self._open.pop(0)[1].close()
-                if self._warm is not None:
-                    threading.Thread(target=self._warm, args=(self,), name="warm", daemon=True).start()
-            return self._open[-1][0], self._open[-1][2]
+                warm = self._warm
+            else:
+                warm = None
+            newest = self._open[-1][0], self._open[-1][2]
+        if warm is not None and warm_in_thread:
+            threading.Thread(target=warm, args=(self,), name="warm", daemon=True).start()
+        elif warm is not None:
+            warm(self)
+        return newest
+
+    def open_and_warm(self) -> None:
+        """Open the published snapshot (if there is one) and compute the warm-up's pages before returning."""
+        with suppress(WarehouseMissing):  # nothing published yet: each page says so
+            self._connection(warm_in_thread=False)
 
     def read(self, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """`compute` run on a cursor of the newest snapshot, or its answer for `key` from that snapshot. Requests
@@ -98,8 +109,6 @@ class Snapshot:
             event.wait(timeout=30)
         with self._lock:
             for _, stack, _ in self._open:
-                try:
+                with suppress(duckdb.Error):  # a computation that outlived the wait: the process is ending anyway
                     stack.close()
-                except duckdb.Error:  # a computation that outlived the wait: the process is ending anyway
-                    pass
             self._open.clear()

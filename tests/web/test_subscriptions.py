@@ -264,3 +264,29 @@ def test_subscriptions_are_closed_without_email_settings(site_dir):
     with client_for(web_settings(site_dir)) as client:
         response = subscribe(client)
     assert response.status_code == 503 and "cannot send email" in response.text
+
+
+def test_no_address_token_or_log_row_reaches_the_snapshot_the_search_index_or_sql(site_dir, smtp):
+    from typer.testing import CliRunner
+
+    from flows.run import publish_snapshot
+    from papertrend.cli import app
+
+    settings = web_settings(site_dir, smtp)
+    planted = "planted.reader@example.org"
+    with client_for(settings) as client:
+        manage = confirmed(client, smtp, planted, keywords="agents")
+        token = manage.rsplit("/", 1)[1]
+        subscribe(client, "pending.reader@example.org")  # a signup waiting for its confirmation
+    assert deliver(settings, "weekly", "2026-W17").sent == 1
+    publish_snapshot(settings, recount=True)
+    for name in ("warehouse.duckdb", "warehouse.snapshot.duckdb", "search.sqlite3"):
+        data = (site_dir / name).read_bytes()
+        for needle in (planted, "pending.reader", token):
+            assert needle.encode() not in data, (name, needle)
+    for table in ("subscribers", "tokens", "email_log", "signups", "signup_attempts", "sent_papers"):
+        result = CliRunner().invoke(app, ["sql", f"SELECT * FROM {table}", "--data-dir", str(site_dir)])
+        assert result.exit_code != 0 and "does not exist" in result.output + result.stderr, table
+    query = "SELECT count FROM audience_counts WHERE kind = 'subscribers' AND status = 'active'"
+    counts = CliRunner().invoke(app, ["sql", query, "--format", "csv", "--data-dir", str(site_dir)])
+    assert counts.exit_code == 0 and counts.stdout.split() == ["count", "1"]  # what analysts may know
