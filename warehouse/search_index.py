@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS indexed (
     row         INTEGER NOT NULL,
     observed_at TEXT NOT NULL       -- papers.observed_at when indexed: a newer one re-indexes
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (
+    key   TEXT PRIMARY KEY,         -- 'papers': the warehouse's papers as last indexed (count, hash sum)
+    value TEXT NOT NULL
+);
 """
 
 
@@ -97,9 +101,13 @@ def _opened(path: Path, *, read_only: bool) -> Iterator[sqlite3.Connection]:
 def refresh_search_index(warehouse: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Index the papers of `warehouse` new or changed since they were indexed, in one transaction per batch;
     return how many. Papers no longer in the warehouse (a reextract) are removed."""
+    cursor = warehouse.cursor()
+    # One aggregate says whether anything changed since the last refresh (most runs publish without new papers).
+    fingerprint = str(cursor.execute("SELECT count(*), sum(hash(arxiv_id, observed_at)) FROM papers").fetchone())
     with _opened(path, read_only=False) as con:
+        if con.execute("SELECT value FROM state WHERE key = 'papers'").fetchone() == (fingerprint,):
+            return 0
         known = dict(con.execute("SELECT arxiv_id, observed_at FROM indexed").fetchall())
-        cursor = warehouse.cursor()
         cursor.execute("SELECT arxiv_id, strftime(observed_at, '%Y-%m-%dT%H:%M:%S.%f') FROM papers")
         stale: list[str] = []
         present: set[str] = set()
@@ -120,6 +128,7 @@ def refresh_search_index(warehouse: duckdb.DuckDBPyConnection, path: Path) -> in
                 )
                 con.execute("DELETE FROM indexed WHERE arxiv_id = ?", [arxiv_id])
             con.execute("COMMIT")
+        con.execute("INSERT OR REPLACE INTO state VALUES ('papers', ?)", [fingerprint])
         if stale or gone:
             con.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return len(stale)

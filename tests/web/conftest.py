@@ -23,7 +23,7 @@ FROM = "papertrend@example.org"
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> tuple[Path, list[str]]:
+def built_site(tmp_path_factory) -> tuple[Path, list[str], dict]:
     """A data folder whose warehouse holds a synthetic corpus (planted trends, one hostile paper) and the
     stored reports of its last two complete weeks, published (snapshot and search index)."""
     root = tmp_path_factory.mktemp("web-site")
@@ -33,12 +33,14 @@ def built_site(tmp_path_factory) -> tuple[Path, list[str]]:
     add_hostile_paper(root / "corpus", week_start(weeks[1]) + timedelta(days=1))
     load_corpus(root / "corpus", root / "data" / "warehouse.duckdb")
     settings = Settings(data_dir=root / "data")
+    reports = {}
     for week in weeks:
         with connect(settings.warehouse_path) as con:
             report, model = build_week_report(con, week_start(week))
             save_report(con, report_rows(report, model))
+        reports[week] = report
     publish_snapshot(settings)
-    return root / "data", weeks
+    return root / "data", weeks, reports
 
 
 @pytest.fixture
@@ -59,3 +61,10 @@ def web_settings(data: Path, smtp: LocalSmtpServer | None = None, **extra) -> Se
     mail = {"email_smtp_host": "127.0.0.1", "email_smtp_port": smtp.port, "email_smtp_security": "none"} if smtp else {}
     base = {"email_from_address": FROM, "web_base_url": "http://127.0.0.1:8000"}
     return Settings(data_dir=data, **(base | mail | extra))
+
+
+def send(built_site, settings: Settings, kind: str, label: str, **options):
+    """deliver(), handed the stored week's report when there is one (computing it again costs a second)."""
+    from flows.email import deliver
+
+    return deliver(settings, kind, label, report=built_site[2].get(label) if kind == "weekly" else None, **options)

@@ -7,10 +7,9 @@ from datetime import timedelta
 
 from starlette.testclient import TestClient
 
-from flows.email import deliver
 from reports.weeks import week_start
 from tests.factories import HOSTILE_ID
-from tests.web.conftest import web_settings
+from tests.web.conftest import send, web_settings
 from warehouse.audience import connect_audience
 from warehouse.subscribers import Subscriber, add_subscribers, subscribers, valid_subscriber
 from web.app import create_app
@@ -35,7 +34,7 @@ def test_the_email_links_to_the_web_manage_and_one_click_unsubscribe_pages(site_
     settings = web_settings(site_dir, smtp)
     add(settings)
     week = built_site[1][-1]
-    assert deliver(settings, "weekly", week).sent == 1
+    assert send(built_site, settings, "weekly", week).sent == 1
     message = smtp.received[0].message
     unsubscribe = re.fullmatch(
         r"<(http://127\.0\.0\.1:8000/unsubscribe/([0-9a-f]{40}))>", message["List-Unsubscribe"].split(",")[-1].strip()
@@ -54,8 +53,11 @@ def test_the_email_links_to_the_web_manage_and_one_click_unsubscribe_pages(site_
         )
         assert answer.status_code == 200
     next_week = week_start(week) + timedelta(weeks=1)
-    assert deliver(settings, "weekly", week, resend=True).sent == 0
-    assert deliver(settings, "weekly", f"{next_week.isocalendar()[0]}-W{next_week.isocalendar()[1]:02d}").sent == 0
+    assert send(built_site, settings, "weekly", week, resend=True).sent == 0
+    assert (
+        send(built_site, settings, "weekly", f"{next_week.isocalendar()[0]}-W{next_week.isocalendar()[1]:02d}").sent
+        == 0
+    )
     assert len(smtp.received) == 1
 
 
@@ -64,22 +66,22 @@ def test_a_paper_sent_once_is_never_sent_again_daily_then_weekly_and_week_after_
     older, latest = built_site[1]
     add(settings, cadence="daily")
     day = (week_start(latest) + timedelta(days=1)).isoformat()
-    assert deliver(settings, "daily", day).sent == 1
+    assert send(built_site, settings, "daily", day).sent == 1
     daily = listed(smtp.received[-1].message)
     with connect_audience(settings.audience_path) as store:
         (sub,) = subscribers(store)
         add_subscribers(store, [Subscriber(ADA, cadence="weekly", id=sub.id)])  # now weekly
-    assert deliver(settings, "weekly", older).sent == 1
+    assert send(built_site, settings, "weekly", older).sent == 1
     first_week = listed(smtp.received[-1].message)
     with connect_audience(settings.audience_path) as store:  # a new reader: what the week would list
         add_subscribers(store, [valid_subscriber(Subscriber("bob@example.org"))])
-    assert deliver(settings, "weekly", latest).sent == 2
+    assert send(built_site, settings, "weekly", latest).sent == 2
     second_week = {tuple(m.recipients): listed(m.message) for m in smtp.received[-2:]}
     ada, bob = second_week[(ADA,)], second_week[("bob@example.org",)]
     assert daily and first_week and ada
     assert bob & daily  # the week's top papers include the day's: the rule has something to leave out
     assert not daily & ada and not first_week & ada
-    assert deliver(settings, "weekly", latest, resend=True, to=sub.id).sent == 1  # a resend: the same papers
+    assert send(built_site, settings, "weekly", latest, resend=True, to=sub.id).sent == 1  # a resend: the same papers
     assert listed(smtp.received[-1].message) == ada
 
 
@@ -94,7 +96,7 @@ def test_negative_keywords_and_authors_exclude_papers_and_followed_authors_match
     }
     with connect_audience(settings.audience_path) as store:
         add_subscribers(store, [valid_subscriber(Subscriber(a, **f)) for a, f in readers.items()])
-    assert deliver(settings, "weekly", latest).sent == 4
+    assert send(built_site, settings, "weekly", latest).sent == 4
     got = {m.recipients[0]: m.message for m in smtp.received}
     assert HOSTILE_ID in listed(got["plain@example.org"])  # the week's most upvoted paper
     assert HOSTILE_ID not in listed(got["nokeyword@example.org"])

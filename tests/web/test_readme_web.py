@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -15,9 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flows.email import deliver
 from tests.factories import self_signed_certificate
-from tests.web.conftest import web_settings
+from tests.web.conftest import send, web_settings
 from warehouse.audience import connect_audience
 from warehouse.subscribers import Subscriber, add_subscribers, subscribers, valid_subscriber
 
@@ -66,7 +66,7 @@ def nginx():
     return found
 
 
-def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tmp_path):
+def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tmp_path, built_site):
     commands = section_commands()
     assert [c.split()[0] for c, _ in commands] == ["papertrend", "curl", "make", "curl"]
     web_port, tls_port = _port(), _port()
@@ -74,7 +74,7 @@ def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tm
     settings = web_settings(site_dir, smtp, web_base_url=PUBLIC, web_trusted_proxy="127.0.0.1")
     with connect_audience(settings.audience_path) as store:
         add_subscribers(store, [valid_subscriber(Subscriber("ada@example.org"))])
-    deliver(settings, "weekly", _latest_week(site_dir))
+    send(built_site, settings, "weekly", built_site[1][-1])
     token = re.search(r"/unsubscribe/([0-9a-f]{40})>", smtp.received[0].message["List-Unsubscribe"]).group(1)
 
     # nginx with the repository's site file: our certificate and ports in place of the README's.
@@ -100,8 +100,9 @@ def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tm
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
     (web_command, web_output), *others = commands
+    # Not through a shell: terminate() must reach the server itself.
     server = subprocess.Popen(
-        web_command.replace("8000", str(web_port)), shell=True, env=env, stdout=subprocess.PIPE, text=True
+        shlex.split(web_command.replace("8000", str(web_port))), env=env, stdout=subprocess.PIPE, text=True
     )
     try:
         _wait(f"http://127.0.0.1:{web_port}/healthz")
@@ -122,10 +123,3 @@ def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tm
         proxy.wait(timeout=20)
     with connect_audience(settings.audience_path) as store:
         assert subscribers(store) == []  # the README's one-click POST, through the proxy, unsubscribed Ada
-
-
-def _latest_week(site_dir: Path) -> str:
-    from warehouse.db import connect_for_reading
-
-    with connect_for_reading(site_dir / "warehouse.duckdb") as con:
-        return con.execute("SELECT max(week) FROM reports").fetchone()[0]

@@ -9,8 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
-from flows.email import deliver
-from tests.web.conftest import web_settings
+from tests.web.conftest import send, web_settings
 from warehouse.audience import connect_audience
 from warehouse.subscribers import Subscriber, add_subscribers, find_subscriber, subscribers, valid_subscriber
 from web.app import create_app
@@ -55,7 +54,7 @@ def store_rows(data, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def test_double_opt_in_sends_one_link_and_nothing_else_until_it_is_followed(site_dir, smtp):
+def test_double_opt_in_sends_one_link_and_nothing_else_until_it_is_followed(site_dir, smtp, built_site):
     settings = web_settings(site_dir, smtp)
     with client_for(settings) as client:
         response = subscribe(client, keywords="agents")
@@ -63,7 +62,7 @@ def test_double_opt_in_sends_one_link_and_nothing_else_until_it_is_followed(site
         link = confirmation_link(smtp)
         with connect_audience(settings.audience_path) as store:
             assert subscribers(store) == []  # not a subscriber before the link is followed
-        assert deliver(settings, "weekly", "2026-W17").sent == 0
+        assert send(built_site, settings, "weekly", built_site[1][-1]).sent == 0
         page = client.get(link)  # a mail scanner following the link confirms nothing
         assert page.status_code == 200 and "Confirm my subscription" in page.text
         with connect_audience(settings.audience_path) as store:
@@ -157,7 +156,7 @@ def test_every_form_without_its_csrf_token_is_refused(site_dir, smtp, path):
         assert [s.address for s in subscribers(store)] == [ADA]  # nobody unsubscribed, nobody added
 
 
-def test_the_manage_page_changes_every_preference_pauses_resumes_and_unsubscribes(site_dir, smtp):
+def test_the_manage_page_changes_every_preference_pauses_resumes_and_unsubscribes(site_dir, smtp, built_site):
     settings = web_settings(site_dir, smtp)
     with client_for(settings) as client:
         manage = confirmed(client, smtp)
@@ -194,7 +193,7 @@ def test_the_manage_page_changes_every_preference_pauses_resumes_and_unsubscribe
         bad = client.post(manage, data=fields | {"max_papers": "1000"})
         assert bad.status_code == 400 and "max_papers must be 1 to 100" in bad.text
         assert "Paused" in client.post(manage, data=form(client, manage) | {"action": "pause"}).text
-        assert deliver(settings, "daily", "2026-04-24").sent == 0  # paused: nothing sent
+        assert send(built_site, settings, "daily", "2026-04-24").sent == 0  # paused: nothing sent
         assert "Resumed" in client.post(manage, data=form(client, manage) | {"action": "resume"}).text
         gone = client.post(manage, data=form(client, manage) | {"action": "unsubscribe"})
         assert "You are unsubscribed" in gone.text
@@ -266,7 +265,7 @@ def test_subscriptions_are_closed_without_email_settings(site_dir):
     assert response.status_code == 503 and "cannot send email" in response.text
 
 
-def test_no_address_token_or_log_row_reaches_the_snapshot_the_search_index_or_sql(site_dir, smtp):
+def test_no_address_token_or_log_row_reaches_the_snapshot_the_search_index_or_sql(site_dir, smtp, built_site):
     from typer.testing import CliRunner
 
     from flows.run import publish_snapshot
@@ -278,7 +277,7 @@ def test_no_address_token_or_log_row_reaches_the_snapshot_the_search_index_or_sq
         manage = confirmed(client, smtp, planted, keywords="agents")
         token = manage.rsplit("/", 1)[1]
         subscribe(client, "pending.reader@example.org")  # a signup waiting for its confirmation
-    assert deliver(settings, "weekly", "2026-W17").sent == 1
+    assert send(built_site, settings, "weekly", built_site[1][-1]).sent == 1
     publish_snapshot(settings, recount=True)
     for name in ("warehouse.duckdb", "warehouse.snapshot.duckdb", "search.sqlite3"):
         data = (site_dir / name).read_bytes()
