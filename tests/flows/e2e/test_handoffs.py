@@ -6,6 +6,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import pytest
 from prefect import flow, task
 
 from flows import progress
@@ -46,6 +47,7 @@ def test_outside_a_block_a_run_reads_its_settings_afresh(tmp_path, monkeypatch):
     assert data_dirs()[0] == tmp_path / "from-env"
 
 
+@pytest.mark.slow  # over 3 s: make test-fast stays under a minute
 def test_runs_started_in_two_threads_at_once_each_get_their_own(tmp_path):
     barrier, results = threading.Barrier(2), {}
 

@@ -233,6 +233,7 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
         assert queries.content_hash(con, EXTRACTED) == extracted
 
 
+@pytest.mark.slow  # over 3 s: make test-fast stays under a minute
 def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     from digest_replay.synthetic.hf import generate_corpus
     from papertrend.demo import run_demo
