@@ -42,3 +42,27 @@ def test_the_schema_reference_names_every_table():
         if line.startswith(("CREATE TABLE", "CREATE VIEW")) and line.split()[2] not in renamed
     ]
     assert [t for t in tables if f"`{t}`" not in schema] == []
+
+
+def test_the_readme_web_settings_load_as_shown(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Put it on the web", 1)[1].split("\n## ", 1)[0]
+    (block,) = section.split("```toml\n")[1:]
+    config = tmp_path / "papertrend.toml"
+    config.write_text(block.split("```", 1)[0])
+    settings = Settings.load(env={}, config=config)
+    assert settings.web_base_url == "https://papers.example.org" and settings.web_trusted_proxy == "127.0.0.1"
+    assert (settings.web_host, settings.web_port) == ("127.0.0.1", 8000)
+
+
+def test_a_web_base_url_is_https_or_plain_http_on_this_machine_only():
+    import pytest
+
+    from flows.settings import SettingsInvalid
+
+    assert Settings.load(env={}, web_base_url="http://127.0.0.1:8000").web_base_url == "http://127.0.0.1:8000"
+    for bad in ("http://papers.example.org", "ftp://x", "https://x.org/?q=1", "javascript:alert(1)"):
+        with pytest.raises(SettingsInvalid, match="web_base_url"):
+            Settings.load(env={}, web_base_url=bad)
+    with pytest.raises(SettingsInvalid, match="web_trusted_proxy"):
+        Settings.load(env={}, web_trusted_proxy="proxy.local")

@@ -117,13 +117,14 @@ def test_subscribe_confirm_manage_email_unsubscribe_in_a_real_browser(browser, s
     (confirmation,) = mails_to(smtp, "ada@example.org")
     link = re.search(rf"{re.escape(base)}/confirm/[0-9a-f]{{40}}", confirmation.get_content()).group(0)
     # Follow it: a button, then the manage page.
-    page.goto(link)
+    no_sideways_scroll(page, link, "confirm")  # a GET: confirms nothing
     page.click("text=Confirm my subscription")
     assert "Your subscription is confirmed" in page.inner_text("main")
     # Manage: change the keywords.
     page.fill("textarea[name=keywords]", "zyxquorp")
     page.click("button[value=save]")
     assert "Saved." in page.inner_text("main")
+    no_sideways_scroll(page, page.url.split("?")[0], "manage")
     # `papertrend email`: the message reflects them.
     cli(env, "email", "--week", week)
     (confirmation, digest) = mails_to(smtp, "ada@example.org")
@@ -131,7 +132,7 @@ def test_subscribe_confirm_manage_email_unsubscribe_in_a_real_browser(browser, s
     assert "zyxquorp" in text.split("YOUR TOPICS", 1)[1].lower()[:2000]
     unsubscribe = re.search(r"<(http://[^>]+/unsubscribe/[0-9a-f]{40})>", digest["List-Unsubscribe"]).group(1)
     # Its unsubscribe link: a confirm button, pressed.
-    page.goto(unsubscribe)
+    no_sideways_scroll(page, unsubscribe, "unsubscribe")
     page.click("form button.danger")
     assert "You are unsubscribed" in page.inner_text("main")
     # The next run, and a resend, send nothing to that address.

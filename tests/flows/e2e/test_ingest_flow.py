@@ -259,6 +259,9 @@ def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     inbox = sorted((tmp_path / "data" / "demo-inbox").glob("*.eml"))
     assert [p.name for p in inbox] == ["01-ada_at_example.org.eml", "02-bob_at_example.org.eml"]
     assert "email: 2 message(s)" in report
+    assert "browse it: make web" in report and "http://127.0.0.1:8000" in report  # how to see what it built
+    message = inbox[0].read_text()
+    assert "http://127.0.0.1:8000/manage/" in message  # the emails' links point at `papertrend web`
     again, _ = run_demo(Settings.load(data_dir=tmp_path / "data"), corpus=None, days=6, papers_per_day=8)
     with open_warehouse(tmp_path) as con:
         assert count(con, "SELECT count(*) FROM raw_pages") == before  # a second demo fetches nothing again
