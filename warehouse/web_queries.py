@@ -64,13 +64,15 @@ def term_ids(con: duckdb.DuckDBPyConnection, spellings: list[str]) -> list[int]:
     return [row[0] for row in rows.fetchall()]
 
 
-def papers_holding(con: duckdb.DuckDBPyConnection, ids: list[int], since: date, until: date) -> pl.DataFrame:
-    """(arxiv_id, week) of the papers first listed in the weeks from `since` to `until` (Mondays) whose text
-    holds any of the terms `ids`: one pass over the phrase index."""
+def papers_holding(
+    con: duckdb.DuckDBPyConnection, ids: list[int], lead: list[int], since: date, until: date
+) -> pl.DataFrame:
+    """(arxiv_id, week, lead) of the papers first listed in the weeks from `since` to `until` (Mondays) whose
+    text holds any of the terms `ids`; `lead`: it holds one of `lead` too. One pass over the phrase index."""
     return con.sql(
-        """SELECT arxiv_id, week FROM paper_terms
+        """SELECT arxiv_id, week, list_has_any(term_ids, $lead) AS lead FROM paper_terms
            WHERE week BETWEEN $since AND $until AND list_has_any(term_ids, $ids)""",
-        params={"since": since, "until": until, "ids": ids},
+        params={"since": since, "until": until, "ids": ids, "lead": lead},
     ).pl()
 
 

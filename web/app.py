@@ -135,6 +135,8 @@ def create_app(settings: Settings) -> Starlette:
             "newer": f"{link}{number - 1}" if number > 1 else None,
             "older": f"{link}{number + 1}" if more and number < MAX_PAGE else None,
             "number": number,
+            "first": (number - 1) * PAGE_SIZE + 1,
+            "last": (number - 1) * PAGE_SIZE + len(hits),
         }
         return site.page(
             request,

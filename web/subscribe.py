@@ -181,7 +181,7 @@ def routes(site: Site) -> list[Route]:
         sub = await run_in_threadpool(_by_token, store, token, None)
         if sub is None:
             return site.message(request, "Link not ours", "This unsubscribe link is not one we sent.", 404)
-        return site.page(request, "unsubscribe.html.j2", token=token, active=sub.active)
+        return site.page(request, "unsubscribe.html.j2", token=token, active=sub.active, address=sub.address)
 
     async def unsubscribe_post(request: Request) -> Response:
         token = request.path_params["token"]

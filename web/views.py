@@ -126,14 +126,22 @@ def story(con: duckdb.DuckDBPyConnection, story_id: str) -> dict[str, Any] | Non
     if not told.height:
         return None
     latest = told.row(told.height - 1, named=True)
-    spellings = _spellings(
-        [*latest["terms"], *(f for _, f in web_queries.rising_terms(con, latest["week"], story_id) if f)]
-    )
-    ids = web_queries.term_ids(con, spellings)
+    # The story's figures and the week page's series are its first term's (reports/stories.py): so is the
+    # chart here. Its papers are those of every term it shows.
+    long_forms = web_queries.rising_terms(con, latest["week"], story_id)
+    lead_name = latest["terms"][0] if latest["terms"] else latest["label"]
+    lead = _spellings([lead_name, *(f for t, f in long_forms if f and lead_name.lower().startswith(t.lower()))])
+    every = _spellings([*latest["terms"], *(f for _, f in long_forms if f)])
+    ids, lead_ids = web_queries.term_ids(con, sorted(set(every) | set(lead))), web_queries.term_ids(con, lead)
     end = week_start(latest["week"])
     since = end - timedelta(weeks=YEAR_WEEKS - 1)
-    hits = web_queries.papers_holding(con, ids, since, end) if ids else pl.DataFrame({"arxiv_id": [], "week": []})
-    counts = dict(hits.group_by("week").len().iter_rows()) if hits.height else {}
+    hits = (
+        web_queries.papers_holding(con, ids, lead_ids, since, end)
+        if ids
+        else pl.DataFrame({"arxiv_id": [], "week": [], "lead": []})
+    )
+    leading = hits.filter(pl.col("lead")) if hits.height else hits
+    counts = dict(leading.group_by("week").len().iter_rows()) if leading.height else {}
     year = [
         (iso_week(since + timedelta(weeks=i)), counts.get(since + timedelta(weeks=i), 0)) for i in range(YEAR_WEEKS)
     ]
@@ -146,9 +154,11 @@ def story(con: duckdb.DuckDBPyConnection, story_id: str) -> dict[str, Any] | Non
             {"week": r["week"], "href": week_href(r["week"]), "rank": r["rank"], "growth": r["growth"]}
             for r in told.iter_rows(named=True)
         ],
-        "chart": charts.bars(year, f"{latest['label']}: papers a week over the year", highlight=latest["week"]),
+        "chart": charts.bars(year, f"{lead_name}: papers a week over the year", highlight=latest["week"]),
+        "lead": lead_name,
+        "terms": list(latest["terms"]),
         "papers": papers,
-        "indexed": bool(ids),
+        "indexed": bool(lead_ids),
     }
 
 
@@ -158,10 +168,13 @@ def _newest_first(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame) -> list[di
         return []
     weeks = hits.group_by("week").len().sort("week", descending=True)
     kept = weeks.filter(weeks["len"].cum_sum() - weeks["len"] < STORY_PAPERS)["week"]
-    newest = hits.filter(pl.col("week").is_in(kept.implode()))
+    newest = hits.filter(pl.col("week").is_in(kept.implode())).select("arxiv_id", "week")
     cards = web_queries.paper_cards(con, newest["arxiv_id"].to_list()).join(newest, on="arxiv_id")
     cards = cards.sort(["week", "upvotes", "arxiv_id"], descending=[True, True, False], nulls_last=True)
-    return [card(r) | {"week": iso_week(r["week"])} for r in cards.head(STORY_PAPERS).iter_rows(named=True)]
+    return [
+        card(r) | {"week": f"first listed {iso_week(r['week'])}"}
+        for r in cards.head(STORY_PAPERS).iter_rows(named=True)
+    ]
 
 
 def _spellings(terms: list[str]) -> list[str]:
