@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from warehouse.db import connect_to_published
-from warehouse.errors import WarehouseMissing
+from warehouse.errors import WarehouseError, WarehouseMissing
 from warehouse.paths import snapshot_path
 
 T = TypeVar("T")
@@ -66,7 +66,7 @@ class Snapshot:
 
     def open_and_warm(self) -> None:
         """Open the published snapshot (if there is one) and compute the warm-up's pages before returning."""
-        with suppress(WarehouseMissing):  # nothing published yet: each page says so
+        with suppress(WarehouseError):  # nothing (usable) published yet: each page says so, the server still starts
             self._connection(warm_in_thread=False)
 
     def read(self, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:

@@ -147,3 +147,13 @@ def test_a_republished_snapshot_is_read_without_a_restart(site_dir):
         publish_snapshot(settings)
         soup = BeautifulSoup(client.get("/weeks").text, "html.parser")
         assert len(soup.select("ul.weeks li")) == 1
+
+
+def test_before_anything_is_published_the_pages_say_so(tmp_path):
+    with TestClient(create_app(web_settings(tmp_path / "data"))) as client:
+        home = client.get("/")
+        found = client.get("/search?q=agents")
+        feed = client.get("/feeds/search.atom?q=agents")
+    assert home.status_code == 503 and "no snapshot" in home.text and "papertrend demo" in home.text
+    assert found.status_code == 503 and "not built yet" in found.text
+    assert feed.status_code == 503
