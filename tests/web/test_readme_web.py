@@ -92,7 +92,9 @@ def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tm
         f"  include {tmp_path}/site.conf; }}\n"
     )
     proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")])
-    env = os.environ | {
+    # As a reader's shell runs them: not as a sub-make of `make test` (which would print its directory).
+    outside = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    env = outside | {
         "PAPERTREND_DATA_DIR": str(site_dir),
         "PAPERTREND_WEB_BASE_URL": PUBLIC,
         "PAPERTREND_WEB_TRUSTED_PROXY": "127.0.0.1",
