@@ -1,6 +1,7 @@
 """Architecture rules (docs/architecture.md), checked: import direction, one home for env, DuckDB, SQL and the CLI."""
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,7 @@ OVER_THE_LIMIT: dict[str, str] = {}
 SMTP_LIBRARIES = {"smtplib", "aiosmtpd"}
 
 
+@functools.cache  # every rule walks every module: parse each once
 def _tree(path: Path) -> ast.AST:
     return ast.parse(path.read_text())
 

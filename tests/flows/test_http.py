@@ -65,6 +65,7 @@ def test_429_with_retry_after_is_waited_out_and_retried(site):
     assert len(sleeps) == 1 and 6.5 < sleeps[0] <= 7.0
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_a_real_retry_after_wait_happens_on_the_clock(site):
     arm(site, f"503:1@{API}*1")
     import time

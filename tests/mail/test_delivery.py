@@ -226,7 +226,7 @@ def test_a_message_left_pending_by_a_crash_is_sent_again_with_its_message_id(dat
     assert outcome.sent == 1 and [r.message["Message-ID"] for r in smtp.received] == [mid]
 
 
-@pytest.mark.slow  # over 3 s: make test-fast stays under a minute
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_the_smtp_password_is_used_for_login_and_appears_nowhere(data_dir, corpus_warehouse, monkeypatch, caplog):
     week = corpus_warehouse[1]
     subscribe(data_dir, Subscriber("ada@example.org"))
@@ -330,6 +330,7 @@ def test_the_email_command_exits_1_listing_the_recipients_not_delivered(data_dir
     assert "bob@example.org: 550" in result.stderr and "not delivered" in result.stderr
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 def test_tls_relays_get_the_login_only_over_a_verified_connection(data_dir, corpus_warehouse, tmp_path, security):
     week = corpus_warehouse[1]

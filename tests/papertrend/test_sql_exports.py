@@ -98,6 +98,7 @@ def test_path_problems_are_one_line_and_exit_2(data, tmp_path):
     assert not list((tmp_path / "missing").parent.glob("missing"))
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_a_timeout_while_streaming_leaves_no_file(data, tmp_path):
     out = tmp_path / "big.csv"
     result = _sql(data, "-o", str(out), "--timeout", "1", query=BIG)

@@ -165,6 +165,7 @@ def test_a_week_with_too_little_data_says_so(planted_warehouse):
     assert empty.papers == 0 and any("too few to call trends" in note for note in empty.notes)
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_reports_are_deterministic(planted_warehouse):
     path, summary = planted_warehouse
     monday = week_start(iso_week(summary.last_date)) - timedelta(weeks=1)

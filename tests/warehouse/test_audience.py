@@ -111,7 +111,7 @@ def test_purge_leaves_the_address_in_no_file_of_the_data_dir(tmp_path):
     assert gone.exit_code == 1 and "no subscriber" in gone.stderr
 
 
-@pytest.mark.slow  # over 3 s: make test-fast stays under a minute
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_a_subscriber_command_does_not_wait_for_a_flow_holding_the_warehouse(tmp_path):
     data = tmp_path / "data"
     invoke("subscribers", "add", "ada@example.org", "--data-dir", str(data))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from starlette.testclient import TestClient
 
 from reports.weeks import week_start
@@ -61,6 +62,7 @@ def test_the_email_links_to_the_web_manage_and_one_click_unsubscribe_pages(site_
     assert len(smtp.received) == 1
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_a_paper_sent_once_is_never_sent_again_daily_then_weekly_and_week_after_week(site_dir, smtp, built_site):
     settings = web_settings(site_dir, smtp)
     older, latest = built_site[1]

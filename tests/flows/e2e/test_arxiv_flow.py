@@ -169,6 +169,7 @@ def test_a_window_cut_off_mid_paging_is_fetched_again_in_full(fixture_site, tmp_
         assert scalar(con, "SELECT complete FROM api_windows") is True
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_lookups_enrich_papers_and_bad_ids_fail_before_any_request(fixture_site, tmp_path):
     from common.ids import InvalidArxivId
 
@@ -212,6 +213,7 @@ def test_the_real_rate_limit_spaces_api_calls_three_seconds_apart(fixture_site, 
     assert len(gaps) == 2 and min(gaps) >= 2.95
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_a_live_ingest_alerts_when_a_listing_is_older_than_the_calendar_says(fixture_site, tmp_path):
     overrides = arxiv_overrides(tmp_path, fixture_site, arxiv_categories="cs.CL", refresh_days=0)
     with pytest.raises(RunIncomplete, match=re.escape("arXiv cs.CL: /new still shows the listing of 2026-07-01")):

@@ -27,6 +27,7 @@ def email_overrides(smtp: LocalSmtpServer, **extra) -> dict:
     }
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_hf_daily_emails_the_days_summary_to_daily_subscribers_once(site, tmp_path):
     overrides = overrides_for(tmp_path / "data", site.base_url)
     run_flow(overrides, ingest, date(2026, 4, 6), 0)

@@ -40,6 +40,7 @@ def test_a_flow_run_its_name_and_its_tasks_get_the_settings_of_the_block(tmp_pat
     assert seen_by_name == [tmp_path / "handed"]
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_outside_a_block_a_run_reads_its_settings_afresh(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERTREND_DATA_DIR", str(tmp_path / "from-env"))  # as a served run's process
     with settings_in_use(Settings.load(data_dir=tmp_path / "handed")):
@@ -47,7 +48,7 @@ def test_outside_a_block_a_run_reads_its_settings_afresh(tmp_path, monkeypatch):
     assert data_dirs()[0] == tmp_path / "from-env"
 
 
-@pytest.mark.slow  # over 3 s: make test-fast stays under a minute
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_runs_started_in_two_threads_at_once_each_get_their_own(tmp_path):
     barrier, results = threading.Barrier(2), {}
 
@@ -77,6 +78,7 @@ class Tally:
         self.done += steps
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_the_progress_of_a_run_reaches_the_listener_of_the_context_that_started_it(site, tmp_path):
     tally, elsewhere = Tally(), Tally()
     overrides = overrides_for(tmp_path / "data", site.base_url, arxiv_enabled=False)

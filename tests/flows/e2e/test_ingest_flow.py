@@ -52,6 +52,7 @@ def test_backfill_of_the_real_archive_is_exact_idempotent_and_reextractable(fixt
         assert queries.content_hash(con, EXTRACTED) == extracted
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_digest_page_path_loads_the_same_papers_as_the_api(fixtures, tmp_path):
     start, end = date(2024, 7, 29), date(2024, 8, 9)
     with ReplayServer(fixtures) as server:
@@ -166,6 +167,7 @@ def test_a_host_that_rate_limits_us_stops_the_run_and_the_rest_resumes_later(sit
     assert (resumed.days_skipped, resumed.new_sightings) == (1, 6)
 
 
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_an_empty_day_fetched_before_publication_is_fetched_again(site, tmp_path, tiny_corpus):
     today = datetime.now(UTC).date()
     overrides = overrides_for(tmp_path / "data", site.base_url)
@@ -233,7 +235,7 @@ def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, t
         assert queries.content_hash(con, EXTRACTED) == extracted
 
 
-@pytest.mark.slow  # over 3 s: make test-fast stays under a minute
+@pytest.mark.slow  # over 1 s: make test-fast stays under a minute
 def test_demo_replays_a_synthetic_corpus_end_to_end(tmp_path):
     from digest_replay.synthetic.hf import generate_corpus
     from papertrend.demo import run_demo
