@@ -35,6 +35,14 @@ class OutputUnwritable(PapertrendError):
     """An export path cannot be written: a missing folder, a folder, no permission, a full disk."""
 
 
+class ExportFolderRefused(OutputRefused):
+    """`papertrend export` was pointed at or into something papertrend manages."""
+
+
+class ExportFolderUnwritable(OutputUnwritable):
+    """`papertrend export`'s folder cannot be created or written."""
+
+
 @dataclass(frozen=True)
 class Managed:
     """A file or folder papertrend keeps, and what a person calls it."""
@@ -149,3 +157,91 @@ def managed_paths(settings: Settings) -> list[Managed]:
     if home is not None:
         kept.append(Managed(home, "inside Prefect's home folder"))
     return kept
+
+
+KEPT_EXPORTS = 2  # versions kept: the current one, and the one a reader may still be reading
+CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class ParquetExport:
+    """What `papertrend export` wrote: the version folder `current` now points at, rows per relation."""
+
+    folder: Path
+    rows: dict[str, int]
+
+
+def export_parquet(settings: Settings, root: Path) -> ParquetExport:
+    """Every analyst table and view of the published snapshot as Parquet under `root`/v-<time>/ (sightings and
+    observations one file per digest month, hive style), with manifest.json (rows and a content hash per
+    relation); then `root`/current is switched to it by renaming a symlink over it, so a reader sees the
+    previous complete export or this one, never a half. Older versions than the last KEPT_EXPORTS are removed.
+    No personal data: the snapshot holds none (docs/web.md)."""
+    import json
+    import shutil
+    from datetime import UTC, datetime
+
+    import pyarrow.parquet as pq
+
+    from warehouse import parquet_export
+    from warehouse.db import connect_for_reading
+
+    resolved = root.resolve()
+    identities = _identities(resolved)
+    for item in managed_paths(settings):
+        if _is_within(resolved, identities, item.path):
+            raise ExportFolderRefused(f"{root} is {item.what}, which papertrend manages; export somewhere else")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportFolderUnwritable(f"cannot create {root}: {exc.strerror or exc}") from None
+    version = "v-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    work = root / f".{version}.partial"
+    rows: dict[str, int] = {}
+    manifest: dict[str, object] = {"version": version, "snapshot": str(snapshot_path(settings.warehouse_path))}
+    relations: dict[str, object] = {}
+    try:
+        with connect_for_reading(settings.warehouse_path) as con:
+            for name, kind in parquet_export.relations(con):
+                parts = (
+                    [
+                        (month, work / name / f"month={month}" / "part-0.parquet")
+                        for month in parquet_export.months(con, name)
+                    ]
+                    if name in parquet_export.BY_MONTH
+                    else [(None, work / f"{name}.parquet")]
+                )
+                for month, path in parts or [(None, work / name / "empty.parquet")]:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    cursor = con.cursor()  # a streamed result of its own: the connection stays free
+                    try:
+                        reader = parquet_export.batches(cursor, name, month)
+                        with pq.ParquetWriter(path, reader.schema) as writer:
+                            for batch in reader:
+                                writer.write_batch(batch)
+                    finally:
+                        cursor.close()
+                count, digest = parquet_export.relation_fingerprint(con, name)
+                rows[name] = count
+                relations[name] = {
+                    "kind": kind,
+                    "rows": count,
+                    "hash": digest,
+                    "by_month": name in parquet_export.BY_MONTH,
+                }
+        manifest["relations"] = relations
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        final = root / version
+        os.replace(work, final)
+        link = root / f".{CURRENT}.{version}"
+        link.symlink_to(version)
+        os.replace(link, root / CURRENT)  # atomic: `current` names the old version or the new one
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ExportFolderUnwritable(f"cannot write the export under {root}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    for old in sorted(p for p in root.glob("v-*") if p.is_dir())[:-KEPT_EXPORTS]:
+        shutil.rmtree(old, ignore_errors=True)
+    return ParquetExport(final, rows)

@@ -47,6 +47,7 @@ COMMANDS: tuple[tuple[typer.Typer, str, Callable[..., Any]], ...] = (
     (app, "index-terms", pipeline_cli.index_terms),
     (app, "status", pipeline_cli.status),
     (app, "sql", sql_cli.sql),
+    (app, "export", sql_cli.export),
     (app, "extract", corpus_cli.extract),
     (app, "replay", corpus_cli.replay),
     (app, "demo", corpus_cli.demo),

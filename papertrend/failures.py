@@ -29,7 +29,7 @@ from extractors import EXTRACTORS
 from extractors.errors import ExtractError
 from flows.archive import ArchiveMissing
 from flows.bounds import DateOutOfRange, RangeTooLarge
-from flows.exports import OutputRefused, OutputUnwritable
+from flows.exports import ExportFolderRefused, ExportFolderUnwritable, OutputRefused, OutputUnwritable
 from flows.files import FolderUnwritable, GzipUnreadable, InputTooLarge, NotARegularFile
 from flows.http import FetchError
 from flows.prefect_server import ServerNotRunning
@@ -150,6 +150,8 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         EXIT_FAILURE,
         "query with SELECT; to export, use -f csv|json|jsonl|parquet -o FILE (written by papertrend, not the query)",
     ),
+    (ExportFolderRefused, EXIT_USAGE, "choose a folder outside the data folder, e.g. ~/papertrend-export"),
+    (ExportFolderUnwritable, EXIT_USAGE, "check the folder: a place you may write, room on the disk"),
     (OutputRefused, EXIT_USAGE, "choose a file outside the data folder, or pass --overwrite for your own file"),
     (OutputUnwritable, EXIT_USAGE, "check the -o path: an existing folder, a file you may write, room on the disk"),
     (QueryInvalid, EXIT_FAILURE, CHECK_THE_QUERY),

@@ -112,3 +112,22 @@ def _write_text(relation: duckdb.DuckDBPyRelation, format: Format, out: TextIO, 
         {Format.csv: results.write_csv, Format.json: results.write_json, Format.jsonl: results.write_jsonl}[format](
             frames, out
         )
+
+
+def export(
+    folder: Annotated[Path, typer.Argument(help="Where versions are kept; FOLDER/current points at the newest")],
+    data_dir: DataDir = None,
+) -> None:
+    """Write every analyst table and view as Parquet for your own tools (DuckDB, polars, pandas, Spark).
+
+    A new version folder is written, then FOLDER/current is switched to it in one rename: a reader sees the
+    previous complete export or the new one. FOLDER/current/manifest.json holds rows and a content hash per
+    table. Sightings and observations are one file per digest month (hive style: month=2026-04).
+    """
+    from flows.exports import export_parquet
+
+    done = export_parquet(settings_for(data_dir), folder)
+    typer.echo(
+        f"exported {len(done.rows)} tables and views ({sum(done.rows.values())} rows) to {done.folder}; "
+        f"{folder / 'current'} points at it"
+    )
