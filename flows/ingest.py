@@ -22,12 +22,13 @@ from common.sources import ARXIV, HF
 from flows import progress
 from flows.alerts import alert_ops
 from flows.archive import RawArchive
+from flows.artifacts import publish_ingest_counts
 from flows.bounds import check_day, refresh_window
 from flows.calendar import missing_announcements
 from flows.day import DayOutcome, Validators, collect_day
 from flows.digests import WorkItem, work_items
 from flows.http import shared_fetcher
-from flows.run import RunSummary, recorded_run, run_name
+from flows.run import RunIncomplete, RunSummary, recorded_run, run_name
 from flows.settings import Settings, run_settings
 from warehouse import queries
 from warehouse.db import connect
@@ -102,10 +103,16 @@ def run_days(
     check = None
     if live_at is not None and settings.arxiv_enabled:
         check = partial(_check_announcements, settings=settings, now=live_at)
-    with recorded_run(settings, flow_name, params, on_start=plan.settle, on_finish=check) as summary:
-        progress.begin(len(plan.items), f"{flow_name}: fetching {len(plan.items)} digest(s)")
-        for batch in _batches(plan.items, settings.batch_days):
-            summary.add(ingest_items(batch, settings, summary.run_id, plan.known, summary.stopped_hosts))
+    sources = [name for name, on in ((HF, settings.hf_enabled), (ARXIV, settings.arxiv_enabled)) if on]
+    try:
+        with recorded_run(settings, flow_name, params, on_start=plan.settle, on_finish=check) as summary:
+            progress.begin(len(plan.items), f"{flow_name}: fetching {len(plan.items)} digest(s)")
+            for batch in _batches(plan.items, settings.batch_days):
+                summary.add(ingest_items(batch, settings, summary.run_id, plan.known, summary.stopped_hosts))
+    except RunIncomplete as exc:  # the pages it loaded count too: shown, then the run fails as before
+        publish_ingest_counts(flow_name, sources, exc.summary, exc.summary.pages_quarantined)
+        raise
+    publish_ingest_counts(flow_name, sources, summary, summary.pages_quarantined)
     return summary
 
 

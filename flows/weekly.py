@@ -10,11 +10,13 @@ from prefect import flow
 from common.names import Cadence
 from common.sources import ARXIV, HF
 from flows.alerts import alert_ops
+from flows.artifacts import publish_report_summary
 from flows.email import send_summaries
 from flows.files import write_atomically
 from flows.indexing import refresh_phrase_index
 from flows.run import newest_digest_day, recorded_run, run_name
 from flows.settings import Settings, run_settings
+from reports import links
 from reports.errors import NothingToReport
 from reports.locations import MARKDOWN_FILE, REPORT_FILE, index_path, week_folder
 from reports.model import WeekReport
@@ -56,6 +58,7 @@ def weekly_report(week: str | None = None) -> WeekReport:
                 con, report_rows(report, model, markdown_path=str(paths["markdown"]), html_path=str(paths["html"]))
             )
             weeks = report_weeks(con)
+        publish_report_summary(report, links.web_link(settings.web_base_url, f"/weeks/{label}") or str(paths["html"]))
         write_atomically(index_path(settings.data_dir), render_index(weeks).encode("utf-8"))
         if settings.email_send_with_report:
             send_summaries(settings, Cadence.WEEKLY, label, report)

@@ -118,6 +118,7 @@ def test_flows_holds_flows_their_steps_and_their_io_edges_only():
         "__init__",
         "alerts",
         "archive",
+        "artifacts",
         "bounds",
         "arxiv_history",
         "calendar",
