@@ -11,12 +11,15 @@ partial file; a pipe or a terminal is written directly.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -177,11 +180,7 @@ def export_parquet(settings: Settings, root: Path) -> ParquetExport:
     relation); then `root`/current is switched to it by renaming a symlink over it, so a reader sees the
     previous complete export or this one, never a half. Older versions than the last KEPT_EXPORTS are removed.
     No personal data: the snapshot holds none (docs/web.md)."""
-    import json
-    import shutil
-    from datetime import UTC, datetime
-
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # only when exporting: `sql` stays quick to start
 
     from warehouse import parquet_export
     from warehouse.db import connect_for_reading

@@ -88,16 +88,12 @@ def web_base(url: str) -> str | None:
     """The web application's base URL ([web] base_url) if it is https, or plain http on a loopback host (tests,
     local use), with a host and no query; without a trailing slash."""
     url = url.strip()
-    if url.startswith("http://"):
-        try:
-            local = is_loopback(urlsplit(url).hostname)
-        except ValueError:
-            return None
-        # Checked as the https URL it would be, then given back as it is.
-        return (
-            "http://" + checked[len("https://") :] if local and (checked := site_base("https://" + url[7:])) else None
-        )
-    return site_base(url)
+    if not url.startswith("http://"):
+        return site_base(url)
+    checked = site_base("https://" + url[len("http://") :])  # every rule of an https base, then this machine only
+    if checked is None or not is_loopback(urlsplit(checked).hostname):
+        return None
+    return "http://" + checked[len("https://") :]
 
 
 def web_link(base_url: str, path: str) -> str | None:

@@ -195,6 +195,11 @@ def erase_freed_bytes(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def utc_now() -> datetime:
+    """The current UTC time, naive, as the store's times read back (datetime.fromisoformat)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def now_text() -> str:
     """The current UTC time as the store keeps times (ISO 8601, seconds)."""
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return utc_now().isoformat(timespec="seconds")

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from common.names import EmailStatus
-from warehouse.audience import now_text, writing
+from warehouse.audience import now_text, utc_now, writing
 
 STATUSES = tuple(EmailStatus)
 MAX_REPLY = 500  # characters of the server's reply kept
@@ -168,7 +168,7 @@ def scrubbed(text: str, address: str | None) -> str:
 
 def prune(con: sqlite3.Connection, days: int) -> int:
     """Delete log rows last changed more than `days` ago, except pending ones (still owed); return how many."""
-    cutoff = (datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)).isoformat(timespec="seconds")
+    cutoff = (utc_now() - timedelta(days=days)).isoformat(timespec="seconds")
     with writing(con):
         cursor = con.execute("DELETE FROM email_log WHERE updated_at < ? AND status != 'pending'", [cutoff])
     return cursor.rowcount

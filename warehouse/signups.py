@@ -13,10 +13,10 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from common.errors import PapertrendError
-from warehouse.audience import now_text, writing
+from warehouse.audience import now_text, utc_now, writing
 from warehouse.subscribers import (
     TOKEN,
     Subscriber,
@@ -49,7 +49,7 @@ def request_signup(con: sqlite3.Connection, sub: Subscriber, client: str, limits
     """Record a web subscription of `sub` (validated) asked for by `client` and return the token its
     confirmation link carries; None when the address had its confirmations for the window (the caller
     answers exactly as if one was sent). Raises TooManyRequests when the client is over its limit."""
-    now = _now()
+    now = utc_now()
     since = (now - limits.window).isoformat(timespec="seconds")
     hashed = _address_hash(sub.address)
     with writing(con):
@@ -79,12 +79,8 @@ def confirm_signup(con: sqlite3.Connection, token: str, *, max_age: timedelta) -
     """Store the subscription whose confirmation link carried `token` (a resubscribe when the address had
     left: following the link is asking to come back) and forget every pending one of that address; None
     when the token is unknown, used or older than `max_age`."""
-    if not TOKEN.match(token):
-        return None
-    row = con.execute(
-        "SELECT address_key, request, created_at FROM signups WHERE token_hash = ?", [token_hash(token)]
-    ).fetchone()
-    if row is None or datetime.fromisoformat(row[2]) < _now() - max_age:
+    row = _waiting(con, token, max_age)
+    if row is None:
         return None
     fields = json.loads(row[1])
     for name in ("keywords", "topics", "seeds", "authors", "exclude_keywords", "exclude_authors"):
@@ -99,10 +95,19 @@ def confirm_signup(con: sqlite3.Connection, token: str, *, max_age: timedelta) -
 
 def signup_waiting(con: sqlite3.Connection, token: str, *, max_age: timedelta) -> bool:
     """Whether `token`'s confirmation link still works (known, unused, younger than `max_age`)."""
+    return _waiting(con, token, max_age) is not None
+
+
+def _waiting(con: sqlite3.Connection, token: str, max_age: timedelta) -> tuple[str, str] | None:
+    """(address_key, request) of the signup `token` confirms, while its link works."""
     if not TOKEN.match(token):
-        return False
-    row = con.execute("SELECT created_at FROM signups WHERE token_hash = ?", [token_hash(token)]).fetchone()
-    return row is not None and datetime.fromisoformat(row[0]) >= _now() - max_age
+        return None
+    row = con.execute(
+        "SELECT address_key, request, created_at FROM signups WHERE token_hash = ?", [token_hash(token)]
+    ).fetchone()
+    if row is None or datetime.fromisoformat(row[2]) < utc_now() - max_age:
+        return None
+    return row[0], row[1]
 
 
 def pending_signups(con: sqlite3.Connection) -> int:
@@ -112,10 +117,6 @@ def pending_signups(con: sqlite3.Connection) -> int:
 
 def _address_hash(address: str) -> str:
     return hashlib.sha256(address_key(address).encode()).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _minutes(window: timedelta) -> str:

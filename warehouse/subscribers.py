@@ -15,13 +15,13 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from common.errors import PapertrendError
 from common.ids import InvalidArxivId, canonical_arxiv_id
 from common.names import Cadence
 from common.text import fold_spaces
-from warehouse.audience import erase_freed_bytes, now_text, writing
+from warehouse.audience import erase_freed_bytes, now_text, utc_now, writing
 
 CADENCES = tuple(Cadence)
 MAX_ADDRESS = 254  # RFC 5321's path limit less the angle brackets
@@ -296,19 +296,15 @@ def remove_subscriber(con: sqlite3.Connection, who: str, *, purge: bool = False)
     found = find_subscriber(con, who)
     if found is None:
         return None
+    if not purge:
+        unsubscribe(con, found.id or 0)
+        return found
     with writing(con):
-        if purge:
-            con.execute("DELETE FROM sent_papers WHERE subscriber_id = ?", [found.id])
-            con.execute("DELETE FROM signups WHERE address_key = ?", [address_key(found.address)])
-            con.execute("UPDATE email_log SET last_reply = NULL, message_id = NULL WHERE subscriber_id = ?", [found.id])
-            con.execute("DELETE FROM subscribers WHERE id = ?", [found.id])  # tokens cascade, the log is unlinked
-        else:
-            con.execute(
-                "UPDATE subscribers SET active = 0, unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?",
-                [now_text(), found.id],
-            )
-    if purge:
-        erase_freed_bytes(con)
+        con.execute("DELETE FROM signups WHERE address_key = ?", [address_key(found.address)])
+        con.execute("UPDATE email_log SET last_reply = NULL, message_id = NULL WHERE subscriber_id = ?", [found.id])
+        # Tokens and sent papers cascade; the log is unlinked.
+        con.execute("DELETE FROM subscribers WHERE id = ?", [found.id])
+    erase_freed_bytes(con)
     return found
 
 
@@ -321,13 +317,7 @@ def find_subscriber(con: sqlite3.Connection, who: str) -> Subscriber | None:
         except SubscriberInvalid:
             return None
         return match[0] if match else None
-    if not TOKEN.match(who):
-        return None
-    row = con.execute(
-        f"SELECT {_COLUMNS} FROM subscribers WHERE id = (SELECT subscriber_id FROM tokens WHERE token_hash = ?)",
-        [token_hash(who)],
-    ).fetchone()
-    return _subscriber(row) if row else None
+    return by_token(con, who)
 
 
 def update_preferences(con: sqlite3.Connection, sub: Subscriber) -> None:
@@ -362,7 +352,7 @@ def by_token(con: sqlite3.Connection, token: str, *, max_age_days: float | None 
     ).fetchone()
     if row is None or not hmac.compare_digest(row[0], wanted):
         return None
-    if max_age_days is not None and datetime.fromisoformat(row[2]) < _utc_now() - timedelta(days=max_age_days):
+    if max_age_days is not None and datetime.fromisoformat(row[2]) < utc_now() - timedelta(days=max_age_days):
         return None
     found = con.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE id = ?", [row[1]]).fetchone()
     return _subscriber(found) if found else None
@@ -374,7 +364,3 @@ def issue_token(con: sqlite3.Connection, subscriber_id: int, purpose: str) -> st
     with writing(con):
         con.execute("INSERT INTO tokens VALUES (?, ?, ?, ?)", [token_hash(token), subscriber_id, purpose, now_text()])
     return token
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -9,11 +9,6 @@ import duckdb
 import polars as pl
 
 
-def report_weeks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
-    """Every stored weekly report as (week, papers, one-line summary), newest first."""
-    return con.execute("SELECT week, papers, summary FROM reports ORDER BY week DESC").fetchall()
-
-
 def report(con: duckdb.DuckDBPyConnection, week: str) -> dict[str, Any] | None:
     """The stored report row of `week`, or None."""
     frame = con.sql("SELECT week, week_start, papers, summary FROM reports WHERE week = ?", params=[week]).pl()
@@ -57,11 +52,14 @@ def rising_terms(con: duckdb.DuckDBPyConnection, week: str, story_id: str) -> li
     ).fetchall()
 
 
-def term_ids(con: duckdb.DuckDBPyConnection, spellings: list[str]) -> list[int]:
-    """The phrase index's ids of the terms spelled as any of `spellings` (lower case; the index keeps case).
-    Only repeated terms can be a story's, and their table is a fraction of every term's."""
-    rows = con.execute("SELECT term_id FROM repeated_terms WHERE lower(term) IN (SELECT unnest($s))", {"s": spellings})
-    return [row[0] for row in rows.fetchall()]
+def term_ids(con: duckdb.DuckDBPyConnection, spellings: list[str]) -> dict[int, str]:
+    """The phrase index's ids of the terms spelled as any of `spellings` (lower case; the index keeps case), each
+    with its spelling in lower case. Only repeated terms can be a story's, and their table is a fraction of
+    every term's."""
+    rows = con.execute(
+        "SELECT term_id, lower(term) FROM repeated_terms WHERE lower(term) IN (SELECT unnest($s))", {"s": spellings}
+    )
+    return dict(rows.fetchall())
 
 
 def papers_holding(

@@ -40,13 +40,13 @@ def create_app(settings: Settings) -> Starlette:
     site = Site(settings)
 
     async def home(request: Request) -> Response:
-        known = await run_in_threadpool(site.snapshot.read, ("weeks",), views.weeks)
+        known = await run_in_threadpool(site.weeks)
         if not known:
             return site.message(request, "No weekly report yet", "Run `papertrend report` (or `make demo`) first.")
         return await _week(request, known[0]["week"], home=True)
 
     async def weeks(request: Request) -> Response:
-        known = await run_in_threadpool(site.snapshot.read, ("weeks",), views.weeks)
+        known = await run_in_threadpool(site.weeks)
         return site.page(request, "weeks.html.j2", weeks=known)
 
     async def week(request: Request) -> Response:
@@ -55,7 +55,7 @@ def create_app(settings: Settings) -> Starlette:
     async def _week(request: Request, label: str, *, home: bool = False) -> Response:
         if not WEEK_LABEL.match(label):
             return site.message(request, "Not a week", "Weeks are written like 2026-W17.", 404)
-        shown = await run_in_threadpool(site.snapshot.read, ("week", label), lambda con: views.week(con, label))
+        shown = await run_in_threadpool(site.week, label)
         if shown is None:
             return site.message(request, f"No report for {label}", "See every week's report under Weeks.", 404)
         return site.page(request, "week.html.j2", w=shown, home=home)
@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> Starlette:
         story_id = request.path_params["story_id"]
         if not views.STORY_ID.match(story_id):
             return site.message(request, "No such story", "Stories are listed on each week's page.", 404)
-        shown = await run_in_threadpool(site.snapshot.read, ("story", story_id), lambda con: views.story(con, story_id))
+        shown = await run_in_threadpool(site.story, story_id)
         if shown is None:
             return site.message(request, "No such story", "Stories are listed on each week's page.", 404)
         return site.page(request, "story.html.j2", s=shown)
@@ -74,7 +74,7 @@ def create_app(settings: Settings) -> Starlette:
             arxiv_id = canonical_arxiv_id(request.path_params["arxiv_id"])
         except InvalidArxivId:
             return site.message(request, "Not an arXiv id", "Papers are found by their arXiv id, e.g. 2604.01234.", 404)
-        shown = await run_in_threadpool(site.snapshot.read, ("paper", arxiv_id), lambda con: views.paper(con, arxiv_id))
+        shown = await run_in_threadpool(site.paper, arxiv_id)
         if shown is None:
             return site.message(
                 request, "Paper not in the warehouse", f"{arxiv_id} was not listed by a digest we read.", 404
@@ -152,7 +152,7 @@ def create_app(settings: Settings) -> Starlette:
         )
 
     async def weeks_feed(request: Request) -> Response:
-        known = await run_in_threadpool(site.snapshot.read, ("weeks",), views.weeks)
+        known = await run_in_threadpool(site.weeks)
         entries = [
             feeds.Entry(
                 f"week:{w['week']}",

@@ -16,6 +16,7 @@ from reports.links import web_base
 from reports.templating import template_environment
 from warehouse.paths import search_index_path
 from warehouse.search_index import MARK_END, MARK_START, SearchIndex
+from web import views
 from web.guard import CSRF_COOKIE, csrf_token
 from web.snapshot import Snapshot
 
@@ -27,7 +28,7 @@ class Site:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.snapshot = Snapshot(settings.warehouse_path, warm=warm)
+        self.snapshot = Snapshot(settings.warehouse_path, warm=lambda _: self.warm())
         self.index = SearchIndex(search_index_path(settings.warehouse_path))
         self.base = web_base(settings.web_base_url) or f"http://{settings.web_host}:{settings.web_port}"
         self.https = self.base.startswith("https://")
@@ -49,27 +50,29 @@ class Site:
     def message(self, request: Request, title: str, text: str, status: int = 200) -> HTMLResponse:
         return self.page(request, "message.html.j2", status, title=title, text=text)
 
+    # What the browse pages show, each kept per snapshot under one key (the warm-up reads the same keys).
+    def weeks(self) -> list[dict[str, Any]]:
+        return self.snapshot.read(("weeks",), views.weeks)
 
-def warm(snapshot: Snapshot) -> None:
-    """Compute what most requests ask for as soon as a snapshot is published: the weeks, the latest week and
-    its stories (their pages cost up to a second each on a 1.3M-paper warehouse, then nothing)."""
-    from web import views
+    def week(self, label: str) -> dict[str, Any] | None:
+        return self.snapshot.read(("week", label), partial(views.week, label=label))
 
-    try:
-        weeks = snapshot.read(("weeks",), views.weeks)
-        if weeks:
-            latest = weeks[0]["week"]
-            shown = snapshot.read(("week", latest), lambda con: views.week(con, latest))
+    def story(self, story_id: str) -> dict[str, Any] | None:
+        return self.snapshot.read(("story", story_id), partial(views.story, story_id=story_id))
+
+    def paper(self, arxiv_id: str) -> dict[str, Any] | None:
+        return self.snapshot.read(("paper", arxiv_id), partial(views.paper, arxiv_id=arxiv_id))
+
+    def warm(self) -> None:
+        """Compute what most requests ask for as soon as a snapshot is published: the weeks, the latest week
+        and its stories (their pages cost up to a second each on a 1.3M-paper warehouse, then nothing)."""
+        try:
+            weeks = self.weeks()
+            shown = self.week(weeks[0]["week"]) if weeks else None
             for story in (shown or {}).get("stories", []):
-                snapshot.read(("story", story["id"]), partial(_story, story_id=story["id"]))
-    except Exception as exc:  # only a head start: a request meets the same problem and says it
-        log.warning("web: warming the snapshot's pages failed (%s)", type(exc).__name__)
-
-
-def _story(con: Any, story_id: str) -> Any:
-    from web import views
-
-    return views.story(con, story_id)
+                self.story(story["id"])
+        except Exception as exc:  # only a head start: a request meets the same problem and says it
+            log.warning("web: warming the snapshot's pages failed (%s)", type(exc).__name__)
 
 
 def marked(snippet: str) -> Markup:

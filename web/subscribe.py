@@ -50,9 +50,7 @@ EXPIRED = "This link has expired or was already used. Every email we send brings
 
 def form_subscriber(fields: dict[str, str], base: Subscriber) -> Subscriber:
     """`base` with the preferences of a subscribe or manage form (lists one per line or comma-separated)."""
-    values: dict[str, Any] = {
-        name: tuple(p.strip() for p in _SPLIT.split(fields.get(name, "")) if p.strip()) for name in LISTS
-    }
+    values: dict[str, Any] = {name: tuple(_listed(fields, name)) for name in LISTS}
     cadence = fields.get("cadence", Cadence.WEEKLY)
     size = fields.get("max_papers", str(DEFAULT_MAX_PAPERS)).strip()
     if not size.isdigit():
@@ -69,9 +67,7 @@ def form_subscriber(fields: dict[str, str], base: Subscriber) -> Subscriber:
 
 def form_values(fields: dict[str, str]) -> dict[str, Any]:
     """A subscribe form's fields as the form shows them again (lists split), for a second try."""
-    values: dict[str, Any] = {
-        name: [p.strip() for p in _SPLIT.split(fields.get(name, "")) if p.strip()] for name in LISTS
-    }
+    values: dict[str, Any] = {name: _listed(fields, name) for name in LISTS}
     return values | {
         "address": fields.get("address", ""),
         "name": fields.get("name", ""),
@@ -79,6 +75,11 @@ def form_values(fields: dict[str, str]) -> dict[str, Any]:
         "max_papers": fields.get("max_papers", DEFAULT_MAX_PAPERS),
         "only_matches": fields.get("only_matches") == "on",
     }
+
+
+def _listed(fields: dict[str, str], name: str) -> list[str]:
+    """A list field of the form: one item per line or between commas (or semicolons)."""
+    return [item.strip() for item in _SPLIT.split(fields.get(name, "")) if item.strip()]
 
 
 def _limits(settings: Settings) -> Limits:

@@ -16,11 +16,11 @@ import duckdb
 import polars as pl
 
 from common.ids import InvalidArxivId, canonical_arxiv_id
-from common.text import shorten
 from reports import links
 from reports.stories import when_words
 from reports.weeks import WEEK_LABEL, iso_week, week_start
 from warehouse import queries, web_queries
+from warehouse.report_store import report_weeks
 from web import charts
 
 AUTHORS_SHOWN = 4
@@ -53,11 +53,10 @@ def authors_line(authors: list[str] | None) -> str:
 
 def card(row: dict[str, Any]) -> dict[str, Any]:
     """A paper as lists show it: title, authors, upvotes, our page and its outside links."""
-    authors = row.get("authors")
     return {
         "id": row["arxiv_id"],
         "title": row["title"],
-        "authors": authors_line(authors) if isinstance(authors, list) else shorten(str(authors or ""), 200),
+        "authors": authors_line(row.get("authors")),
         "upvotes": row.get("upvotes"),
         "href": paper_href(row["arxiv_id"]),
         "links": links.paper_links(row["arxiv_id"], row.get("github_repo")),
@@ -65,7 +64,7 @@ def card(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def weeks(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    return [{"week": w, "papers": n, "summary": s, "href": week_href(w)} for w, n, s in web_queries.report_weeks(con)]
+    return [{"week": w, "summary": s, "href": week_href(w)} for w, s in report_weeks(con)]
 
 
 def week(con: duckdb.DuckDBPyConnection, label: str) -> dict[str, Any] | None:
@@ -92,7 +91,7 @@ def week(con: duckdb.DuckDBPyConnection, label: str) -> dict[str, Any] | None:
         )
     monday = week_start(label)
     top = queries.top_papers(con, monday, monday + timedelta(days=6), TOP_PAPERS)
-    known = [w for w, _, _ in web_queries.report_weeks(con)]
+    known = [w for w, _ in report_weeks(con)]
     position = known.index(label)
     return {
         "week": label,
@@ -132,7 +131,8 @@ def story(con: duckdb.DuckDBPyConnection, story_id: str) -> dict[str, Any] | Non
     lead_name = latest["terms"][0] if latest["terms"] else latest["label"]
     lead = _spellings([lead_name, *(f for t, f in long_forms if f and lead_name.lower().startswith(t.lower()))])
     every = _spellings([*latest["terms"], *(f for _, f in long_forms if f)])
-    ids, lead_ids = web_queries.term_ids(con, sorted(set(every) | set(lead))), web_queries.term_ids(con, lead)
+    found = web_queries.term_ids(con, sorted(set(every) | set(lead)))  # one lookup for both lists
+    ids, lead_ids = list(found), [term_id for term_id, spelled in found.items() if spelled in lead]
     end = week_start(latest["week"])
     since = end - timedelta(weeks=YEAR_WEEKS - 1)
     hits = (
