@@ -190,6 +190,8 @@ def export_parquet(settings: Settings, root: Path) -> ParquetExport:
     for item in managed_paths(settings):
         if _is_within(resolved, identities, item.path):
             raise ExportFolderRefused(f"{root} is {item.what}, which papertrend manages; export somewhere else")
+    if root.exists() and not root.is_dir():
+        raise ExportFolderUnwritable(f"{root} is a file, not a folder; name a folder for the exports")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

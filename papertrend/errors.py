@@ -79,3 +79,7 @@ class AudienceStoreMissing(CommandError):
 
 class DeliveryIncomplete(CommandError):
     """Some messages of the period were not delivered; `details` names each recipient and the server's reply."""
+
+
+class CannotListen(CommandError):
+    """`web` cannot listen on its host and port: a name that does not resolve, or a port already taken."""

@@ -38,6 +38,7 @@ from flows.settings import SettingsInvalid
 from mail.mailer import SmtpUnavailable
 from papertrend.errors import (
     AudienceStoreMissing,
+    CannotListen,
     CommandError,
     DeliveryIncomplete,
     DemoIncomplete,
@@ -138,6 +139,7 @@ ADVICE: tuple[tuple[type[PapertrendError], int, str], ...] = (
         "re-fetch their days with `papertrend backfill DAY DAY --force` (`papertrend status` lists them)",
     ),
     (QuarantineOpen, EXIT_FAILURE, "see `papertrend status`; fix the extractor or re-fetch those days"),
+    (CannotListen, EXIT_USAGE, "choose another --host or --port ([web] host, port), or stop what listens there"),
     (DemoIncomplete, EXIT_FAILURE, "see the quarantined/failed counts above and `papertrend status`"),
     (ServerNotRunning, EXIT_FAILURE, "start one with `papertrend server start`"),
     (

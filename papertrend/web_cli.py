@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
 
+from papertrend.errors import CannotListen
 from papertrend.options import DataDir
 from papertrend.shell import settings_for
 
@@ -25,16 +27,20 @@ def web(
 
     from web.app import create_app
 
+    # Bound here, before anything is said: a taken port or an unknown host is one line, not uvicorn's exit 3.
+    try:
+        listening = socket.create_server((settings.web_host, settings.web_port))
+    except OSError as exc:
+        raise CannotListen(f"cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror or exc}") from None
     app = create_app(settings)
     base = settings.web_base_url or "not set: emails carry no manage link"
     typer.echo(f"papertrend web on http://{settings.web_host}:{settings.web_port} (base URL: {base}); Ctrl-C stops")
-    # No access log: manage and unsubscribe URLs carry tokens, and logs must never hold one.
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
-        host=settings.web_host,
-        port=settings.web_port,
         log_level="warning",
-        access_log=False,
+        access_log=False,  # manage and unsubscribe URLs carry tokens, and logs must never hold one
         proxy_headers=False,  # X-Forwarded-For counts only from [web] trusted_proxy (web/guard.py)
         server_header=False,
     )
+    with listening:
+        uvicorn.Server(config).run(sockets=[listening])

@@ -103,3 +103,10 @@ def test_only_the_last_two_versions_are_kept_and_the_data_folder_is_refused(data
     assert len([p for p in root.iterdir() if p.name.startswith("v-")]) == 2
     refused = CliRunner().invoke(app, ["export", str(data / "mine"), "--data-dir", str(data)])
     assert refused.exit_code == 2 and "which papertrend manages" in refused.output
+
+
+def test_an_export_into_a_file_says_so(data, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine")
+    result = CliRunner().invoke(app, ["export", str(target), "--data-dir", str(data)])
+    assert result.exit_code == 2 and "is a file, not a folder" in result.stderr and target.read_text() == "mine"

@@ -157,3 +157,17 @@ def test_before_anything_is_published_the_pages_say_so(tmp_path):
     assert home.status_code == 503 and "no snapshot" in home.text and "papertrend demo" in home.text
     assert found.status_code == 503 and "not built yet" in found.text
     assert feed.status_code == 503
+
+
+def test_web_on_a_taken_port_is_one_line_and_exit_2(tmp_path):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from papertrend.cli import app
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["web", "--port", str(port), "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.output + result.stderr and result.stdout == ""
