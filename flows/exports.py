@@ -28,6 +28,7 @@ from flows.files import SHARED_MODE
 from flows.prefect_env import prefect_home
 from flows.settings import Settings, config_file
 from warehouse.paths import lock_path, snapshot_path
+from warehouse.snapshots import versions_folder
 
 
 class OutputRefused(PapertrendError):
@@ -145,6 +146,7 @@ def managed_paths(settings: Settings) -> list[Managed]:
         Managed(lock_path(warehouse), "the warehouse's writer lock"),
         Managed(snapshot, "the warehouse's published snapshot"),
         Managed(snapshot.with_name(snapshot.name + ".wal"), "the snapshot's write-ahead log"),
+        Managed(versions_folder(snapshot), "inside the snapshots' folder"),
         Managed(config_file(), "the config file"),
     ]
     # The audience store lives beside the warehouse, so outside the data folder when the warehouse is.

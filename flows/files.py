@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
 import tempfile
 import zlib
@@ -87,14 +86,6 @@ def write_atomically(path: Path, data: bytes, *, mode: int = SHARED_MODE, durabl
     with replacing(path, mode=mode, durable=durable) as handle:
         handle.write(data)
     return path
-
-
-def copy_atomically(source: Path, target: Path, *, mode: int | None = None) -> Path:
-    """Copy `source` over `target` atomically (mode: the source's unless given); returns `target`."""
-    mode = source.stat().st_mode & 0o777 if mode is None else mode
-    with open(source, "rb") as src, replacing(target, mode=mode) as handle:
-        shutil.copyfileobj(src, handle, length=1 << 20)
-    return target
 
 
 def read_capped(path: Path, max_bytes: int) -> bytes:

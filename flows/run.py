@@ -21,12 +21,11 @@ import duckdb
 
 from common.errors import PapertrendError
 from common.names import RunStatus
-from flows.files import copy_atomically
 from flows.indexing import refresh_phrase_index
 from flows.prefect_env import served_run_id, test_submit_delay
 from flows.settings import Settings
 from reports.errors import NothingToReport
-from warehouse import queries
+from warehouse import queries, snapshots
 from warehouse.audience_counts import refresh_audience_counts
 from warehouse.db import checkpoint, connect
 from warehouse.load import LoadCounts
@@ -203,9 +202,21 @@ def _publish(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     indexed = refresh_search_index(con, search_index_path(path))
     if indexed:
         log.info("search index: %d paper(s) indexed", indexed)
-    # Checkpointed and still held open by us: nobody changes the file while it is copied.
+    # Checkpointed and still held open by us: nobody changes the file while it is published.
     checkpoint(con)
-    return copy_atomically(path, snapshot_path(path))
+    published = snapshots.publish(path, snapshot_path(path))
+    log.info(
+        "snapshot published: %s, %s of %s written%s",
+        published.path.name,
+        _megabytes(published.bytes_written),
+        _megabytes(published.size),
+        " (a full copy: no older version was free)" if published.full_copy else "",
+    )
+    return snapshot_path(path)
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:,.1f} MB"
 
 
 def run_name(template: str, **defaults: str | Callable[[], str]) -> Callable[[], str]:

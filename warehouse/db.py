@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from warehouse.integrity import check_intact, check_length, corrupt, damage_in
 from warehouse.locks import WRITER_WAIT_SECONDS, writer_lock
 from warehouse.paths import snapshot_path
 from warehouse.schema import REWRITE_PENDING, is_migrated, migrate, remember_migrated, rewrite_pending
+from warehouse.snapshots import holding_published, publish, remove_unheld
 
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
 log = logging.getLogger("papertrend.warehouse")
@@ -112,10 +112,9 @@ def _migrate_personal_data_out(con: duckdb.DuckDBPyConnection, path: Path) -> bo
     con.close()
     rewrite_file(path)
     snapshot = snapshot_path(path)
-    if snapshot.exists():  # the old snapshot is a copy of the old bytes: replace it with the new file's
-        copy = snapshot.with_name(snapshot.name + ".tmp")
-        shutil.copyfile(path, copy)
-        os.replace(copy, snapshot)
+    if snapshot.exists():  # the old snapshots are copies of the old bytes: publish the new file, drop the rest
+        publish(path, snapshot)
+        remove_unheld(snapshot)
     log.warning("warehouse upgrade: %s rewritten without the personal data", path)
     return True
 
@@ -202,41 +201,35 @@ def connect_for_reading(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]
         raise WarehouseMissing(
             f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
         )
-    with _snapshot_reader(snapshot) as con:
+    with _snapshot_reader(snapshot) as (_, con):
         yield con
 
 
 @contextmanager
 def connect_to_published(path: Path | str) -> Iterator[tuple[int, duckdb.DuckDBPyConnection]]:
-    """The snapshot of the warehouse at `path` published now, as (its inode, a locked-down connection), for a
-    long-lived reader that reopens when a flow publishes again (the web application).
+    """The snapshot of the warehouse at `path` published now, as (its file's inode, a locked-down connection),
+    for a long-lived reader that reopens when a flow publishes again (the web application).
 
-    DuckDB keeps one database per path in a process: opened under the snapshot's own name, a later open would
-    get the older file back. So the file is opened through a hard link of its own, removed once open.
+    The version file is held for as long as the connection is open (warehouse/snapshots.py): a publication
+    neither changes nor removes it meanwhile, so an inode held names the same bytes throughout.
     """
     snapshot = snapshot_path(path)
     if not snapshot.exists():
         raise WarehouseMissing(
             f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
         )
-    pinned = snapshot.with_name(f".{snapshot.stem}.{os.getpid()}.{time.monotonic_ns()}{snapshot.suffix}")
-    os.link(snapshot, pinned)
-    try:
-        inode = pinned.stat().st_ino
-        with _snapshot_reader(pinned, unlink=True) as con:
-            yield inode, con
-    finally:
-        pinned.unlink(missing_ok=True)
+    with _snapshot_reader(snapshot) as (version, con):
+        yield version.stat().st_ino, con
 
 
 @contextmanager
-def _snapshot_reader(snapshot: Path, *, unlink: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    with connect(snapshot, read_only=True) as con:
-        if unlink:
-            snapshot.unlink()  # open: the name is no longer needed, and no stray link outlives a crash
+def _snapshot_reader(snapshot: Path) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
+    # Each version file has a name of its own, used once: DuckDB's one-database-per-path cache in a process
+    # can only hand back the same bytes.
+    with holding_published(snapshot) as version, connect(version, read_only=True) as con:
         if has_personal_tables(con):  # a snapshot published before the upgrade: never shown
             raise WarehouseError(
                 f"the snapshot {snapshot} predates the audience store and holds personal data; run any flow "
                 "(e.g. `papertrend index-terms`) to upgrade the warehouse and republish it"
             )
-        yield con
+        yield version, con

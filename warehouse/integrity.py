@@ -12,6 +12,7 @@ import duckdb
 
 from warehouse.errors import WarehouseCorrupt
 from warehouse.paths import snapshot_path
+from warehouse.snapshots import published_as
 
 DUCKDB_MAGIC = b"DUCK"  # every DuckDB file says so at byte 8
 HEADERS_SIZE = 3 * 4096  # DuckDB's main header, then two database headers
@@ -93,6 +94,7 @@ def check_intact(path: Path | str) -> None:
 def corrupt(path: Path | str, why: str) -> WarehouseCorrupt:
     """The error for a damaged warehouse or snapshot at `path`, saying how to get it back."""
     path = Path(path)
+    path = published_as(path) or path  # a version file is known to people by the snapshot's name
     if path.stem.endswith(".snapshot"):
         return WarehouseCorrupt(
             f"the snapshot {path} is damaged ({why}); publish it again from the warehouse with "

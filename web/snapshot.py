@@ -1,10 +1,11 @@
 """The published snapshot as the web application reads it: one locked-down connection per published file,
 a cursor per request, and answers remembered until the next publication.
 
-A flow publishes by renaming a new file over the snapshot, so the file a
-connection holds open never changes under it; a request that finds a new inode
-opens the new file (warehouse.db.connect_to_published) (the old connection is closed one publication later, when no
-request can still be using it). What a page computed is kept per file: the
+A flow publishes a new version file and points the snapshot's symlink at it;
+the version a connection holds open never changes under it (it is held:
+warehouse/snapshots.py). A request that finds a new inode opens the new file
+(warehouse.db.connect_to_published); the old connection is closed one
+publication later, when no request can still be using it. What a page computed is kept per file: the
 same snapshot gives the same answer.
 """
 
