@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help install demo web check-units email-preview demo-real test test-fast lint format bench bench-report bench-web bench-crash chromium ci-packages lock clean
+.PHONY: help install demo web check-units email-preview demo-real test test-fast lint format bench bench-report bench-web bench-snapshot bench-crash chromium ci-packages lock clean
 
 help:
 	@echo "make demo       run the real pipeline on a synthetic corpus replayed over local HTTP"
@@ -21,6 +21,7 @@ help:
 	@echo "make format     let ruff fix what it can and format the code"
 	@echo "make bench      benchmarks: HF ingest (api, page, naive), arXiv listing extraction/reextract,"
 	@echo "                and one-shot report/ingest by hand with and without a running Prefect server"
+	@echo "make bench-snapshot  snapshot publication on the bench-report warehouse, against a full copy"
 	@echo "make bench-crash   crash matrix: ingest, report, email killed 20 times each (~20 min)"
 	@echo "make bench-report  weekly report on a 1.3M-paper warehouse, against the naive report"
 	@echo "                   (first run ~15 min to build; kept in BENCH_DIR, default .bench/report)"
@@ -98,6 +99,10 @@ bench-web: $(STAMP)
 	$(BIN)/python bench/web_bench.py --warehouse $(BENCH_DIR)/warehouse.duckdb
 
 # ingest, report and email, 20 kills each (half SIGKILL, half SIGTERM) against one Prefect server: ~20 min.
+# Snapshot publication on the bench-report warehouse, versioned against the full copy (build it first).
+bench-snapshot: $(STAMP)
+	$(BIN)/python bench/snapshot_bench.py --warehouse $(BENCH_DIR)/warehouse.duckdb
+
 bench-crash: $(STAMP)
 	$(BIN)/python bench/crash_matrix.py --trials 20
 
