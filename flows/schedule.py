@@ -19,8 +19,6 @@ from flows.sweeper import SWEEP_INTERVAL_SECONDS, sweep_orphaned_runs
 # A run that would overlap the previous one of its deployment waits its turn (ENQUEUE), never runs beside it.
 CONCURRENCY_LIMIT = 1
 COLLISION_STRATEGY = "ENQUEUE"
-# A scheduled run that crashed (the host rebooted, the network went) is tried again this often, this far apart.
-RETRIES, RETRY_DELAY_SECONDS = 2, 300
 WATCH_INTERVAL_SECONDS = 2.0  # how often serve looks for runs that started or ended (and for a stop)
 STOP_GRACE_SECONDS = 3.0  # what the runner gets to wind down (cancel runs in flight) once serve is told to stop
 
@@ -101,17 +99,14 @@ def _runner_deployments(settings: Settings) -> list[Any]:
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
 
-    from flows.ingest import ingest
-    from flows.weekly import weekly_report
+    from flows import scheduled
 
-    flows: dict[str, Any] = {"ingest": ingest, "weekly-report": weekly_report}
+    flows: dict[str, Any] = {"ingest": scheduled.ingest, "weekly-report": scheduled.weekly_report}
     limit = ConcurrencyLimitConfig(
         limit=CONCURRENCY_LIMIT, collision_strategy=ConcurrencyLimitStrategy(COLLISION_STRATEGY)
     )
     return [
-        flows[d.flow]
-        .with_options(retries=RETRIES, retry_delay_seconds=RETRY_DELAY_SECONDS)
-        .to_deployment(
+        flows[d.flow].to_deployment(
             name=d.name,
             schedules=[Cron(d.cron, timezone=d.timezone)],
             parameters=d.parameters,

@@ -21,6 +21,9 @@ from papertrend.shell import settings_for
 def serve(
     list_only: Annotated[bool, typer.Option("--list", help="Print the deployments and exit")] = False,
     format: ListFormatOption = ListFormat.table,
+    prefect_yaml: Annotated[
+        bool, typer.Option("--prefect-yaml", help="Print the prefect.yaml deploying them to workers, and exit")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Run every scheduled job (hf-daily, arxiv-daily, weekly-report) until stopped.
@@ -32,6 +35,11 @@ def serve(
     from flows.prefect_server import serving_api
     from flows.schedule import COLLISION_STRATEGY, deployments, serve_deployments
 
+    if prefect_yaml:
+        from flows.work_pool import prefect_yaml as written
+
+        sys.stdout.write(written(settings))
+        return
     jobs = deployments(settings)
     if list_only:
         if format is ListFormat.json:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -151,6 +152,25 @@ def write_tiny_corpus(root: Path) -> Path:
         entries = [entry(f"2604.0{n}00{i}", f"Paper {n}-{i} on test-time compute", 10 - i) for i in range(3)]
         (root / HF_API_FOLDER / f"{day}.json").write_text(json.dumps(entries))
     return root
+
+
+HOLD_LIMIT = 300.0  # seconds a held request waits at most, so a failing test cannot hang the server
+
+
+class HoldingReplay(ReplayServer):
+    """A replay server that holds the request for one day until the test releases it: the backfill is then
+    at a known point, its earlier batches loaded and the rest to come."""
+
+    def __init__(self, corpus, held_day):
+        super().__init__(corpus)
+        self.held_day = held_day
+        self.reached, self.released = threading.Event(), threading.Event()
+
+    def body_for(self, path, query):
+        if query.get("date") == [self.held_day]:
+            self.reached.set()
+            self.released.wait(HOLD_LIMIT)
+        return super().body_for(path, query)
 
 
 def arm(server: ReplayServer, spec: str) -> Fault:

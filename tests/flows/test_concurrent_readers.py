@@ -4,36 +4,18 @@ backfill loads."""
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 from typer.testing import CliRunner
 
-from digest_replay.server import ReplayServer
 from papertrend.cli import app
+from tests.factories import HOLD_LIMIT, HoldingReplay
 from warehouse.db import connect
 
 runner = CliRunner()
 FIRST, LAST = "2024-05-27", "2024-07-07"  # six weeks, loaded a week per batch
 HELD_DAY = "2024-06-10"  # the first day of the third batch: two batches are loaded when it is asked for
-HOLD_LIMIT = 300.0  # seconds a held request waits at most, so a failing test cannot hang the server
-
-
-class HoldingReplay(ReplayServer):
-    """A replay server that holds the request for one day until the test releases it: the backfill is then
-    at a known point, its earlier batches loaded and the rest to come."""
-
-    def __init__(self, corpus, held_day):
-        super().__init__(corpus)
-        self.held_day = held_day
-        self.reached, self.released = threading.Event(), threading.Event()
-
-    def body_for(self, path, query):
-        if query.get("date") == [self.held_day]:
-            self.reached.set()
-            self.released.wait(HOLD_LIMIT)
-        return super().body_for(path, query)
 
 
 def _papers_in_snapshot(data):

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.factories import self_signed_certificate
+from tests.readme import console_commands
 from tests.web.conftest import send, web_settings
 from warehouse.audience import connect_audience
 from warehouse.subscribers import Subscriber, add_subscribers, subscribers, valid_subscriber
@@ -24,20 +25,6 @@ from warehouse.subscribers import Subscriber, add_subscribers, subscribers, vali
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://papers.example.org"
-
-
-def section_commands() -> list[tuple[str, list[str]]]:
-    """The section's console commands, each with the output the README shows."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Put it on the web", 1)[1].split("\n## ", 1)[0]
-    commands: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"```console\n(.*?)```", section, re.S):
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                commands.append((line[2:], []))
-            elif commands:
-                commands[-1][1].append(line)
-    return commands
 
 
 def _port() -> int:
@@ -67,7 +54,7 @@ def nginx():
 
 
 def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tmp_path, built_site):
-    commands = section_commands()
+    commands = console_commands("Put it on the web")
     assert [c.split()[0] for c, _ in commands] == ["papertrend", "curl", "make", "curl"]
     web_port, tls_port = _port(), _port()
     local = f"https://127.0.0.1:{tls_port}"
