@@ -64,10 +64,11 @@ chromium:
 	command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 # What the tests need beyond PyPI (CI runs this as root): chromium for the browser tests, nginx for the
-# README's reverse-proxy commands (tests/web/test_readme_web.py). Debian packages.
+# README's reverse-proxy commands (tests/web/test_readme_web.py), postgresql for the work-pool test
+# (tests/flows/e2e/test_work_pool.py). Debian packages.
 ci-packages:
-	{ command -v chromium && { command -v nginx || test -x /usr/sbin/nginx; }; } || \
-	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium nginx-light)
+	{ command -v chromium && { command -v nginx || test -x /usr/sbin/nginx; } && ls /usr/lib/postgresql/*/bin/pg_ctl; } || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium nginx-light postgresql)
 
 demo-real: $(STAMP)
 	$(BIN)/papertrend demo --corpus ../shared/fixtures --data-dir data/real
