@@ -235,6 +235,11 @@ def holding_published(published: Path) -> Iterator[Path]:
         try:
             fd = os.open(version, os.O_RDONLY)
         except FileNotFoundError:
+            if current_version(published) == version:  # not a race: the file it names is gone
+                raise WarehouseMissing(
+                    f"the snapshot {published} names {version}, which is missing; publish it again from the "
+                    "warehouse with `papertrend index-terms` (every flow run does too)"
+                ) from None
             continue  # superseded and removed between the two steps: look again
         try:
             try:

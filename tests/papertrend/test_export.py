@@ -96,6 +96,28 @@ def test_a_reader_during_an_export_sees_the_previous_complete_one(data, tmp_path
     assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []  # nothing half-written left
 
 
+def test_an_analyst_reading_current_mid_export_reads_the_previous_complete_one(data, tmp_path, monkeypatch):
+    root = tmp_path / "exports"
+    export(data, root)
+    before = (root / "current").resolve()
+    seen = []
+
+    def reading_mid_way(con, name):  # half the relations are written: an analyst opens current now
+        if len(seen) == 0 and name == "sightings":
+            manifest = json.loads((root / "current" / "manifest.json").read_text())
+            rows = duckdb.connect().sql(f"SELECT count(*) FROM '{root}/current/papers.parquet'").fetchall()[0][0]
+            seen.append(((root / "current").resolve(), manifest["version"], rows))
+        return parquet_export.fingerprint(con, f'"{name}"')
+
+    monkeypatch.setattr(parquet_export, "relation_fingerprint", reading_mid_way)
+    export(data, root)
+    assert len(seen) == 1
+    folder, version, rows = seen[0]
+    assert folder == before and version == before.name
+    assert rows == json.loads((before / "manifest.json").read_text())["relations"]["papers"]["rows"]
+    assert (root / "current").resolve() != before  # and the new export is current once complete
+
+
 def test_only_the_last_two_versions_are_kept_and_the_data_folder_is_refused(data, tmp_path):
     root = tmp_path / "exports"
     for _ in range(3):

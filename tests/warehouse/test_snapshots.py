@@ -225,3 +225,16 @@ def test_readers_during_forty_publications_always_open_a_complete_unchanging_sna
     assert [(errors, ordered) for _, errors, ordered in results] == [(0, 1), (0, 1)], [err for _, err in outcomes]
     assert all(reads > 0 for reads, _, _ in results)
     assert full_copies <= 5  # a version is rewritten in place whenever no reader holds one
+
+
+def test_a_snapshot_whose_version_file_was_deleted_says_how_to_publish_again(tmp_path, source):
+    published = _published(tmp_path)
+    publish(source, published)
+    snapshots.current_version(published).unlink()
+    with pytest.raises(snapshots.WarehouseMissing, match="is missing; publish it again") as caught:
+        with holding_published(published):
+            pass
+    assert "index-terms" in str(caught.value)
+    publish(source, published)  # and publishing again mends it
+    with holding_published(published) as version:
+        assert _digest(version) == _digest(source)
