@@ -231,9 +231,11 @@ def test_a_snapshot_whose_version_file_was_deleted_says_how_to_publish_again(tmp
     published = _published(tmp_path)
     publish(source, published)
     snapshots.current_version(published).unlink()
-    with pytest.raises(snapshots.WarehouseMissing, match="is missing; publish it again") as caught:
-        with holding_published(published):
-            pass
+    with (
+        pytest.raises(snapshots.WarehouseMissing, match="is missing; publish it again") as caught,
+        holding_published(published),
+    ):
+        pass
     assert "index-terms" in str(caught.value)
     publish(source, published)  # and publishing again mends it
     with holding_published(published) as version:
