@@ -195,9 +195,10 @@ def connect_for_reading(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]
     (the first one as soon as it starts). Raises WarehouseMissing when there is none.
     """
     snapshot = snapshot_path(path)
-    if not snapshot.exists() and not Path(path).exists():
+    published = os.path.lexists(snapshot)  # a symlink to a version file that is gone: holding_published says so
+    if not published and not Path(path).exists():
         raise WarehouseMissing(f"no warehouse at {path}; run `papertrend ingest` or `papertrend demo` first")
-    if not snapshot.exists():
+    if not published:
         raise WarehouseMissing(
             f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
         )
@@ -214,7 +215,7 @@ def connect_to_published(path: Path | str) -> Iterator[tuple[int, duckdb.DuckDBP
     neither changes nor removes it meanwhile, so an inode held names the same bytes throughout.
     """
     snapshot = snapshot_path(path)
-    if not snapshot.exists():
+    if not os.path.lexists(snapshot):
         raise WarehouseMissing(
             f"no snapshot of {path} is published yet; every flow run publishes one (`papertrend index-terms` too)"
         )

@@ -27,20 +27,38 @@ respects; `papertrend export` (Parquet) is the better way to take data out.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import logging
 import os
+import struct
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.errors import WarehouseMissing
+from warehouse.errors import WarehouseError, WarehouseMissing
+
+log = logging.getLogger(__name__)
 
 BLOCK = 1 << 18  # DuckDB's block size: what a checkpoint rewrites
 VERSIONS = "snapshots"
 SHARED_MODE = 0o644  # read by other users (a web server, an analyst)
+FOLDER_MODE = 0o755
+# Free versions kept as bases for the next publications: two, so that two publications in a row (an ingest,
+# then its daily email's) while a reader (the web) still holds the one before both write changed blocks only.
+SPARES = 2
 OPEN_ATTEMPTS = 50  # a reader that loses the race with a publication this often in a row gives up
+
+
+_publishing = threading.Lock()
+
+
+class SnapshotLocksUnsupported(WarehouseError):
+    """The data folder's file system has no file locks (e.g. NFS without a lock service): readers and publishing
+    could not keep out of each other's way."""
 
 
 @dataclass(frozen=True)
@@ -86,9 +104,14 @@ def _versions(published: Path) -> list[Path]:
 
 def current_version(published: Path) -> Path | None:
     """The file the snapshot `published` names now (itself, in the layout before versions), or None."""
-    if published.is_symlink():
+    try:
         return published.parent / os.readlink(published)
-    return published if published.exists() else None
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:  # EINVAL: not a symlink, the layout before versions
+            raise
+        return published
 
 
 def publish(source: Path, published: Path) -> Publication:
@@ -97,20 +120,24 @@ def publish(source: Path, published: Path) -> Publication:
     Brings a version no reader holds up to `source`'s bytes, block by block,
     or copies `source` whole when every older version is held (or there is
     none); then points the symlink at it by rename and removes unused versions.
+    One publication at a time per process (the warehouse's writer lock keeps
+    other processes out); raises SnapshotLocksUnsupported on a file system
+    without file locks.
     """
-    folder = versions_folder(published)
-    folder.mkdir(exist_ok=True)
-    current = current_version(published)
-    base, fd = _claim_unheld(v for v in reversed(_versions(published)) if v != current)
-    try:
+    with _publishing:
+        folder = versions_folder(published)
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        os.chmod(folder, FOLDER_MODE)  # readers of other users reach the versions whatever the umask
+        current = current_version(published)
+        base, fd = _claim_unheld(v for v in reversed(_versions(published)) if v != current)
         partial = folder / f".{_stem(published)}.{time.time_ns()}.partial"
-        if fd is None:
-            fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL, SHARED_MODE)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        else:
-            assert base is not None
-            os.rename(base, partial)  # no longer a version: no reader can start on it
         try:
+            if fd is None:
+                fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL, SHARED_MODE)
+                _lock(fd, fcntl.LOCK_EX, partial)
+            else:
+                assert base is not None
+                os.rename(base, partial)  # no longer a version: no reader can start on it
             written = _bring_up_to(fd, source, full=base is None)
             os.fsync(fd)
             os.fchmod(fd, SHARED_MODE)
@@ -119,55 +146,90 @@ def publish(source: Path, published: Path) -> Publication:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
+        finally:
+            if fd is not None:
+                os.close(fd)  # complete under a version's name: a reader may hold it from now on
+        _fsync_folder(folder)  # the version's name is on disk before the symlink names it
         _point(published, version)
-    finally:
-        if fd is not None:
-            os.close(fd)  # releases the exclusive flock: readers may open it now
-    _prune(published, keep=version)
-    return Publication(version, written, source.stat().st_size, base is None)
+        _prune(published, keep=version)
+        return Publication(version, written, source.stat().st_size, base is None)
+
+
+def _lock(fd: int, how: int, path: Path) -> bool:
+    """flock `fd` (`how`, non-blocking when asked); False when another holder prevents it. Raises
+    SnapshotLocksUnsupported when the file system has no locks, which this design needs (docs/operations.md)."""
+    try:
+        fcntl.flock(fd, how)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        raise SnapshotLocksUnsupported(
+            f"cannot lock {path} ({exc.strerror}): published snapshots need file locks; keep the data folder on "
+            "a local disk"
+        ) from exc
+    return True
+
+
+def _foreign_duckdb(fd: int) -> bool:
+    """True when a process has a POSIX lock on the file (a DuckDB opened on it by something else than papertrend).
+
+    Asks (F_OFD_GETLK), taking and releasing nothing. Other processes only: a
+    process loses its own POSIX locks on a file when it closes any descriptor
+    of it, so papertrend's readers rely on their flock, never on DuckDB's lock.
+    """
+    probe = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+    answer = fcntl.fcntl(fd, getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK), probe)
+    return struct.unpack("hhqqi4x", answer)[0] != fcntl.F_UNLCK
 
 
 def _claim_unheld(candidates: Iterable[Path]) -> tuple[Path | None, int | None]:
     """The first of `candidates` no reader holds, and an fd with its exclusive flock; (None, None) if none.
 
     Our readers hold a shared flock; a DuckDB opened on the file by anyone else
-    holds a POSIX read lock, which the lockf probe sees (from other processes).
+    holds a POSIX read lock, which the probe sees. A version this user cannot
+    write (left by a run as another user) is skipped with a warning.
     """
     for path in candidates:
         try:
             fd = os.open(path, os.O_RDWR)
         except FileNotFoundError:
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.lockf(fd, fcntl.LOCK_UN)
-        except OSError:  # BlockingIOError for flock; EACCES or EAGAIN for lockf
-            os.close(fd)
+        except PermissionError:
+            log.warning("snapshot version %s is not writable by this user: left as it is", path)
             continue
-        return path, fd
+        try:
+            if _lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, path) and not _foreign_duckdb(fd):
+                return path, fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
     return None, None
 
 
 def _bring_up_to(fd: int, source: Path, *, full: bool) -> int:
     """Make the file open on `fd` hold `source`'s bytes, writing only the blocks that differ (all when `full`);
     returns the bytes written."""
-    written = 0
-    with open(source, "rb", buffering=0) as src, open(fd, "r+b", buffering=0, closefd=False) as dst:
-        offset = 0
-        while True:
-            block = src.read(BLOCK)
-            if not block:
-                break
-            if full or dst.read(len(block)) != block:
-                dst.seek(offset)
-                dst.write(block)
+    written = offset = 0
+    with open(source, "rb", buffering=0) as src:
+        while block := src.read(BLOCK):
+            if full or os.pread(fd, len(block), offset) != block:
+                view = memoryview(block)
+                while view:  # a short write (a nearly full disk) is finished or raises, never published
+                    view = view[os.pwrite(fd, view, offset + len(block) - len(view)) :]
                 written += len(block)
             offset += len(block)
-            if not full:
-                dst.seek(offset)
-        dst.truncate(offset)
+    os.ftruncate(fd, offset)
     return written
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # where a folder cannot be fsynced, the rename is as durable as it gets
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def _point(published: Path, version: Path) -> None:
@@ -176,18 +238,13 @@ def _point(published: Path, version: Path) -> None:
     link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(version, published.parent), link)
     os.replace(link, published)
-    with contextlib.suppress(OSError):  # make the rename durable where the folder can be fsynced
-        folder = os.open(published.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+    _fsync_folder(published.parent)
 
 
 def _prune(published: Path, *, keep: Path) -> None:
-    """Remove the versions neither current (`keep`) nor held by a reader, except the newest such (the base of
-    the next publication), and `.partial` files a killed publication left."""
-    spare_kept = False
+    """Remove the versions neither current (`keep`) nor held by a reader, except the SPARES newest such (the
+    bases of the next publications), and `.partial` files a killed publication left."""
+    spares = 0
     for version in reversed(_versions(published)):
         if version == keep:
             continue
@@ -195,9 +252,9 @@ def _prune(published: Path, *, keep: Path) -> None:
         if fd is None:
             continue  # a reader holds it: removed by a later publication
         try:
-            if spare_kept:
+            if spares >= SPARES:
                 version.unlink(missing_ok=True)
-            spare_kept = True
+            spares += 1
         finally:
             os.close(fd)
     for partial in versions_folder(published).glob(".*.partial"):
@@ -226,8 +283,8 @@ def remove_unheld(published: Path) -> None:
 
 @contextmanager
 def holding_published(published: Path) -> Iterator[Path]:
-    """The current version of the snapshot `published`, held (shared flock) for the block: no publication
-    changes or removes it meanwhile. Raises WarehouseMissing when nothing is published."""
+    """A path to the current version of the snapshot `published`, held (shared flock) for the block: no
+    publication changes or removes it meanwhile. Raises WarehouseMissing when nothing is published."""
     for _ in range(OPEN_ATTEMPTS):
         version = current_version(published)
         if version is None:
@@ -242,10 +299,8 @@ def holding_published(published: Path) -> Iterator[Path]:
                 ) from None
             continue  # superseded and removed between the two steps: look again
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                time.sleep(0.01)  # a publication is claiming it: it will not be this version's bytes
+            if not _lock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, version):
+                time.sleep(0.01)  # a publication is claiming it: it is no longer current, look again
                 continue
             # Held now. Still under a version's name? Then it is complete and stays so until we let go.
             try:
@@ -253,7 +308,9 @@ def holding_published(published: Path) -> Iterator[Path]:
             except FileNotFoundError:
                 same = False
             if same:
-                yield version
+                # The layout before versions: its name may become the symlink any moment, so the file held is
+                # opened through this process's descriptor of it.
+                yield Path(f"/proc/self/fd/{fd}") if version == published else version
                 return
         finally:
             os.close(fd)

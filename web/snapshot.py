@@ -4,8 +4,8 @@ a cursor per request, and answers remembered until the next publication.
 A flow publishes a new version file and points the snapshot's symlink at it;
 the version a connection holds open never changes under it (it is held:
 warehouse/snapshots.py). A request that finds a new inode opens the new file
-(warehouse.db.connect_to_published); the old connection is closed one
-publication later, when no request can still be using it. What a page computed is kept per file: the
+(warehouse.db.connect_to_published); the old connection is closed as soon as
+no request uses it, which lets the next publication reuse that file. What a page computed is kept per file: the
 same snapshot gives the same answer.
 """
 
@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,18 +30,34 @@ T = TypeVar("T")
 CACHED = 2_000  # answers kept per snapshot (pages, stories, papers)
 
 
+@dataclass
+class _Opened:
+    """One published file open: its inode, what closes it, its connection, and the requests using it now."""
+
+    inode: int
+    stack: ExitStack
+    con: duckdb.DuckDBPyConnection
+    users: int = 0
+
+
 class Snapshot:
-    """The newest published snapshot of the warehouse at `warehouse`, reopened when a flow republishes it."""
+    """The newest published snapshot of the warehouse at `warehouse`, reopened when a flow republishes it.
+
+    An older file stays open only while requests still use it: a file held
+    open is one a publication cannot reuse (warehouse/snapshots.py), so
+    letting go at once keeps publications to the changed blocks.
+    """
 
     def __init__(self, warehouse: Path, warm: Callable[[Snapshot], None] | None = None) -> None:
         self.warehouse = warehouse
         self._warm = warm  # run in a thread of its own on each newly published file: the pages most asked for
         self._lock = threading.Lock()
-        self._open: list[tuple[int, ExitStack, duckdb.DuckDBPyConnection]] = []  # newest last, at most two
+        self._open: list[_Opened] = []  # newest last; older ones only while a request uses them
         self._answers: OrderedDict[tuple, Any] = OrderedDict()
         self._computing: dict[tuple, threading.Event] = {}
 
-    def _connection(self, *, warm_in_thread: bool = True) -> tuple[int, duckdb.DuckDBPyConnection]:
+    def _acquire(self, *, warm_in_thread: bool = True) -> _Opened:
+        """The newest published file, open, counted as used until `_release`."""
         try:
             inode = os.stat(snapshot_path(self.warehouse)).st_ino
         except FileNotFoundError:
@@ -48,33 +65,51 @@ class Snapshot:
                 f"no snapshot of {self.warehouse} is published yet; run `papertrend demo` or any flow first"
             ) from None
         with self._lock:
-            if not self._open or self._open[-1][0] != inode:
+            if not self._open or self._open[-1].inode != inode:
                 stack = ExitStack()
                 inode, con = stack.enter_context(connect_to_published(self.warehouse))
-                self._open.append((inode, stack, con))
+                self._open.append(_Opened(inode, stack, con))
                 self._answers.clear()
-                while len(self._open) > 2:
-                    self._open.pop(0)[1].close()
+                self._close_unused()
                 warm = self._warm
             else:
                 warm = None
-            newest = self._open[-1][0], self._open[-1][2]
+            newest = self._open[-1]
+            newest.users += 1
         if warm is not None and warm_in_thread:
             threading.Thread(target=warm, args=(self,), name="warm", daemon=True).start()
         elif warm is not None:
             warm(self)
         return newest
 
+    def _release(self, opened: _Opened) -> None:
+        with self._lock:
+            opened.users -= 1
+            self._close_unused()
+
+    def _close_unused(self) -> None:
+        """Close the older files no request uses (the caller holds the lock)."""
+        for opened in self._open[:-1]:
+            if opened.users == 0:
+                self._open.remove(opened)
+                opened.stack.close()
+
     def open_and_warm(self) -> None:
         """Open the published snapshot (if there is one) and compute the warm-up's pages before returning."""
         with suppress(WarehouseError):  # nothing (usable) published yet: each page says so, the server still starts
-            self._connection(warm_in_thread=False)
+            self._release(self._acquire(warm_in_thread=False))
 
     def read(self, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """`compute` run on a cursor of the newest snapshot, or its answer for `key` from that snapshot. Requests
         for a `key` being computed wait for that answer rather than compute it again at the same time."""
-        inode, con = self._connection()
-        full = (inode, *key)
+        opened = self._acquire()
+        try:
+            return self._answer(opened, key, compute)
+        finally:
+            self._release(opened)
+
+    def _answer(self, opened: _Opened, key: tuple, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        con, full = opened.con, (opened.inode, *key)
         while True:
             with self._lock:
                 if full in self._answers:
@@ -109,7 +144,7 @@ class Snapshot:
         for event in running:
             event.wait(timeout=30)
         with self._lock:
-            for _, stack, _ in self._open:
+            for opened in self._open:
                 with suppress(duckdb.Error):  # a computation that outlived the wait: the process is ending anyway
-                    stack.close()
+                    opened.stack.close()
             self._open.clear()

@@ -1,5 +1,7 @@
 """Versioned snapshots: a publication writes only what changed, and never a file a reader holds."""
 
+import errno
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -10,6 +12,7 @@ import duckdb
 import pytest
 
 from warehouse import snapshots
+from warehouse.db import connect_for_reading
 from warehouse.integrity import damage
 from warehouse.snapshots import holding_published, publish
 
@@ -78,10 +81,19 @@ def test_a_held_version_is_neither_changed_nor_removed_and_goes_once_let_go(tmp_
             publication = publish(source, published)
             assert publication.path != held
         assert held.exists() and _digest(held) == before
-    _change(source, 9)
-    publish(source, published)
-    assert held.name not in _versions(tmp_path)
-    assert len(_versions(tmp_path)) == 2  # the current version and one free base for the next publication
+    assert len(_versions(tmp_path)) <= 1 + snapshots.SPARES  # the current one and the free bases of the next ones
+    # Let go, it is back in rotation: with every other version held, the next publication rewrites it.
+    others = [tmp_path / "snapshots" / name for name in _versions(tmp_path) if name != held.name]
+    holders = [open(path, "rb") for path in others]  # noqa: SIM115 - closed below
+    try:
+        for handle in holders:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        _change(source, 8)
+        reused = publish(source, published)
+    finally:
+        for handle in holders:
+            handle.close()
+    assert not reused.full_copy and not held.exists() and _digest(published) == _digest(source)
 
 
 HOLDER = """
@@ -237,6 +249,76 @@ def test_a_snapshot_whose_version_file_was_deleted_says_how_to_publish_again(tmp
     ):
         pass
     assert "index-terms" in str(caught.value)
+    with (  # what `papertrend sql` says
+        pytest.raises(snapshots.WarehouseMissing, match="is missing; publish it again"),
+        connect_for_reading(source),
+    ):
+        pass
     publish(source, published)  # and publishing again mends it
     with holding_published(published) as version:
         assert _digest(version) == _digest(source)
+
+
+def test_readers_arriving_while_the_symlink_is_swapped_slowly_all_open(tmp_path, source, monkeypatch):
+    """A slow disk makes the folder fsync take a while: readers keep opening the current version meanwhile."""
+    import threading
+    import time
+
+    published = _published(tmp_path)
+    for _ in range(3):
+        publish(source, published)
+    real_fsync = snapshots._fsync_folder
+
+    def slow(folder):
+        time.sleep(0.8)
+        real_fsync(folder)
+
+    monkeypatch.setattr(snapshots, "_fsync_folder", slow)
+    errors, opened, done = [], [], threading.Event()
+
+    def read():
+        while not done.is_set():
+            try:
+                with holding_published(published) as version:
+                    opened.append(version)
+            except Exception as exc:  # what a reader would be told
+                errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for n in range(3):
+            _change(source, n)
+            publish(source, published)
+    finally:
+        done.set()
+        reader.join(30)
+    assert errors == [] and len(opened) > 10
+
+
+def test_a_file_system_without_locks_is_said_plainly(tmp_path, source, monkeypatch):
+    published = _published(tmp_path)
+    for _ in range(2):
+        publish(source, published)
+
+    def no_locks(fd, how):  # NFS without a lock service answers so; no local file system can be made to
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(snapshots.fcntl, "flock", no_locks)
+    with pytest.raises(snapshots.SnapshotLocksUnsupported, match="keep the data folder on a local disk"):
+        publish(source, published)
+
+
+def test_two_publications_in_a_row_while_a_reader_holds_the_version_before_write_changed_blocks_only(
+    tmp_path, source
+):
+    """An ingest publishes, then its daily email right after, while the web still holds the version before."""
+    published = _published(tmp_path)
+    for n in range(4):  # the first publications fill the rotation: the current version and its spares
+        _change(source, n)
+        publish(source, published)
+    with holding_published(published):
+        for n in (10, 11):
+            _change(source, n)
+            assert not publish(source, published).full_copy
+    assert len(_versions(tmp_path)) <= 1 + snapshots.SPARES
