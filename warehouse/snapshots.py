@@ -118,8 +118,9 @@ def publish(source: Path, published: Path) -> Publication:
     """Make the bytes of `source` (checkpointed, held open by the caller: unchanging) the snapshot `published`.
 
     Brings a version no reader holds up to `source`'s bytes, block by block,
-    or copies `source` whole when every older version is held (or there is
-    none); then points the symlink at it by rename and removes unused versions.
+    or copies `source` whole while the rotation fills or when every older
+    version is held; then points the symlink at it by rename and removes
+    unused versions.
     One publication at a time per process (the warehouse's writer lock keeps
     other processes out); raises SnapshotLocksUnsupported on a file system
     without file locks.
@@ -128,8 +129,11 @@ def publish(source: Path, published: Path) -> Publication:
         folder = versions_folder(published)
         folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
         os.chmod(folder, FOLDER_MODE)  # readers of other users reach the versions whatever the umask
-        current = current_version(published)
-        base, fd = _claim_unheld(v for v in reversed(_versions(published)) if v != current)
+        current, versions = current_version(published), _versions(published)
+        # The first publications fill the rotation (the current version and SPARES bases) with copies; after that
+        # each brings a free one up to date.
+        filling = len(versions) < 1 + SPARES
+        base, fd = (None, None) if filling else _claim_unheld(v for v in reversed(versions) if v != current)
         partial = folder / f".{_stem(published)}.{time.time_ns()}.partial"
         try:
             if fd is None:

@@ -46,26 +46,26 @@ def _versions(tmp_path):
     return sorted(p.name for p in (tmp_path / "snapshots").iterdir())
 
 
-def test_the_first_publication_copies_then_a_small_change_writes_only_its_blocks(tmp_path, source):
+def test_the_first_publications_copy_then_a_small_change_writes_only_its_blocks(tmp_path, source):
     published = _published(tmp_path)
-    first = publish(source, published)
-    assert first.full_copy and first.bytes_written == source.stat().st_size
-    _change(source, 1)
-    publish(source, published)  # no free older version yet: the first is current
-    assert _digest(published) == _digest(source)
-    _change(source, 2)
-    third = publish(source, published)  # now the first version is free: brought up to date in place
-    assert not third.full_copy
-    assert 0 < third.bytes_written <= source.stat().st_size // 4
+    for n in range(1 + snapshots.SPARES):  # the rotation fills: the current version and its spare bases
+        _change(source, n)
+        filling = publish(source, published)
+        assert filling.full_copy and filling.bytes_written == source.stat().st_size
+        assert _digest(published) == _digest(source)
+    _change(source, 7)
+    next_one = publish(source, published)  # a free version brought up to date in place
+    assert not next_one.full_copy
+    assert 0 < next_one.bytes_written <= source.stat().st_size // 4
     assert _digest(published) == _digest(source) and damage(published) is None
     with duckdb.connect(str(published), read_only=True) as con:
-        assert con.execute("SELECT list(n ORDER BY n) FROM small").fetchall() == [([1, 2],)]
+        assert con.execute("SELECT list(n ORDER BY n) FROM small").fetchall() == [([0, 1, 2, 7],)]
     assert published.is_symlink() and not os.path.isabs(os.readlink(published))
 
 
 def test_publishing_unchanged_bytes_writes_nothing(tmp_path, source):
     published = _published(tmp_path)
-    for _ in range(2):
+    for _ in range(1 + snapshots.SPARES):
         publish(source, published)
     again = publish(source, published)
     assert again.bytes_written == 0 and not again.full_copy and _digest(published) == _digest(source)
