@@ -354,6 +354,7 @@ def test_tls_relays_get_the_login_only_over_a_verified_connection(data_dir, corp
     assert outcome.sent == 1 and smtp.handler.logins == ["papertrend"] and len(smtp.received) == 1
 
 
+@pytest.mark.slow
 def test_a_relay_that_answers_data_too_late_gets_the_message_once_and_it_stays_due(data_dir, corpus_warehouse):
     week = corpus_warehouse[1]
     subscribe(data_dir, Subscriber("ada@example.org"))

@@ -106,6 +106,7 @@ def test_a_timeout_while_streaming_leaves_no_file(data, tmp_path):
     assert list(tmp_path.glob("*big.csv*")) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, -signal.SIGTERM)])
 def test_an_interrupted_export_leaves_no_file(data, tmp_path, sig, code):
     out = tmp_path / "big.csv"

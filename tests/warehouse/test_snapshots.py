@@ -4,6 +4,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -21,14 +22,21 @@ def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def source(tmp_path):
-    """A real DuckDB file of a few MB (many blocks), checkpointed."""
-    path = tmp_path / "warehouse.duckdb"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A real DuckDB file of a few MB (many blocks), checkpointed: built once, copied for each test."""
+    path = tmp_path_factory.mktemp("snapshots") / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE TABLE big AS SELECT range AS i, md5(range::VARCHAR) AS h FROM range(300000)")
         con.execute("CREATE TABLE small (n INTEGER)")
         con.execute("CHECKPOINT")
+    return path
+
+
+@pytest.fixture
+def source(built, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built, path)
     return path
 
 
@@ -259,6 +267,7 @@ def test_a_snapshot_whose_version_file_was_deleted_says_how_to_publish_again(tmp
         assert _digest(version) == _digest(source)
 
 
+@pytest.mark.slow
 def test_readers_arriving_while_the_symlink_is_swapped_slowly_all_open(tmp_path, source, monkeypatch):
     """A slow disk makes the folder fsync take a while: readers keep opening the current version meanwhile."""
     import threading

@@ -68,6 +68,7 @@ def test_digest_page_path_loads_the_same_papers_as_the_api(fixtures, tmp_path):
     assert api.items() <= page.items() and len(page) == len(api) + 2
 
 
+@pytest.mark.slow
 def test_a_malformed_page_is_quarantined_while_its_neighbours_load(site, tmp_path):
     arm(site, "malformed@2026-04-07*1")
     overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False)
@@ -110,6 +111,7 @@ def test_the_runs_table_keeps_every_counter_a_run_reports(site, tmp_path):
         ("oversize:200000", "ResponseTooLarge: body passed the byte cap and was cut at 100000 bytes"),
     ],
 )
+@pytest.mark.slow
 def test_a_cut_body_is_kept_quarantined_and_stays_so_on_reextract(site, tmp_path, fault, reason):
     arm(site, f"{fault}@2026-04-07")
     overrides = overrides_for(tmp_path / "data", site.base_url, hf_fallback=False, fetch_max_bytes=100_000)
@@ -200,6 +202,7 @@ def test_running_the_same_day_twice_changes_nothing(site, tmp_path):
         assert queries.content_hash(con) == before
 
 
+@pytest.mark.slow
 def test_a_day_is_loaded_whatever_url_it_came_from(tiny_corpus, tmp_path):
     # Another replay port is another base URL: the days are the same digests.
     with ReplayServer(tiny_corpus) as server:
@@ -215,6 +218,7 @@ def test_a_day_is_loaded_whatever_url_it_came_from(tiny_corpus, tmp_path):
         assert queries.content_hash(con) == before
 
 
+@pytest.mark.slow
 def test_a_refetch_with_matured_counts_updates_sightings_in_place(tiny_corpus, tmp_path):
     overrides = lambda url: overrides_for(tmp_path / "data", url)  # noqa: E731
     with ReplayServer(tiny_corpus) as server:
