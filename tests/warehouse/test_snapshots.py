@@ -318,9 +318,7 @@ def test_a_file_system_without_locks_is_said_plainly(tmp_path, source, monkeypat
         publish(source, published)
 
 
-def test_two_publications_in_a_row_while_a_reader_holds_the_version_before_write_changed_blocks_only(
-    tmp_path, source
-):
+def test_two_publications_in_a_row_while_a_reader_holds_the_version_before_write_changed_blocks_only(tmp_path, source):
     """An ingest publishes, then its daily email right after, while the web still holds the version before."""
     published = _published(tmp_path)
     for n in range(4):  # the first publications fill the rotation: the current version and its spares
