@@ -145,6 +145,7 @@ def publish(source: Path, published: Path) -> Publication:
             written = _bring_up_to(fd, source, full=base is None)
             os.fsync(fd)
             os.fchmod(fd, SHARED_MODE)
+            os.utime(fd)  # its age is the publication's, even when no block differed (`status` reads it)
             version = folder / f"{_stem(published)}.{time.time_ns()}{published.suffix}"
             os.rename(partial, version)
         except BaseException:

@@ -75,8 +75,12 @@ def test_publishing_unchanged_bytes_writes_nothing(tmp_path, source):
     published = _published(tmp_path)
     for _ in range(1 + snapshots.SPARES):
         publish(source, published)
+    os.utime(snapshots.current_version(published), (0, 0))
+    for version in (tmp_path / "snapshots").iterdir():
+        os.utime(version, (0, 0))
     again = publish(source, published)
     assert again.bytes_written == 0 and not again.full_copy and _digest(published) == _digest(source)
+    assert published.stat().st_mtime > 1e9  # published now: `status` says how old the snapshot is from this
 
 
 def test_a_held_version_is_neither_changed_nor_removed_and_goes_once_let_go(tmp_path, source):
