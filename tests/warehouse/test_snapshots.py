@@ -75,8 +75,7 @@ def test_publishing_unchanged_bytes_writes_nothing(tmp_path, source):
     published = _published(tmp_path)
     for _ in range(1 + snapshots.SPARES):
         publish(source, published)
-    os.utime(snapshots.current_version(published), (0, 0))
-    for version in (tmp_path / "snapshots").iterdir():
+    for version in (tmp_path / "snapshots").iterdir():  # dated long ago
         os.utime(version, (0, 0))
     again = publish(source, published)
     assert again.bytes_written == 0 and not again.full_copy and _digest(published) == _digest(source)
