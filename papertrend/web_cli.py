@@ -28,10 +28,7 @@ def web(
     from web.app import create_app
 
     # Bound here, before anything is said: a taken port or an unknown host is one line, not uvicorn's exit 3.
-    try:
-        listening = socket.create_server((settings.web_host, settings.web_port))
-    except OSError as exc:
-        raise CannotListen(f"cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror or exc}") from None
+    listening = listen(settings.web_host, settings.web_port)
     app = create_app(settings)
     base = settings.web_base_url or "not set: emails carry no manage link"
     typer.echo(f"papertrend web on http://{settings.web_host}:{settings.web_port} (base URL: {base}); Ctrl-C stops")
@@ -44,3 +41,16 @@ def web(
     )
     with listening:
         uvicorn.Server(config).run(sockets=[listening])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket; raises CannotListen (one line) when the address is taken or unknown."""
+    try:
+        listening = socket.create_server((host, port))
+    except OSError as exc:
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # Connections accepted from a socket we bound do not get asyncio's no-delay: without it a response written in
+    # two parts waits ~40 ms for the client's delayed ACK on every keep-alive request (Nagle). Accepted sockets
+    # inherit it from the listening one (Linux).
+    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return listening

@@ -171,3 +171,16 @@ def test_web_on_a_taken_port_is_one_line_and_exit_2(tmp_path):
         result = CliRunner().invoke(app, ["web", "--port", str(port), "--data-dir", str(tmp_path / "data")])
     assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.output + result.stderr and result.stdout == ""
+
+
+def test_connections_to_web_send_without_waiting_for_acks():
+    """Accepted connections have TCP_NODELAY: without it every keep-alive response waited ~40 ms for the client's
+    delayed ACK (measured: 44 ms a page on one connection, 1.4 ms with it)."""
+    import socket
+
+    from papertrend.web_cli import listen
+
+    with listen("127.0.0.1", 0) as listening, socket.create_connection(listening.getsockname()):
+        accepted, _ = listening.accept()
+        with accepted:  # the server's side of the connection
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
