@@ -27,8 +27,7 @@ from common.errors import PapertrendError
 from flows.files import SHARED_MODE
 from flows.prefect_env import prefect_home
 from flows.settings import Settings, config_file
-from warehouse.paths import lock_path, snapshot_path
-from warehouse.snapshots import versions_folder
+from warehouse.paths import lock_path, snapshot_path, versions_folder
 
 
 class OutputRefused(PapertrendError):

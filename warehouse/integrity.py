@@ -6,13 +6,13 @@ The warehouse's own rule for its file: settings call `named_file_problem`,
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 
 from warehouse.errors import WarehouseCorrupt
-from warehouse.paths import snapshot_path
-from warehouse.snapshots import published_as
+from warehouse.paths import published_as, snapshot_path
 
 DUCKDB_MAGIC = b"DUCK"  # every DuckDB file says so at byte 8
 HEADERS_SIZE = 3 * 4096  # DuckDB's main header, then two database headers
@@ -94,6 +94,8 @@ def check_intact(path: Path | str) -> None:
 def corrupt(path: Path | str, why: str) -> WarehouseCorrupt:
     """The error for a damaged warehouse or snapshot at `path`, saying how to get it back."""
     path = Path(path)
+    if str(path).startswith("/proc/self/fd/"):  # a file read through the descriptor that holds it: its own name
+        path = Path(os.readlink(path).removesuffix(" (deleted)"))
     path = published_as(path) or path  # a version file is known to people by the snapshot's name
     if path.stem.endswith(".snapshot"):
         return WarehouseCorrupt(

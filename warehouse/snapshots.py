@@ -40,11 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse.errors import WarehouseError, WarehouseMissing
+from warehouse.integrity import corrupt
+from warehouse.paths import published_as, versions_folder
 
 log = logging.getLogger(__name__)
 
 BLOCK = 1 << 18  # DuckDB's block size: what a checkpoint rewrites
-VERSIONS = "snapshots"
 SHARED_MODE = 0o644  # read by other users (a web server, an analyst)
 FOLDER_MODE = 0o755
 # Free versions kept as bases for the next publications: two, so that two publications in a row (an ingest,
@@ -54,6 +55,10 @@ OPEN_ATTEMPTS = 50  # a reader that loses the race with a publication this often
 
 
 _publishing = threading.Lock()
+
+
+class SnapshotPathTaken(WarehouseError):
+    """Something else stands where the snapshot's link or its versions' folder must go (a folder, a file)."""
 
 
 class SnapshotLocksUnsupported(WarehouseError):
@@ -69,19 +74,6 @@ class Publication:
     bytes_written: int
     size: int
     full_copy: bool
-
-
-def versions_folder(published: Path) -> Path:
-    """Where the versions behind the snapshot symlink `published` live."""
-    return published.parent / VERSIONS
-
-
-def published_as(path: Path) -> Path | None:
-    """The snapshot name (W.snapshot.duckdb) a version file `path` is published under, or None for other files."""
-    if path.parent.name != VERSIONS or not path.stem.rpartition(".")[2].isdigit():
-        return None
-    stem = path.stem.rpartition(".")[0]
-    return path.parent.parent / f"{stem}.snapshot{path.suffix}"
 
 
 def _stem(published: Path) -> str:
@@ -127,6 +119,12 @@ def publish(source: Path, published: Path) -> Publication:
     """
     with _publishing:
         folder = versions_folder(published)
+        for taken, what in ((folder, "keeps the snapshot's versions"), (published, "publishes the snapshot's link")):
+            if taken.is_dir() != (taken == folder) and os.path.lexists(taken) and not taken.is_symlink():
+                kind = "a folder" if taken.is_dir() else "a file"
+                raise SnapshotPathTaken(
+                    f"{taken} is {kind}, where papertrend {what}; move it away, then run any flow again"
+                )
         folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
         os.chmod(folder, FOLDER_MODE)  # readers of other users reach the versions whatever the umask
         current, versions = current_version(published), _versions(published)
@@ -294,6 +292,10 @@ def holding_published(published: Path) -> Iterator[Path]:
         version = current_version(published)
         if version is None:
             raise WarehouseMissing(f"no snapshot {published} is published yet")
+        if version == published and published.is_dir():
+            raise corrupt(published, "a folder stands in its place: move it away")
+        if version != published and published_as(version) != published:
+            raise corrupt(published, f"it names {version}, which is not one of its versions")
         try:
             fd = os.open(version, os.O_RDONLY)
         except FileNotFoundError:

@@ -14,7 +14,9 @@ import pytest
 
 from warehouse import snapshots
 from warehouse.db import connect_for_reading
+from warehouse.errors import WarehouseCorrupt
 from warehouse.integrity import damage
+from warehouse.paths import published_as
 from warehouse.snapshots import holding_published, publish
 
 
@@ -187,8 +189,8 @@ def test_nothing_published_is_said_plainly(tmp_path):
 
 def test_a_version_file_is_named_by_its_snapshot(tmp_path):
     version = tmp_path / "snapshots" / "warehouse.123.duckdb"
-    assert snapshots.published_as(version) == tmp_path / "warehouse.snapshot.duckdb"
-    assert snapshots.published_as(tmp_path / "warehouse.duckdb") is None
+    assert published_as(version) == tmp_path / "warehouse.snapshot.duckdb"
+    assert published_as(tmp_path / "warehouse.duckdb") is None
 
 
 READERS = textwrap.dedent(
@@ -332,3 +334,31 @@ def test_two_publications_in_a_row_while_a_reader_holds_the_version_before_write
             _change(source, n)
             assert not publish(source, published).full_copy
     assert len(_versions(tmp_path)) <= 1 + snapshots.SPARES
+
+
+def test_a_link_to_some_other_file_is_named_and_publishing_mends_it(tmp_path, source):
+    published = _published(tmp_path)
+    publish(source, published)
+    other = tmp_path / "notes.txt"
+    other.write_text("not a snapshot")
+    published.unlink()
+    published.symlink_to(other)
+    with (
+        pytest.raises(WarehouseCorrupt, match=r"which is not one of its versions.*index-terms"),
+        holding_published(published),
+    ):
+        pass
+    publish(source, published)
+    assert other.read_text() == "not a snapshot" and _digest(published) == _digest(source)
+
+
+@pytest.mark.parametrize("where", ["warehouse.snapshot.duckdb", "snapshots"])
+def test_something_standing_where_the_snapshot_goes_is_named_and_left_alone(tmp_path, source, where):
+    taken = tmp_path / where
+    if where == "snapshots":
+        taken.write_text("someone's file")
+    else:
+        taken.mkdir()
+    with pytest.raises(snapshots.SnapshotPathTaken, match=f"{taken} is a .*move it away"):
+        publish(source, _published(tmp_path))
+    assert taken.exists() and (taken.is_dir() or taken.read_text() == "someone's file")
