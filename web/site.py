@@ -28,7 +28,7 @@ class Site:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.snapshot = Snapshot(settings.warehouse_path, warm=lambda _: self.warm())
+        self.snapshot = Snapshot(settings.warehouse_path, warm=self.warm)
         self.index = SearchIndex(search_index_path(settings.warehouse_path))
         self.base = web_base(settings.web_base_url) or f"http://{settings.web_host}:{settings.web_port}"
         self.https = self.base.startswith("https://")

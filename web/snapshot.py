@@ -48,8 +48,9 @@ class Snapshot:
     letting go at once keeps publications to the changed blocks.
     """
 
-    def __init__(self, warehouse: Path, warm: Callable[[Snapshot], None] | None = None) -> None:
+    def __init__(self, warehouse: Path, warm: Callable[[], None] | None = None) -> None:
         self.warehouse = warehouse
+        self._published = snapshot_path(warehouse)
         self._warm = warm  # run in a thread of its own on each newly published file: the pages most asked for
         self._lock = threading.Lock()
         self._open: list[_Opened] = []  # newest last; older ones only while a request uses them
@@ -59,7 +60,7 @@ class Snapshot:
     def _acquire(self, *, warm_in_thread: bool = True) -> _Opened:
         """The newest published file, open, counted as used until `_release`."""
         try:
-            inode = os.stat(snapshot_path(self.warehouse)).st_ino
+            inode = os.stat(self._published).st_ino
         except FileNotFoundError:
             raise WarehouseMissing(
                 f"no snapshot of {self.warehouse} is published yet; run `papertrend demo` or any flow first"
@@ -70,29 +71,33 @@ class Snapshot:
                 inode, con = stack.enter_context(connect_to_published(self.warehouse))
                 self._open.append(_Opened(inode, stack, con))
                 self._answers.clear()
-                self._close_unused()
+                unused = self._take_unused()
                 warm = self._warm
             else:
-                warm = None
+                unused, warm = [], None
             newest = self._open[-1]
             newest.users += 1
+        _close(unused)
         if warm is not None and warm_in_thread:
-            threading.Thread(target=warm, args=(self,), name="warm", daemon=True).start()
+            threading.Thread(target=warm, name="warm", daemon=True).start()
         elif warm is not None:
-            warm(self)
+            warm()
         return newest
 
     def _release(self, opened: _Opened) -> None:
         with self._lock:
             opened.users -= 1
-            self._close_unused()
+            unused = self._take_unused()
+        _close(unused)
 
-    def _close_unused(self) -> None:
-        """Close the older files no request uses (the caller holds the lock)."""
-        for opened in self._open[:-1]:
-            if opened.users == 0:
-                self._open.remove(opened)
-                opened.stack.close()
+    def _take_unused(self) -> list[_Opened]:
+        """The older files no request uses, taken off the list (the caller holds the lock; closes them after)."""
+        if not self._open:  # closed for good (the server stops)
+            return []
+        *older, newest = self._open
+        unused = [opened for opened in older if opened.users == 0]
+        self._open = [opened for opened in older if opened.users] + [newest]
+        return unused
 
     def open_and_warm(self) -> None:
         """Open the published snapshot (if there is one) and compute the warm-up's pages before returning."""
@@ -148,3 +153,8 @@ class Snapshot:
                 with suppress(duckdb.Error):  # a computation that outlived the wait: the process is ending anyway
                     opened.stack.close()
             self._open.clear()
+
+
+def _close(unused: list[_Opened]) -> None:
+    for opened in unused:  # outside the lock: closing a DuckDB file must not hold up other requests
+        opened.stack.close()
