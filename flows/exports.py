@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from common.errors import PapertrendError
+from common.symlinks import point
 from flows.files import SHARED_MODE
 from flows.prefect_env import prefect_home
 from flows.settings import Settings, config_file
@@ -57,10 +58,8 @@ class Managed:
 def check_target(target: Path, managed: Iterable[Managed], *, overwrite: bool) -> None:
     """Raise OutputRefused or OutputUnwritable unless `target` may receive an export."""
     resolved = target.resolve()
-    identities = _identities(resolved)
-    for item in managed:
-        if _is_within(resolved, identities, item.path):
-            raise OutputRefused(f"{target} is {item.what}, which papertrend manages; export somewhere else")
+    if (item := _managed_at(resolved, managed)) is not None:
+        raise OutputRefused(f"{target} is {item.what}, which papertrend manages; export somewhere else")
     if resolved.is_dir():
         raise OutputUnwritable(f"{target} is a folder; name a file in it, e.g. {target / 'result.csv'}")
     if not resolved.parent.is_dir():
@@ -108,6 +107,12 @@ def _unwritable(target: Path, exc: OSError) -> OutputUnwritable:
 
 def _is_regular(path: Path) -> bool:
     return stat.S_ISREG(path.stat().st_mode)
+
+
+def _managed_at(resolved: Path, managed: Iterable[Managed]) -> Managed | None:
+    """The first of `managed` that the resolved target is, or lies inside, if any."""
+    identities = _identities(resolved)
+    return next((item for item in managed if _is_within(resolved, identities, item.path)), None)
 
 
 def _identities(resolved: Path) -> set[tuple[int, int]]:
@@ -186,11 +191,8 @@ def export_parquet(settings: Settings, root: Path) -> ParquetExport:
     from warehouse import parquet_export
     from warehouse.db import connect_for_reading
 
-    resolved = root.resolve()
-    identities = _identities(resolved)
-    for item in managed_paths(settings):
-        if _is_within(resolved, identities, item.path):
-            raise ExportFolderRefused(f"{root} is {item.what}, which papertrend manages; export somewhere else")
+    if (item := _managed_at(root.resolve(), managed_paths(settings))) is not None:
+        raise ExportFolderRefused(f"{root} is {item.what}, which papertrend manages; export somewhere else")
     if root.exists() and not root.is_dir():
         raise ExportFolderUnwritable(f"{root} is a file, not a folder; name a folder for the exports")
     try:
@@ -235,9 +237,7 @@ def export_parquet(settings: Settings, root: Path) -> ParquetExport:
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         final = root / version
         os.replace(work, final)
-        link = root / f".{CURRENT}.{version}"
-        link.symlink_to(version)
-        os.replace(link, root / CURRENT)  # atomic: `current` names the old version or the new one
+        point(root / CURRENT, final)  # atomic: `current` names the old version or the new one
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise ExportFolderUnwritable(f"cannot write the export under {root}: {exc.strerror or exc}") from None

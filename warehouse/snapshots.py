@@ -26,7 +26,6 @@ respects; `papertrend export` (Parquet) is the better way to take data out.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import logging
@@ -39,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.symlinks import fsync_folder, point
 from warehouse.errors import WarehouseError, WarehouseMissing
 from warehouse.integrity import corrupt
 from warehouse.paths import published_as, versions_folder
@@ -152,8 +152,8 @@ def publish(source: Path, published: Path) -> Publication:
         finally:
             if fd is not None:
                 os.close(fd)  # complete under a version's name: a reader may hold it from now on
-        _fsync_folder(folder)  # the version's name is on disk before the symlink names it
-        _point(published, version)
+        fsync_folder(folder)  # the version's name is on disk before the symlink names it
+        point(published, version)
         _prune(published, keep=version)
         return Publication(version, written, source.stat().st_size, base is None)
 
@@ -224,24 +224,6 @@ def _bring_up_to(fd: int, source: Path, *, full: bool) -> int:
             offset += len(block)
     os.ftruncate(fd, offset)
     return written
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # where a folder cannot be fsynced, the rename is as durable as it gets
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-
-
-def _point(published: Path, version: Path) -> None:
-    """Make the symlink `published` name `version` (relative: the data folder may move), atomically."""
-    link = published.with_name(f".{published.name}.{os.getpid()}.link")
-    link.unlink(missing_ok=True)
-    os.symlink(os.path.relpath(version, published.parent), link)
-    os.replace(link, published)
-    _fsync_folder(published.parent)
 
 
 def _prune(published: Path, *, keep: Path) -> None:

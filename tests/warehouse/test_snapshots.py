@@ -12,6 +12,7 @@ import textwrap
 import duckdb
 import pytest
 
+from common import symlinks
 from warehouse import snapshots
 from warehouse.db import connect_for_reading
 from warehouse.errors import WarehouseCorrupt
@@ -281,13 +282,14 @@ def test_readers_arriving_while_the_symlink_is_swapped_slowly_all_open(tmp_path,
     published = _published(tmp_path)
     for _ in range(3):
         publish(source, published)
-    real_fsync = snapshots._fsync_folder
+    real_fsync = symlinks.fsync_folder
 
     def slow(folder):
         time.sleep(0.8)
         real_fsync(folder)
 
-    monkeypatch.setattr(snapshots, "_fsync_folder", slow)
+    monkeypatch.setattr(symlinks, "fsync_folder", slow)  # the symlink swap's
+    monkeypatch.setattr(snapshots, "fsync_folder", slow)  # the versions folder's
     errors, opened, done = [], [], threading.Event()
 
     def read():
