@@ -19,7 +19,7 @@ INGEST_KEY = "ingest-counts"
 REPORT_KEY = "weekly-report"
 
 
-def publish_ingest_counts(flow: str, sources: list[str], counts: RunCounts, quarantined: int) -> None:
+def publish_ingest_counts(flow: str, sources: list[str], counts: RunCounts) -> None:
     """One row per run of `flow` over `sources` (a deployment's run covers one source): pages fetched, new
     papers, updated sightings, quarantined pages."""
     if FlowRunContext.get() is None:
@@ -33,7 +33,7 @@ def publish_ingest_counts(flow: str, sources: list[str], counts: RunCounts, quar
                 "new papers": counts.new_papers,
                 "new sightings": counts.new_sightings,
                 "updated sightings": counts.updated_sightings,
-                "quarantined": quarantined,
+                "quarantined": counts.pages_quarantined,
             }
         ],
         description=f"{flow}: what this run fetched and loaded",

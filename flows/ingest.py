@@ -103,16 +103,15 @@ def run_days(
     check = None
     if live_at is not None and settings.arxiv_enabled:
         check = partial(_check_announcements, settings=settings, now=live_at)
-    sources = [name for name, on in ((HF, settings.hf_enabled), (ARXIV, settings.arxiv_enabled)) if on]
-    try:
-        with recorded_run(settings, flow_name, params, on_start=plan.settle, on_finish=check) as summary:
-            progress.begin(len(plan.items), f"{flow_name}: fetching {len(plan.items)} digest(s)")
-            for batch in _batches(plan.items, settings.batch_days):
-                summary.add(ingest_items(batch, settings, summary.run_id, plan.known, summary.stopped_hosts))
-    except RunIncomplete as exc:  # the pages it loaded count too: shown, then the run fails as before
-        publish_ingest_counts(flow_name, sources, exc.summary, exc.summary.pages_quarantined)
-        raise
-    publish_ingest_counts(flow_name, sources, summary, summary.pages_quarantined)
+    with recorded_run(
+        settings, flow_name, params, on_start=plan.settle, on_finish=check, raise_incomplete=False
+    ) as summary:
+        progress.begin(len(plan.items), f"{flow_name}: fetching {len(plan.items)} digest(s)")
+        for batch in _batches(plan.items, settings.batch_days):
+            summary.add(ingest_items(batch, settings, summary.run_id, plan.known, summary.stopped_hosts))
+    publish_ingest_counts(flow_name, settings.enabled_sources, summary)  # an incomplete run's pages count too
+    if summary.incomplete:
+        raise RunIncomplete(summary)
     return summary
 
 
