@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -13,17 +12,13 @@ from contextlib import contextmanager
 from glob import glob
 from pathlib import Path
 
+from flows.prefect_server import free_port
+
 
 def postgres_bin() -> Path | None:
     """Debian's newest PostgreSQL server binaries (/usr/lib/postgresql/N/bin), or None when not installed."""
     found = sorted(glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[4]))
     return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -42,7 +37,7 @@ def throwaway_cluster() -> Iterator[str]:
     if os.geteuid() == 0:
         as_owner = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", _free_port()
+    data, port = root / "data", free_port()
 
     def run(*args: str) -> None:
         subprocess.run([*as_owner, *args], check=True, capture_output=True, text=True, timeout=120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -23,3 +24,8 @@ def console_commands(title: str) -> list[tuple[str, list[str]]]:
             elif commands:
                 commands[-1][1].append(line)
     return commands
+
+
+def reader_env() -> dict[str, str]:
+    """This environment as a reader's shell has it: not a sub-make of `make test` (which would print its folder)."""
+    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.factories import self_signed_certificate
-from tests.readme import console_commands
+from tests.readme import console_commands, reader_env
 from tests.web.conftest import send, web_settings
 from warehouse.audience import connect_audience
 from warehouse.subscribers import Subscriber, add_subscribers, subscribers, valid_subscriber
@@ -80,8 +80,7 @@ def test_the_put_it_on_the_web_commands_run_as_written(site_dir, smtp, nginx, tm
     )
     proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")])
     # As a reader's shell runs them: not as a sub-make of `make test` (which would print its directory).
-    outside = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
-    env = outside | {
+    env = reader_env() | {
         "PAPERTREND_DATA_DIR": str(site_dir),
         "PAPERTREND_WEB_BASE_URL": PUBLIC,
         "PAPERTREND_WEB_TRUSTED_PROXY": "127.0.0.1",

@@ -9,7 +9,6 @@ import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,31 +20,23 @@ import httpx
 import psutil
 import pytest
 
+from bench import crash_matrix
 from common.sources import HF_API_FOLDER
 from digest_replay.server import ReplayServer
 from digest_replay.synthetic.hf import generate_corpus
+from flows.prefect_server import answers, free_port
 from flows.work_pool import POOL, QUEUE
 from tests.factories import HoldingReplay
 from tests.postgres import postgres_bin, throwaway_cluster
-from tests.readme import console_commands, section
+from tests.readme import console_commands, reader_env, section
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
 TITLE = "When one machine is not enough"
 AUTH = "papertrend:test-secret"
 BIN = Path(sys.executable).parent
-# What a run leaves in the warehouse, without the times and hashes that differ from run to run by nature.
-STATE = {
-    "papers": "SELECT * EXCLUDE (observed_at) FROM papers ORDER BY arxiv_id",
-    "sightings": "SELECT * EXCLUDE (first_observed_at, observed_at, raw_sha256) FROM sightings ORDER BY ALL",
-    "digests": "SELECT source, listing, digest_date, entries FROM digests ORDER BY ALL",
-}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# What an ingest leaves in the warehouse, as the crash matrix compares it (not reports: only one side has one).
+STATE = {name: sql for name, sql in crash_matrix.STATE.items() if name != "reports"}
 
 
 def _commands() -> dict[str, tuple[str, list[str]]]:
@@ -68,8 +59,7 @@ def _env_block(keys_of: str) -> set[str]:
 
 def _clean_env() -> dict[str, str]:
     """This process's environment without Prefect's or papertrend's settings (the test harness sets some)."""
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PAPERTREND_"))}
-    kept = {k: v for k, v in kept.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    kept = {k: v for k, v in reader_env().items() if not k.startswith(("PREFECT_", "PAPERTREND_"))}
     return kept | {"PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DO_NOT_TRACK": "1"}
 
 
@@ -89,11 +79,8 @@ class Server:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if answers(self.url):
+                return
             time.sleep(0.5)
         pytest.fail(f"the Prefect server never answered: {self.log.read_text()[-3000:]}")
 
@@ -178,7 +165,7 @@ def test_the_readme_work_pool_on_postgresql_survives_a_restart_and_a_dead_worker
     days = sorted(p.name[:10] for p in (corpus / HF_API_FOLDER).iterdir())
     held_day = days[len(days) // 2]  # earlier batches (of 3 days) are loaded when it is asked for, later ones not
     refresh = (today - summary.first_date).days
-    port = _free_port()
+    port = free_port()
     base = _clean_env()
     with _database() as database, HoldingReplay(corpus, held_day) as replay:
         server_env = base | {
