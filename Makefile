@@ -99,11 +99,11 @@ bench: $(STAMP)
 bench-web: $(STAMP)
 	$(BIN)/python bench/web_bench.py --warehouse $(BENCH_DIR)/warehouse.duckdb
 
-# ingest, report and email, 20 kills each (half SIGKILL, half SIGTERM) against one Prefect server: ~20 min.
 # Snapshot publication on the bench-report warehouse, versioned against the full copy (build it first).
 bench-snapshot: $(STAMP)
 	$(BIN)/python bench/snapshot_bench.py --warehouse $(BENCH_DIR)/warehouse.duckdb
 
+# ingest, report and email, 20 kills each (half SIGKILL, half SIGTERM) against one Prefect server: ~20 min.
 bench-crash: $(STAMP)
 	$(BIN)/python bench/crash_matrix.py --trials 20
 

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report_bench import END, lexicon, week_frames  # noqa: E402
+from flows.files import replacing  # noqa: E402
 from flows.indexing import refresh_phrase_index  # noqa: E402
 from warehouse.db import checkpoint, connect, registered  # noqa: E402
 from warehouse.snapshots import SPARES, holding_published, publish  # noqa: E402
@@ -54,13 +55,10 @@ def kernel_writes() -> int:
 
 
 def naive_publish(source: Path, target: Path) -> int:
-    """The old publication: the whole file copied beside the snapshot, then renamed over it."""
-    temp = target.with_name(f".{target.name}.tmp")
-    with open(source, "rb") as src, open(temp, "wb") as dst:
+    """The old publication: the whole file copied beside the snapshot, then renamed over it (made durable, as
+    the versioned publication is)."""
+    with open(source, "rb") as src, replacing(target, durable=True) as dst:
         shutil.copyfileobj(src, dst, length=1 << 20)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(temp, target)
     return source.stat().st_size
 
 

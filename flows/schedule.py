@@ -99,14 +99,13 @@ def _runner_deployments(settings: Settings) -> list[Any]:
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
 
-    from flows import scheduled
+    from flows.scheduled import FLOWS
 
-    flows: dict[str, Any] = {"ingest": scheduled.ingest, "weekly-report": scheduled.weekly_report}
     limit = ConcurrencyLimitConfig(
         limit=CONCURRENCY_LIMIT, collision_strategy=ConcurrencyLimitStrategy(COLLISION_STRATEGY)
     )
     return [
-        flows[d.flow].to_deployment(
+        FLOWS[d.flow].to_deployment(
             name=d.name,
             schedules=[Cron(d.cron, timezone=d.timezone)],
             parameters=d.parameters,

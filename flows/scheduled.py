@@ -9,6 +9,10 @@ at a terminal is told of a failure at once.
 
 from __future__ import annotations
 
+from typing import Any
+
+from prefect import Flow
+
 from flows.ingest import ingest as _ingest
 from flows.weekly import weekly_report as _weekly_report
 
@@ -19,3 +23,4 @@ RETRIES, RETRY_DELAY_SECONDS = 2, 300
 
 ingest = _ingest.with_options(retries=RETRIES, retry_delay_seconds=RETRY_DELAY_SECONDS)
 weekly_report = _weekly_report.with_options(retries=RETRIES, retry_delay_seconds=RETRY_DELAY_SECONDS)
+FLOWS: dict[str, Flow[..., Any]] = {"ingest": ingest, "weekly-report": weekly_report}  # by Prefect flow name

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from flows.schedule import COLLISION_STRATEGY, deployments
+from flows.scheduled import FLOWS
 from flows.settings import Settings
 
 POOL = "papertrend"
@@ -22,7 +23,6 @@ TAG = "papertrend"  # on every run of these deployments: what the zombie automat
 # Each flow-run process tells the server it is alive this often; the zombie automation
 # (deploy/prefect/automations.yaml) ends a run silent for ZOMBIE_SECONDS as Crashed. 30 s is Prefect's minimum.
 HEARTBEAT_SECONDS = 30
-ENTRYPOINTS = {"ingest": "flows/scheduled.py:ingest", "weekly-report": "flows/scheduled.py:weekly_report"}
 HEADER = """\
 # papertrend's deployments for Prefect workers (README: When one machine is not enough).
 # Written by `papertrend serve --prefect-yaml` from the schedule settings; the same deployments `serve` runs.
@@ -40,7 +40,7 @@ def prefect_yaml(settings: Settings) -> str:
         "deployments": [
             {
                 "name": d.name,
-                "entrypoint": ENTRYPOINTS[d.flow],
+                "entrypoint": f"flows/scheduled.py:{FLOWS[d.flow].fn.__name__}",  # the module's name for it
                 "tags": [TAG],
                 "parameters": d.parameters,
                 "schedules": [{"cron": d.cron, "timezone": d.timezone, "active": True}],

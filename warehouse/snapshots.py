@@ -86,12 +86,8 @@ def _versions(published: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     stem = _stem(published)
-    found = [
-        p
-        for p in folder.glob(f"{stem}.*{published.suffix}")
-        if p.name[len(stem) + 1 : -len(published.suffix)].isdigit()
-    ]
-    return sorted(found, key=lambda p: int(p.name[len(stem) + 1 : -len(published.suffix)]))
+    numbered = {p: p.name[len(stem) + 1 : -len(published.suffix)] for p in folder.glob(f"{stem}.*{published.suffix}")}
+    return sorted((p for p, n in numbered.items() if n.isdigit()), key=lambda p: int(numbered[p]))
 
 
 def current_version(published: Path) -> Path | None:
@@ -125,8 +121,9 @@ def publish(source: Path, published: Path) -> Publication:
                 raise SnapshotPathTaken(
                     f"{taken} is {kind}, where papertrend {what}; move it away, then run any flow again"
                 )
-        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
-        os.chmod(folder, FOLDER_MODE)  # readers of other users reach the versions whatever the umask
+        if not folder.is_dir():
+            folder.mkdir()
+            os.chmod(folder, FOLDER_MODE)  # readers of other users reach the versions whatever the umask
         current, versions = current_version(published), _versions(published)
         # The first publications fill the rotation (the current version and SPARES bases) with copies; after that
         # each brings a free one up to date.
