@@ -21,3 +21,8 @@ ARXIV_ATOM = "arxiv-api"  # /api/query Atom XML
 HF_API_FOLDER = "hf-daily-api"
 HF_PAGES_FOLDER = "hf-pages"
 ARXIV_LISTING_FOLDER = "arxiv-listing-jsonl"
+
+
+def enabled_sources(*, hf: bool, arxiv: bool) -> list[str]:
+    """The sources a configuration fetches, in this order: `enabled_sources(hf=..., arxiv=...)`."""
+    return [name for name, on in ((HF, hf), (ARXIV, arxiv)) if on]

@@ -18,7 +18,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from common.names import Cadence
-from common.sources import ARXIV, HF
+from common.sources import ARXIV, HF, enabled_sources
 from flows import progress
 from flows.alerts import alert_ops
 from flows.archive import RawArchive
@@ -109,7 +109,9 @@ def run_days(
         progress.begin(len(plan.items), f"{flow_name}: fetching {len(plan.items)} digest(s)")
         for batch in _batches(plan.items, settings.batch_days):
             summary.add(ingest_items(batch, settings, summary.run_id, plan.known, summary.stopped_hosts))
-    publish_ingest_counts(flow_name, settings.enabled_sources, summary)  # an incomplete run's pages count too
+    publish_ingest_counts(
+        flow_name, enabled_sources(hf=settings.hf_enabled, arxiv=settings.arxiv_enabled), summary
+    )  # an incomplete run's pages count too
     if summary.incomplete:
         raise RunIncomplete(summary)
     return summary

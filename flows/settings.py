@@ -120,13 +120,6 @@ class Settings:
         return self.warehouse or self.data_dir / "warehouse.duckdb"
 
     @property
-    def enabled_sources(self) -> list[str]:
-        """The sources this configuration fetches (hf, arxiv), in that order."""
-        from common.sources import ARXIV, HF
-
-        return [name for name, on in ((HF, self.hf_enabled), (ARXIV, self.arxiv_enabled)) if on]
-
-    @property
     def audience_path(self) -> Path:
         """The audience store (subscribers, email log), beside the warehouse and never inside it."""
         from warehouse.audience import audience_path

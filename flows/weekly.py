@@ -8,6 +8,7 @@ from pathlib import Path
 from prefect import flow
 
 from common.names import Cadence
+from common.sources import enabled_sources
 from flows.alerts import alert_ops
 from flows.artifacts import publish_report_summary
 from flows.email import send_summaries
@@ -89,7 +90,7 @@ def _week_with_data(settings: Settings, week: str | None) -> tuple[str, date]:
 
 def _default_week(settings: Settings, weeks: dict[str, set[date]], newest: date) -> str:
     """The newest complete week every enabled source that has data has digests in (reports.weeks)."""
-    enabled = set(settings.enabled_sources)
+    enabled = set(enabled_sources(hf=settings.hf_enabled, arxiv=settings.arxiv_enabled))
     chosen = {source: days for source, days in weeks.items() if source in enabled} or weeks
     week = default_report_week(chosen, newest)
     if week is None:
